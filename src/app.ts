@@ -1,0 +1,43 @@
+import path from 'node:path';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { PaperStore } from './library/store.js';
+import { createEmbeddings, type NamedEmbeddings } from './retrieval/embeddings.js';
+import { HybridRetriever } from './retrieval/hybrid-retriever.js';
+import { VectraStore } from './retrieval/vector-store.js';
+
+/** Everything a command needs: the library, its indexes and the retriever over them. */
+export interface App {
+  config: Config;
+  log: Logger;
+  store: PaperStore;
+  embeddings: NamedEmbeddings;
+  vectors: VectraStore;
+  retriever: HybridRetriever;
+  close(): Promise<void>;
+}
+
+/** Opens the library under DATA_DIR; each embedding model has its own vector index folder. */
+export async function openApp(config: Config, log: Logger): Promise<App> {
+  const store = new PaperStore(config.DATA_DIR);
+  try {
+    const embeddings = await createEmbeddings(config, log);
+    const vectors = await VectraStore.open(path.join(config.DATA_DIR, 'vectors', embeddings.modelId), embeddings, (m) => log.warn(m));
+    const retriever = new HybridRetriever(embeddings, vectors, store.all());
+    return {
+      config,
+      log,
+      store,
+      embeddings,
+      vectors,
+      retriever,
+      async close() {
+        await (embeddings as { dispose?: () => Promise<void> }).dispose?.();
+        store.close();
+      },
+    };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,157 @@
+import readline from 'node:readline';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { openApp, type App } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { log } from './log.js';
+import { ingest } from './library/ingest.js';
+import { createProgress } from './library/progress.js';
+import { checkQuestion } from './question.js';
+import { formatHits, hitToJson } from './retrieval/format.js';
+import { SourceFormatError, readSeedFile } from './sources/seed.js';
+
+/** An error whose message is for the user as it is: printed without a stack trace. */
+export class UserError extends Error {}
+
+const positiveInt = (max: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+  return n;
+};
+
+async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await openApp(loadConfig(), log);
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Ingests the seed page; returns a one-line summary. */
+export async function ingestSeed(app: App, seedFile = app.config.SEED_FILE): Promise<string> {
+  const papers = readSeedFile(seedFile);
+  const r = await ingest(papers, {
+    store: app.store,
+    vectors: app.vectors,
+    embeddings: app.embeddings,
+    progress: createProgress('embedding', app.log),
+  });
+  if (r.fresh.length) app.retriever.addPapers(r.fresh);
+  return `${seedFile}: ${papers.length} papers (${r.added} new, ${r.changed} changed, ${r.unchanged} unchanged); embedded ${r.embeddedPassages} passages of ${r.embeddedPapers} papers in ${r.seconds.toFixed(2)} s; library holds ${app.store.count()} papers`;
+}
+
+async function readLines(input: NodeJS.ReadableStream, onLine: (line: string) => Promise<void>): Promise<void> {
+  const rl = readline.createInterface({ input, crlfDelay: Infinity });
+  for await (const line of rl) await onLine(line);
+}
+
+export function buildCli(): Command {
+  const program = new Command('paperbot')
+    .description('A library of trending research papers that answers questions with citations.')
+    .showHelpAfterError('(run "paperbot --help" for the commands)')
+    .exitOverride();
+
+  program
+    .command('ingest')
+    .description('parse, store, embed and index papers (incremental: unchanged papers are skipped)')
+    .option('--seed <file>', 'Daily Papers page to ingest (default: SEED_FILE, seeds/daily-papers.txt)')
+    .action(async (opts: { seed?: string }) => {
+      await withApp(async (app) => console.log(await ingestSeed(app, opts.seed)));
+    });
+
+  program
+    .command('search')
+    .description('rank the papers for a question')
+    .argument('[question]', 'the question (or use --stdin)')
+    .option('-k, --k <n>', 'number of papers', positiveInt(100), 5)
+    .option('--json', 'print JSON: [{ id, title, score, url?, passages: [{ text, score }] }]')
+    .option('--stdin', 'read one question per line, print one JSON array per line (JSON Lines)')
+    .action(async (question: string | undefined, opts: { k: number; json?: boolean; stdin?: boolean }) => {
+      if (opts.stdin && question !== undefined) throw new UserError('give either a question or --stdin, not both');
+      if (!opts.stdin) {
+        const q = checkQuestion(question);
+        if (!q.ok) throw new UserError(q.message);
+        await withApp(async (app) => {
+          const hits = await app.retriever.search(q.question, { k: opts.k });
+          console.log(opts.json ? JSON.stringify(hits.map(hitToJson)) : formatHits(hits));
+        });
+        return;
+      }
+      await withApp(async (app) => {
+        await readLines(process.stdin, async (line) => {
+          const q = checkQuestion(line);
+          if (!q.ok) {
+            process.stdout.write(`${JSON.stringify({ error: q.message })}\n`);
+            return;
+          }
+          const hits = await app.retriever.search(q.question, { k: opts.k });
+          process.stdout.write(`${JSON.stringify(hits.map(hitToJson))}\n`);
+        });
+      });
+    });
+
+  const evalCmd = program.command('eval').description('measure retrieval quality');
+  evalCmd
+    .command('seeds')
+    .description('Recall@1/@3 per question kind on the seed question set, for lexical, dense and fused rankings')
+    .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')
+    .option('--json', 'print JSON')
+    .action(async (opts: { questions: string; json?: boolean }) => {
+      const { evalSeeds, formatSeedEval } = await import('./eval/seeds.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        const result = await evalSeeds(app.retriever, opts.questions);
+        console.log(opts.json ? JSON.stringify(result) : formatSeedEval(result));
+      });
+    });
+  evalCmd
+    .command('beir')
+    .description('nDCG@10 and Recall@100 on a BEIR data set, for lexical, dense and fused rankings')
+    .requiredOption('--corpus <file>', 'corpus.jsonl')
+    .requiredOption('--queries <file>', 'queries.jsonl')
+    .requiredOption('--qrels <file>', 'qrels .tsv')
+    .option('--json', 'print JSON: { lexical, dense, fused } each { ndcg10, recall100, queries }')
+    .addOption(new Option('--sweep', 'also print nDCG@10 of fused rankings over a grid of fusion weights'))
+    .action(async (opts: { corpus: string; queries: string; qrels: string; json?: boolean; sweep?: boolean }) => {
+      const { runBeirEval } = await import('./eval/run-beir.js');
+      await runBeirEval(opts);
+    });
+
+  program
+    .command('start')
+    .description('run the bot (DISCORD_TOKEN set) or an interactive terminal session over the library')
+    .action(async () => {
+      const { start } = await import('./start.js');
+      await start();
+    });
+
+  program
+    .command('bench')
+    .description('measure ingest, search latency and memory; prints a table')
+    .option('--scifact <dir>', 'BEIR SciFact folder', '../shared/data/scifact')
+    .option('--quick', 'seed library only')
+    .action(async (opts: { scifact: string; quick?: boolean }) => {
+      const { runBench } = await import('../bench/bench.js');
+      await runBench(opts);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; every expected failure is one clear line on stderr and a non-zero exit code. */
+export async function main(argv = process.argv): Promise<number> {
+  const program = buildCli();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander printed the message
+    if (err instanceof UserError || err instanceof ConfigError || err instanceof SourceFormatError) {
+      console.error(`paperbot: ${err.message}`);
+      return 2;
+    }
+    console.error(`paperbot: ${(err as Error).message ?? err}`);
+    if (process.env.DEBUG) console.error(err);
+    return 1;
+  }
+}

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Boolean env values: "1", "true", "yes", "on" (any case) are true; "0", "false", "no", "off", "" false. */
+const envBool = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return fallback;
+      const s = v.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+      if (['0', 'false', 'no', 'off'].includes(s)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected a boolean (1/0, true/false), got "${v}"` });
+      return z.NEVER;
+    });
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+
+export const configSchema = z.object({
+  DATA_DIR: z.string().default('./data'),
+  SEED_FILE: z.string().default('seeds/daily-papers.txt'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** `use-lite` (offline default, weights ship in npm) or `transformers` (@xenova/transformers). */
+  EMBEDDINGS: z.enum(['use-lite', 'transformers']).default('use-lite'),
+  EMBEDDING_MODEL: z.string().default('Xenova/all-MiniLM-L6-v2'),
+  /** Folder holding local transformers models (`<folder>/<model id>/...`). */
+  MODELS_DIR: z.string().default('./models'),
+  /** May @xenova/transformers download a model once (then cached in MODELS_DIR)? */
+  ALLOW_REMOTE_MODELS: envBool(true),
+  /** Worker threads used to embed during ingest (0 = embed on the main thread). */
+  EMBED_WORKERS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(16).optional()),
+
+  DISCORD_TOKEN: optionalString,
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Validates the environment once; every error names the variable and what was expected. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
+}

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+
+/** A paper as the library keeps it, whatever source it came from. */
+export interface Paper {
+  /** Stable identity: arXiv id for live sources, slug of the title for the seed page. */
+  id: string;
+  title: string;
+  abstract: string;
+  /** Canonical page (arXiv / Hugging Face) when known. */
+  url?: string;
+  /** Links found in the abstract or given by the source (code first), normalised and de-duplicated. */
+  links: string[];
+  source: string;
+  /** Position on the source page (seed order), for "next not yet posted" digests. */
+  sourceOrder?: number;
+  arxivId?: string;
+  upvotes?: number;
+  aiSummary?: string;
+  publishedAt?: string;
+}
+
+/** Lower-case, accents removed, every run of non-alphanumerics collapsed to one space. */
+export function normaliseTitle(title: string): string {
+  return title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+/** URL-safe, stable slug of a title (at most 80 characters, cut at a word boundary). */
+export function slugify(title: string): string {
+  const words = normaliseTitle(title).split(' ').filter(Boolean);
+  let slug = '';
+  for (const w of words) {
+    const next = slug ? `${slug}-${w}` : w;
+    if (next.length > 80) break;
+    slug = next;
+  }
+  return slug || 'untitled';
+}
+
+/** Hash of everything that affects what we embed and show: a changed abstract means re-embedding. */
+export function contentHash(p: Pick<Paper, 'title' | 'abstract'>): string {
+  return createHash('sha256').update(p.title).update('\u0000').update(p.abstract).digest('hex').slice(0, 16);
+}
+
+const TRAILING = /[.,;:!?)\]}>'"`]+$/;
+
+/** Every http(s) URL in a text, with sentence punctuation stripped and glued duplicates split. */
+export function extractLinks(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.match(/https?:\/\/[^\s<>"]+/g) ?? []) {
+    // "…Synthesis.https://github.com/x" – one token holding two URLs glued to a sentence end.
+    for (const part of raw.split(/(?=https?:\/\/)/)) {
+      let url = part.replace(TRAILING, '');
+      // A closing bracket is part of the URL only if it opened inside it.
+      while (/[)\]}]$/.test(url) && !url.includes({ ')': '(', ']': '[', '}': '{' }[url.slice(-1)]!)) {
+        url = url.slice(0, -1).replace(TRAILING, '');
+      }
+      if (/^https?:\/\/[^/]+\.[^/]+/.test(url) && !out.includes(url)) out.push(url);
+    }
+  }
+  return out;
+}

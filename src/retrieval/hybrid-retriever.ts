@@ -1,0 +1,167 @@
+import { BaseRetriever } from '@langchain/core/retrievers';
+import { Document } from '@langchain/core/documents';
+import type { Embeddings } from '@langchain/core/embeddings';
+import type { VectorStore } from '@langchain/core/vectorstores';
+import { DEFAULT_FUSION, fuse, type FusionParams, type Scored } from './fusion.js';
+import { LexicalIndex } from './lexical.js';
+import { toPassages, type Passage } from './passages.js';
+import { terms } from './text.js';
+
+/** The fields of a paper retrieval needs (the library's StoredPaper satisfies it). */
+export interface RetrievablePaper {
+  id: string;
+  title: string;
+  abstract: string;
+  url?: string;
+  links: string[];
+}
+
+export interface PassageHit {
+  id: string;
+  text: string;
+  score: number;
+  /** Cosine similarity of the paper's embedding to the question (raw, for calibration and refusal). */
+  dense: number;
+}
+
+export interface PaperHit {
+  id: string;
+  title: string;
+  score: number;
+  url?: string;
+  paper: RetrievablePaper;
+  passages: PassageHit[];
+  /** Raw signals behind the fused score. */
+  signals: { lexical: number; dense: number };
+}
+
+export interface SearchOptions {
+  k?: number;
+  /** Passages returned per paper. */
+  passages?: number;
+  fusion?: FusionParams;
+}
+
+/**
+ * Hybrid retrieval over the paper library: BM25 over papers, embedding similarity over passages
+ * (best passage per paper), fused; each hit carries its best passages for quoting and citing.
+ * Depends only on LangChain's `Embeddings` and `VectorStore` interfaces.
+ */
+export class HybridRetriever extends BaseRetriever {
+  lc_namespace = ['paperbot', 'retrieval'];
+  readonly lexical: LexicalIndex;
+  private readonly papers = new Map<string, RetrievablePaper>();
+  private readonly passagesByPaper = new Map<string, Passage[]>();
+
+  constructor(
+    private readonly embeddings: Embeddings,
+    private readonly vectors: VectorStore,
+    papers: RetrievablePaper[],
+    private readonly fusion: FusionParams = DEFAULT_FUSION,
+    lexical?: LexicalIndex,
+  ) {
+    super({});
+    this.lexical = lexical ?? new LexicalIndex();
+    this.addPapers(papers);
+  }
+
+  get size(): number {
+    return this.papers.size;
+  }
+
+  getPaper(id: string): RetrievablePaper | undefined {
+    return this.papers.get(id);
+  }
+
+  allPapers(): RetrievablePaper[] {
+    return [...this.papers.values()];
+  }
+
+  /** Makes newly ingested papers searchable (their vectors must already be in the vector store). */
+  addPapers(papers: RetrievablePaper[]): void {
+    for (const p of papers) {
+      this.papers.set(p.id, p);
+      const ps = toPassages(p.id, p.abstract);
+      this.passagesByPaper.set(p.id, ps);
+    }
+    this.lexical.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract })));
+  }
+
+  async search(query: string, opts: SearchOptions = {}): Promise<PaperHit[]> {
+    return this.searchWithVector(query, await this.embeddings.embedQuery(query), opts);
+  }
+
+  /** Same as search, with the query vector already computed (batch evaluation, benchmarks). */
+  async searchWithVector(query: string, vector: number[], opts: SearchOptions = {}): Promise<PaperHit[]> {
+    const k = opts.k ?? 5;
+    const fusion = opts.fusion ?? this.fusion;
+    const pool = Math.max(100, k * 4);
+    const lexical = fusion.method === 'dense' ? [] : this.lexical.search(query, pool);
+    // Best chunk per paper: ask for enough chunks to cover the pool of papers.
+    const dense: Scored[] = [];
+    const seen = new Set<string>();
+    if (fusion.method !== 'lexical') {
+      const hits = await this.vectors.similaritySearchVectorWithScore(vector, pool * 2);
+      for (const [doc, score] of hits) {
+        const paperId = String(doc.metadata.paperId);
+        if (!this.papers.has(paperId)) continue; // vector of a paper not (yet) in the library
+        if (!seen.has(paperId)) {
+          seen.add(paperId);
+          dense.push({ id: paperId, score });
+        }
+      }
+    }
+    const lexScore = new Map(lexical.map((r) => [r.id, r.score]));
+    const denseScore = new Map(dense.map((r) => [r.id, r.score]));
+    const floor = dense.length ? dense[dense.length - 1]!.score : 0;
+    const qTerms = new Set(terms(query));
+    return fuse(lexical, dense, fusion)
+      .slice(0, k)
+      .map((r) => {
+        const paper = this.papers.get(r.id)!;
+        const hit: PaperHit = {
+          id: paper.id,
+          title: paper.title,
+          score: round(r.score),
+          paper,
+          passages: opts.passages === 0 ? [] : this.rankPassages(paper.id, qTerms, denseScore.get(r.id) ?? floor).slice(0, opts.passages ?? 2),
+          signals: { lexical: round(lexScore.get(r.id) ?? 0), dense: round(denseScore.get(r.id) ?? floor) },
+        };
+        if (paper.url) hit.url = paper.url;
+        return hit;
+      });
+  }
+
+  /**
+   * A paper's quotable passages, best first, by IDF-weighted overlap with the question's terms
+   * (earlier passages win ties: abstracts open with their point). `score` adds the paper's
+   * embedding similarity, so scores are comparable across papers.
+   */
+  private rankPassages(paperId: string, qTerms: Set<string>, paperDense: number): PassageHit[] {
+    const passages = this.passagesByPaper.get(paperId) ?? [];
+    const maxIdf = [...qTerms].reduce((s, t) => s + this.lexical.idf(t), 0) || 1;
+    return passages
+      .map((p) => {
+        const pt = new Set(terms(p.text));
+        const lex = [...qTerms].reduce((s, t) => s + (pt.has(t) ? this.lexical.idf(t) : 0), 0) / maxIdf;
+        return { id: p.id, n: p.n, text: p.text, dense: round(paperDense), score: round(0.5 * lex + 0.5 * Math.max(0, paperDense)) };
+      })
+      .sort((a, b) => b.score - a.score || a.n - b.n)
+      .map(({ n: _n, ...hit }) => hit);
+  }
+
+  /** LangChain retriever contract: one Document per paper, its best passage as content. */
+  async _getRelevantDocuments(query: string): Promise<Document[]> {
+    const hits = await this.search(query);
+    return hits.map(
+      (h) =>
+        new Document({
+          pageContent: h.passages[0]?.text ?? h.paper.abstract,
+          metadata: { paperId: h.id, title: h.title, score: h.score, url: h.url },
+          id: h.id,
+        }),
+    );
+  }
+}
+
+const round = (x: number) => Math.round(x * 10000) / 10000;

@@ -1,0 +1,69 @@
+import MiniSearch from 'minisearch';
+import { terms } from './text.js';
+
+export interface LexicalDoc {
+  id: string;
+  title: string;
+  text: string;
+}
+
+export interface LexicalParams {
+  /** BM25 term-frequency saturation. */
+  k1: number;
+  /** BM25 length normalisation. */
+  b: number;
+  /** Weight of a title match relative to a body match. */
+  titleBoost: number;
+}
+
+/** Tuned on SciFact training queries (see `paperbot eval beir`). */
+export const DEFAULT_LEXICAL: LexicalParams = { k1: 1.2, b: 0.75, titleBoost: 1.5 };
+
+/**
+ * BM25 over papers (title + abstract) with MiniSearch, Porter-stemmed, stop words removed. Built in
+ * memory at start (incremental adds as papers arrive), unlike Vectra's built-in BM25 which rebuilds
+ * its engine on every query.
+ */
+export class LexicalIndex {
+  private readonly mini: MiniSearch<LexicalDoc>;
+  /** Document frequency of each term, for weighting query terms inside passages. */
+  private readonly df = new Map<string, number>();
+
+  constructor(private readonly params: LexicalParams = DEFAULT_LEXICAL) {
+    this.mini = new MiniSearch<LexicalDoc>({
+      fields: ['title', 'text'],
+      idField: 'id',
+      tokenize: (text) => [text],
+      processTerm: (term) => terms(term),
+      searchOptions: { bm25: { k: params.k1, b: params.b, d: 0 } },
+    });
+  }
+
+  get size(): number {
+    return this.mini.documentCount;
+  }
+
+  add(docs: LexicalDoc[]): void {
+    for (const d of docs) {
+      if (this.mini.has(d.id)) this.mini.discard(d.id);
+      else for (const t of new Set(terms(`${d.title} ${d.text}`))) this.df.set(t, (this.df.get(t) ?? 0) + 1);
+    }
+    this.mini.addAll(docs);
+  }
+
+  /** Best `limit` documents for the query, BM25 score (unbounded, > 0). */
+  search(query: string, limit: number): { id: string; score: number }[] {
+    if (terms(query).length === 0) return [];
+    return this.mini
+      .search(query, { boost: { title: this.params.titleBoost }, prefix: false, fuzzy: false, combineWith: 'OR' })
+      .slice(0, limit)
+      .map((r) => ({ id: String(r.id), score: r.score }));
+  }
+
+  /** Inverse document frequency of a (stemmed) term; 0 for terms no document has. */
+  idf(term: string): number {
+    const n = this.df.get(term);
+    if (!n) return 0;
+    return Math.log(1 + (this.mini.documentCount - n + 0.5) / (n + 0.5));
+  }
+}

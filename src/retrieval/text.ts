@@ -1,0 +1,28 @@
+import { stemmer } from 'stemmer';
+import { eng } from 'stopword';
+
+const ABBREVIATIONS = /\b(?:e\.g|i\.e|et al|etc|vs|fig|figs|eq|eqs|approx|cf|resp|no|vol|dr|mr|ms|prof|inc|ltd|st)\.$/i;
+
+/** Splits prose into sentences, keeping "e.g.", "et al.", decimals and URLs whole. */
+export function splitSentences(text: string): string[] {
+  const parts = text.split(/(?<=[.!?])\s+(?=[A-Z0-9("'[\u201c])/);
+  const out: string[] = [];
+  for (const part of parts) {
+    const prev = out[out.length - 1];
+    if (prev !== undefined && (ABBREVIATIONS.test(prev) || /\b[A-Z]\.$/.test(prev))) out[out.length - 1] = `${prev} ${part}`;
+    else out.push(part);
+  }
+  return out.map((s) => s.trim()).filter(Boolean);
+}
+
+const STOP = new Set([...eng, 'also', 'via', 'using', 'use', 'used', 'can', 'paper', 'papers', 'propose', 'proposed', 'show', 'shows', 'method', 'approach', 'new', 'based', 'whose', 'which', 'what', 'how', 'does', 'did', 'do']);
+
+/** Lexical terms: lower-cased alphanumeric words, stop words out, Porter-stemmed. */
+export function terms(text: string): string[] {
+  const out: string[] = [];
+  for (const raw of text.toLowerCase().normalize('NFKD').split(/[^a-z0-9]+/)) {
+    if (!raw || STOP.has(raw) || (raw.length < 2 && !/\d/.test(raw))) continue;
+    out.push(stemmer(raw));
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+import readline from 'node:readline';
+import { openApp, type App } from './app.js';
+import { ingestSeed } from './cli.js';
+import { loadConfig } from './config.js';
+import { log } from './log.js';
+import { checkQuestion } from './question.js';
+import { formatHits } from './retrieval/format.js';
+
+const HELP = `Commands:
+  search <question>   ranked papers with their best passages
+  <question>          same as search
+  help                this text
+  quit                leave (Ctrl-D works too)`;
+
+const DISCORD_HINT = `To run paperbot on Discord: create an application at https://discord.com/developers/applications,
+add a bot, copy its token into DISCORD_TOKEN (see .env.example), then run "npm start" again.`;
+
+/** `npm start`: the bot when DISCORD_TOKEN is set, otherwise a terminal session over the same library. */
+export async function start(): Promise<void> {
+  const config = loadConfig();
+  if (config.DISCORD_TOKEN) {
+    throw new Error('DISCORD_TOKEN is set, but this build has no Discord client yet; unset DISCORD_TOKEN to use the terminal session');
+  }
+  const t0 = performance.now();
+  const app = await openApp(config, log);
+  try {
+    const summary = await ingestSeed(app);
+    log.info(summary);
+    await warmUp(app);
+    log.info(`ready in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    await repl(app, process.stdin, process.stdout);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Loads the embedding model before the first question, so the first answer is as fast as the rest. */
+export async function warmUp(app: App): Promise<void> {
+  await app.retriever.search('warm up', { k: 1 });
+}
+
+export async function repl(app: App, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void> {
+  const interactive = (input as NodeJS.ReadStream).isTTY === true;
+  const rl = readline.createInterface({ input, output, terminal: interactive });
+  const say = (s: string) => output.write(`${s}\n`);
+  say(`paperbot: ${app.store.count()} papers in the library. Type a question, "help" or "quit".`);
+  say(DISCORD_HINT);
+  if (interactive) rl.setPrompt('paperbot> ');
+  rl.prompt();
+  for await (const raw of rl) {
+    const line = raw.trim();
+    const [cmd, ...rest] = line.split(/\s+/);
+    try {
+      if (!line) {
+        // nothing to do
+      } else if (cmd === 'quit' || cmd === 'exit') {
+        break;
+      } else if (cmd === 'help') {
+        say(HELP);
+      } else {
+        const text = cmd === 'search' ? rest.join(' ') : line;
+        const q = checkQuestion(text);
+        if (!q.ok) say(q.message);
+        else say(formatHits(await app.retriever.search(q.question, { k: 5 })));
+      }
+    } catch (err) {
+      say(`Something went wrong: ${(err as Error).message}`);
+    }
+    rl.prompt();
+  }
+  rl.close();
+}

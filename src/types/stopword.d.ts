@@ -1,0 +1,4 @@
+declare module 'stopword' {
+  /** English stop-word list. */
+  export const eng: string[];
+}
