@@ -46,7 +46,23 @@ export function contentHash(p: Pick<Paper, 'title' | 'abstract'>): string {
   return createHash('sha256').update(p.title).update('\u0000').update(p.abstract).digest('hex').slice(0, 16);
 }
 
-const TRAILING = /[.,;:!?)\]}>'"`]+$/;
+const CLOSERS: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+
+/** Strips sentence punctuation off a URL's end; a closing bracket stays if the URL opened it. */
+function trimUrl(url: string): string {
+  for (;;) {
+    const last = url.slice(-1);
+    const opener = CLOSERS[last];
+    if (opener !== undefined) {
+      const opens = url.split(opener).length - 1;
+      const closes = url.split(last).length - 1;
+      if (opens >= closes) return url;
+    } else if (!/[.,;:!?>'"`]/.test(last)) {
+      return url;
+    }
+    url = url.slice(0, -1);
+  }
+}
 
 /** Every http(s) URL in a text, with sentence punctuation stripped and glued duplicates split. */
 export function extractLinks(text: string): string[] {
@@ -54,11 +70,7 @@ export function extractLinks(text: string): string[] {
   for (const raw of text.match(/https?:\/\/[^\s<>"]+/g) ?? []) {
     // "…Synthesis.https://github.com/x" – one token holding two URLs glued to a sentence end.
     for (const part of raw.split(/(?=https?:\/\/)/)) {
-      let url = part.replace(TRAILING, '');
-      // A closing bracket is part of the URL only if it opened inside it.
-      while (/[)\]}]$/.test(url) && !url.includes({ ')': '(', ']': '[', '}': '{' }[url.slice(-1)]!)) {
-        url = url.slice(0, -1).replace(TRAILING, '');
-      }
+      const url = trimUrl(part);
       if (/^https?:\/\/[^/]+\.[^/]+/.test(url) && !out.includes(url)) out.push(url);
     }
   }

@@ -1,0 +1,36 @@
+import { loadConfig } from '../config.js';
+import { createProgress } from '../library/progress.js';
+import { log } from '../log.js';
+import { createEmbeddings } from '../retrieval/embeddings.js';
+import { DEFAULT_FUSION, type FusionParams } from '../retrieval/fusion.js';
+import { indexBeir, loadBeir, scoreBeir, type RankingScore } from './beir.js';
+import { RANKINGS } from './seeds.js';
+
+/** `paperbot eval beir`: index (cached), embed the queries once, score each ranking. */
+export async function runBeirEval(opts: { corpus: string; queries: string; qrels: string; json?: boolean; sweep?: boolean }): Promise<Record<string, RankingScore>> {
+  const config = loadConfig();
+  const data = loadBeir(opts.corpus, opts.queries, opts.qrels);
+  const embeddings = await createEmbeddings(config, log);
+  const idx = await indexBeir(data, config.DATA_DIR, embeddings, createProgress('embedding corpus', log));
+  try {
+    log.info(`indexed ${data.corpus.length} documents (${idx.embeddedPassages} chunks embedded this run) in ${idx.seconds.toFixed(1)} s; ${data.queries.length} judged queries`);
+    const qv = await embeddings.embedDocuments(data.queries.map((q) => q.text));
+    const out: Record<string, RankingScore> = {};
+    for (const [name, make] of Object.entries(RANKINGS)) out[name] = await scoreBeir(idx.retriever, data, qv, make(DEFAULT_FUSION));
+    if (opts.json) console.log(JSON.stringify(out));
+    else for (const [name, s] of Object.entries(out)) console.log(`${name.padEnd(8)} nDCG@10 ${s.ndcg10.toFixed(4)}  Recall@100 ${s.recall100.toFixed(4)}  (${s.queries} queries)`);
+    if (opts.sweep) {
+      for (const method of ['convex', 'rrf'] as const) {
+        for (const alpha of [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]) {
+          const f: FusionParams = { ...DEFAULT_FUSION, method, alpha };
+          const s = await scoreBeir(idx.retriever, data, qv, f);
+          console.log(`sweep ${method} alpha=${alpha.toFixed(1)} nDCG@10 ${s.ndcg10.toFixed(4)} Recall@100 ${s.recall100.toFixed(4)}`);
+        }
+      }
+    }
+    return out;
+  } finally {
+    idx.close();
+    await (embeddings as { dispose?: () => Promise<void> }).dispose?.();
+  }
+}
