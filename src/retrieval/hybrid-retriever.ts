@@ -54,7 +54,7 @@ export class HybridRetriever extends BaseRetriever {
   private readonly passagesByPaper = new Map<string, Passage[]>();
 
   constructor(
-    private readonly embeddings: Embeddings,
+    readonly embeddings: Embeddings,
     private readonly vectors: VectorStore,
     papers: RetrievablePaper[],
     private readonly fusion: FusionParams = DEFAULT_FUSION,

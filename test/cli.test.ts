@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+
+let dataDir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-cli-'));
+  env = { DATA_DIR: dataDir };
+  const r = await runCli(['ingest'], env);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/63 papers \(63 new, 0 changed, 0 unchanged\); embedded 63 passages of 63 papers/);
+});
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+const noStack = (s: string) => expect(s).not.toMatch(/\n\s+at .+:\d+:\d+/);
+
+describe('paperbot CLI', () => {
+  it('re-ingesting the unchanged seed embeds nothing', async () => {
+    const r = await runCli(['ingest'], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\(0 new, 0 changed, 63 unchanged\); embedded 0 passages of 0 papers/);
+  });
+
+  it('search --json prints ranked papers with passages', async () => {
+    const r = await runCli(['search', 'What is Matryoshka Representation Learning?', '-k', '3', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const hits = JSON.parse(r.stdout) as { id: string; title: string; score: number; passages: { text: string; score: number }[] }[];
+    expect(hits).toHaveLength(3);
+    expect(hits[0]!.id).toBe('matryoshka-representation-learning');
+    expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a));
+    for (const h of hits) {
+      expect(Object.keys(h).sort()).toEqual(['id', 'passages', 'score', 'title']);
+      expect(h.passages.length).toBeGreaterThan(0);
+      for (const p of h.passages) expect(Object.keys(p).sort()).toEqual(['score', 'text']);
+    }
+    expect(hits[0]!.passages[0]!.text.toLowerCase()).toMatch(/matryoshka|representation/);
+  });
+
+  it('search --stdin --json answers one line per question, loading once', async () => {
+    const input = 'What is LAION-5B?\n\nHow does CrossViT use cross-attention?\n';
+    const r = await runCli(['search', '--stdin', '--json', '-k', '2'], env, input);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(3);
+    expect(lines[0][0].id).toMatch(/^laion-5b/);
+    expect(lines[1].error).toMatch(/empty/);
+    expect(lines[2][0].id).toMatch(/^crossvit/);
+  });
+
+  it('empty, over-long and bad-flag input get a clear message and a non-zero exit', async () => {
+    const empty = await runCli(['search', '   '], env);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/question is empty/);
+    noStack(empty.stderr);
+
+    const long = await runCli(['search', 'a'.repeat(1001)], env);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/1001 characters long; the limit is 1000/);
+    noStack(long.stderr);
+
+    const flag = await runCli(['search', 'x', '--bogus'], env);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/unknown option '--bogus'/);
+    noStack(flag.stderr);
+
+    const k = await runCli(['search', 'x', '-k', 'zero'], env);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toMatch(/expected a whole number/);
+  });
+
+  it('a malformed seed file is reported by file and line and loses nothing', async () => {
+    const bad = path.join(dataDir, 'bad.txt');
+    fs.writeFileSync(bad, 'A Title\n\nAnother title right after it\n\n');
+    const r = await runCli(['ingest', '--seed', bad], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.txt:1: title "A Title" has no abstract/);
+    noStack(r.stderr);
+    const after = await runCli(['search', 'What is LAION-5B?', '--json', '-k', '1'], env);
+    expect(JSON.parse(after.stdout)[0].id).toMatch(/^laion-5b/);
+    const again = await runCli(['ingest'], env);
+    expect(again.stdout).toMatch(/63 unchanged\); embedded 0 passages/);
+  });
+
+  it('invalid configuration is one clear message', async () => {
+    const r = await runCli(['search', 'x'], { ...env, EMBEDDINGS: 'gpt-9' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/invalid configuration:\n\s+EMBEDDINGS:/);
+    noStack(r.stderr);
+  });
+
+  it('npm start without DISCORD_TOKEN opens the terminal session over the same library', async () => {
+    const r = await runCli(['start'], { ...env, DISCORD_TOKEN: '' }, 'help\nsearch What is LAION-5B?\n\nquit\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/63 papers in the library/);
+    expect(r.stdout).toMatch(/DISCORD_TOKEN/);
+    expect(r.stdout).toMatch(/Commands:/);
+    expect(r.stdout).toMatch(/1\. LAION-5B/);
+  });
+});

@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evalSeeds, loadSeedQuestions, recallOf } from '../src/eval/seeds.js';
+import { ingest } from '../src/library/ingest.js';
+import { PaperStore } from '../src/library/store.js';
+import { fuse } from '../src/retrieval/fusion.js';
+import { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
+import { denseChunks, toPassages } from '../src/retrieval/passages.js';
+import { splitSentences, terms } from '../src/retrieval/text.js';
+import { UseLiteEmbeddings } from '../src/retrieval/use-lite.js';
+import { VectraStore } from '../src/retrieval/vector-store.js';
+import { readSeedFile } from '../src/sources/seed.js';
+
+describe('text and passages', () => {
+  it('splits sentences without breaking abbreviations or decimals', () => {
+    expect(splitSentences('Nguyen et al. (2016) showed it. We use e.g. ResNet at 2.5 GHz. Done!')).toEqual([
+      'Nguyen et al. (2016) showed it.',
+      'We use e.g. ResNet at 2.5 GHz.',
+      'Done!',
+    ]);
+  });
+
+  it('stems and drops stop words', () => {
+    expect(terms('The networks are learning representations')).toEqual(['network', 'learn', 'represent']);
+  });
+
+  it('packs whole sentences into passages with stable ids, and one dense chunk per typical abstract', () => {
+    const paper = readSeedFile('seeds/daily-papers.txt')[0]!;
+    const ps = toPassages(paper.id, paper.abstract);
+    expect(ps.length).toBeGreaterThan(1);
+    expect(ps.map((p) => p.text).join(' ')).toBe(splitSentences(paper.abstract).join(' '));
+    expect(ps[1]!.id).toBe(`${paper.id}#1`);
+    expect(denseChunks(paper)).toHaveLength(1);
+    expect(denseChunks(paper)[0]!.text.startsWith(paper.title)).toBe(true);
+  });
+});
+
+describe('fusion', () => {
+  const lex = [{ id: 'a', score: 10 }, { id: 'b', score: 9 }, { id: 'c', score: 1 }];
+  const dense = [{ id: 'c', score: 0.9 }, { id: 'b', score: 0.8 }, { id: 'a', score: 0.2 }];
+  it('convex fusion keeps score gaps: a near-tie in BM25 is decided by the dense side', () => {
+    expect(fuse(lex, dense, { method: 'convex', alpha: 0.5, rrfK: 60 }).map((r) => r.id)).toEqual(['b', 'c', 'a']);
+  });
+  it('alpha 1 is lexical order, alpha 0 is dense order', () => {
+    expect(fuse(lex, dense, { method: 'convex', alpha: 1, rrfK: 60 })[0]!.id).toBe('a');
+    expect(fuse(lex, dense, { method: 'convex', alpha: 0, rrfK: 60 })[0]!.id).toBe('c');
+  });
+  it('rrf uses ranks only: rescaling the scores changes nothing', () => {
+    const p = { method: 'rrf', alpha: 0.6, rrfK: 60 } as const;
+    const scaled = lex.map((r) => ({ id: r.id, score: r.score * r.score * 100 }));
+    expect(fuse(scaled, dense, p).map((r) => r.id)).toEqual(fuse(lex, dense, p).map((r) => r.id));
+    expect(fuse(lex, dense, { ...p, alpha: 1 }).map((r) => r.id)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('hybrid retrieval on the seed library (real USE-lite embeddings)', () => {
+  let dir: string;
+  let retriever: HybridRetriever;
+  let store: PaperStore;
+  const embeddings = new UseLiteEmbeddings();
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-retrieval-'));
+    store = new PaperStore(dir);
+    const vectors = await VectraStore.open(path.join(dir, 'vectors'), embeddings);
+    const report = await ingest(readSeedFile('seeds/daily-papers.txt'), { store, vectors, embeddings });
+    expect(report.embeddedPapers).toBe(63);
+    retriever = new HybridRetriever(embeddings, vectors, store.all());
+  }, 120_000);
+  afterAll(async () => {
+    store.close();
+    await embeddings.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds a paper from a paraphrase that shares no title words', async () => {
+    const hits = await retriever.search('How can a single embedding be truncated to smaller sizes and still work for retrieval?', { k: 3 });
+    expect(hits[0]!.id).toBe('matryoshka-representation-learning');
+    expect(hits[0]!.passages[0]!.text).toMatch(/\w/);
+  });
+
+  it('fused ranking beats BM25 alone on paraphrased questions and never loses on literal ones', async () => {
+    const result = await evalSeeds(retriever, 'eval/seed-questions.json');
+    const { lexical, fused } = result.recall;
+    expect(fused!.paraphrase!.r1).toBeGreaterThan(lexical!.paraphrase!.r1);
+    expect(fused!.literal!.r1).toBeGreaterThanOrEqual(lexical!.literal!.r1);
+    expect(fused!.literal!.r3).toBeGreaterThanOrEqual(lexical!.literal!.r3);
+    expect(fused!.paraphrase!.n).toBeGreaterThanOrEqual(30);
+  }, 60_000);
+
+  it('the question set covers every kind and resolves every gold id', () => {
+    const qs = loadSeedQuestions('eval/seed-questions.json', store.all().map((p) => p.id));
+    expect(qs.length).toBeGreaterThanOrEqual(60);
+    for (const kind of ['literal', 'paraphrase', 'multi', 'out_of_scope']) expect(qs.some((q) => q.kind === kind)).toBe(true);
+    const multi = qs.find((q) => q.kind === 'multi')!;
+    expect(recallOf(multi, multi.gold, 3)).toBe(1);
+  });
+});
