@@ -20,12 +20,13 @@ export async function runBeirEval(opts: { corpus: string; queries: string; qrels
     if (opts.json) console.log(JSON.stringify(out));
     else for (const [name, s] of Object.entries(out)) console.log(`${name.padEnd(8)} nDCG@10 ${s.ndcg10.toFixed(4)}  Recall@100 ${s.recall100.toFixed(4)}  (${s.queries} queries)`);
     if (opts.sweep) {
-      for (const method of ['convex', 'rrf'] as const) {
-        for (const alpha of [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]) {
-          const f: FusionParams = { ...DEFAULT_FUSION, method, alpha };
-          const s = await scoreBeir(idx.retriever, data, qv, f);
-          console.log(`sweep ${method} alpha=${alpha.toFixed(1)} nDCG@10 ${s.ndcg10.toFixed(4)} Recall@100 ${s.recall100.toFixed(4)}`);
-        }
+      const grid: FusionParams[] = [];
+      for (const alpha of [0.5, 0.7, 0.8, 0.9]) for (const method of ['convex', 'rrf'] as const) grid.push({ method, alpha, rrfK: 60 });
+      for (const [alpha, alphaMax] of [[0.3, 1], [0.4, 1], [0.5, 0.9]] as const) grid.push({ method: 'convex', alpha, alphaMax, rrfK: 60 });
+      for (const f of grid) {
+        const s = await scoreBeir(idx.retriever, data, qv, f);
+        const label = `${f.method} alpha=${f.alpha}${f.alphaMax !== undefined ? `..${f.alphaMax} (adaptive)` : ''}`;
+        console.log(`sweep ${label.padEnd(30)} nDCG@10 ${s.ndcg10.toFixed(4)} Recall@100 ${s.recall100.toFixed(4)}`);
       }
     }
     return out;

@@ -115,7 +115,12 @@ export class HybridRetriever extends BaseRetriever {
     const denseScore = new Map(dense.map((r) => [r.id, r.score]));
     const floor = dense.length ? dense[dense.length - 1]!.score : 0;
     const qTerms = new Set(terms(query));
-    return fuse(lexical, dense, fusion)
+    let effective = fusion;
+    if (fusion.alphaMax !== undefined && lexical[0]) {
+      const coverage = this.coverage(lexical[0].id, qTerms);
+      effective = { ...fusion, alpha: fusion.alpha + (fusion.alphaMax - fusion.alpha) * coverage };
+    }
+    return fuse(lexical, dense, effective)
       .slice(0, k)
       .map((r) => {
         const paper = this.papers.get(r.id)!;
@@ -130,6 +135,21 @@ export class HybridRetriever extends BaseRetriever {
         if (paper.url) hit.url = paper.url;
         return hit;
       });
+  }
+
+  /** Share of the question's IDF weight whose terms occur in the paper (0..1). */
+  private coverage(paperId: string, qTerms: Set<string>): number {
+    const p = this.papers.get(paperId);
+    if (!p || qTerms.size === 0) return 0;
+    const pt = new Set(terms(`${p.title} ${p.abstract}`));
+    let total = 0;
+    let found = 0;
+    for (const t of qTerms) {
+      const w = this.lexical.idf(t);
+      total += w;
+      if (pt.has(t)) found += w;
+    }
+    return total > 0 ? found / total : 0;
   }
 
   /**
