@@ -9,6 +9,8 @@ export interface UseLiteParams extends EmbeddingsParams {
   workers?: number;
   /** Texts per model call (the WASM heap grows with the batch, so keep it small). */
   batchSize?: number;
+  /** Idle time after which worker threads are stopped (default 5 s). */
+  idleMs?: number;
 }
 
 /**
@@ -21,6 +23,9 @@ export class UseLiteEmbeddings extends Embeddings {
   readonly modelId = UseLiteEmbeddings.modelId;
   private model?: Promise<UseModel>;
   private workers?: Worker[];
+  private idleTimer?: NodeJS.Timeout;
+  /** Workers are stopped after this long without bulk work: each holds its own model (~130 MB). */
+  private readonly idleMs: number;
   private readonly workerCount: number;
   private readonly batchSize: number;
 
@@ -28,6 +33,7 @@ export class UseLiteEmbeddings extends Embeddings {
     super(params);
     this.workerCount = params.workers ?? Math.min(4, os.availableParallelism());
     this.batchSize = params.batchSize ?? 4;
+    this.idleMs = params.idleMs ?? 5000;
   }
 
   /** Loads the model on this thread (once); safe to call eagerly to warm up. */
@@ -66,14 +72,20 @@ export class UseLiteEmbeddings extends Embeddings {
     let next = 0;
     // Only workers embed: measured here, a main-thread lane beside them adds little (it also
     // serialises the messages) while one worker per core scales ~1.8x on 2 cores.
-    await Promise.all(
-      this.pool().map(async (w) => {
-        while (next < batches.length) {
-          const i = next++;
-          results[i] = await runInWorker(w, batches[i]!);
-        }
-      }),
-    );
+    clearTimeout(this.idleTimer);
+    try {
+      await Promise.all(
+        this.pool().map(async (w) => {
+          while (next < batches.length) {
+            const i = next++;
+            results[i] = await runInWorker(w, batches[i]!);
+          }
+        }),
+      );
+    } finally {
+      this.idleTimer = setTimeout(() => void this.dispose(), this.idleMs);
+      this.idleTimer.unref();
+    }
     return results.flat();
   }
 
@@ -89,6 +101,7 @@ export class UseLiteEmbeddings extends Embeddings {
 
   /** Stops the worker threads (the next bulk call starts new ones). */
   async dispose(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const ws = this.workers ?? [];
     this.workers = undefined;
     await Promise.all(ws.map((w) => w.terminate()));
