@@ -45,8 +45,10 @@ export async function repl(app: App, input: NodeJS.ReadableStream, output: NodeJ
   const say = (s: string) => output.write(`${s}\n`);
   say(`paperbot: ${app.store.count()} papers in the library. Type a question, "help" or "quit".`);
   say(DISCORD_HINT);
-  if (interactive) rl.setPrompt('paperbot> ');
-  rl.prompt();
+  // A prompt only on a terminal: piped output stays one answer after another.
+  const prompt = () => interactive && rl.prompt();
+  rl.setPrompt('paperbot> ');
+  prompt();
   for await (const raw of rl) {
     const line = raw.trim();
     const [cmd, ...rest] = line.split(/\s+/);
@@ -66,7 +68,7 @@ export async function repl(app: App, input: NodeJS.ReadableStream, output: NodeJ
     } catch (err) {
       say(`Something went wrong: ${(err as Error).message}`);
     }
-    rl.prompt();
+    prompt();
   }
   rl.close();
 }

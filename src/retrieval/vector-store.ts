@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { VectorStore } from '@langchain/core/vectorstores';
-import { LocalIndex, ProtobufCodec, type MetadataFilter } from 'vectra';
+import { LocalIndex, ProtobufCodec, type MetadataFilter } from './vectra.js';
 import { AtomicFileStorage } from './atomic-storage.js';
 
 /** What every passage vector carries: enough to find its paper and tell whether it is stale. */
