@@ -31,8 +31,11 @@ export interface PaperHit {
   url?: string;
   paper: RetrievablePaper;
   passages: PassageHit[];
-  /** Raw signals behind the fused score. */
-  signals: { lexical: number; dense: number };
+  /**
+   * Raw signals behind the fused score: BM25, cosine similarity, and coverage = share of the
+   * question's IDF-weighted terms that occur in the paper (0..1; used for refusal).
+   */
+  signals: { lexical: number; dense: number; coverage: number };
 }
 
 export interface SearchOptions {
@@ -130,22 +133,25 @@ export class HybridRetriever extends BaseRetriever {
           score: round(r.score),
           paper,
           passages: opts.passages === 0 ? [] : this.rankPassages(paper.id, qTerms, denseScore.get(r.id) ?? floor).slice(0, opts.passages ?? 2),
-          signals: { lexical: round(lexScore.get(r.id) ?? 0), dense: round(denseScore.get(r.id) ?? floor) },
+          signals: { lexical: round(lexScore.get(r.id) ?? 0), dense: round(denseScore.get(r.id) ?? floor), coverage: round(this.coverage(r.id, qTerms, 'rarest')) },
         };
         if (paper.url) hit.url = paper.url;
         return hit;
       });
   }
 
-  /** Share of the question's IDF weight whose terms occur in the paper (0..1). */
-  private coverage(paperId: string, qTerms: Set<string>): number {
+  /**
+   * Share of the question's IDF weight whose terms occur in the paper (0..1). For fusion, terms the
+   * library never uses are left out (as tuned); for the reported signal they count as rarest.
+   */
+  private coverage(paperId: string, qTerms: Set<string>, unseen: 'zero' | 'rarest' = 'zero'): number {
     const p = this.papers.get(paperId);
     if (!p || qTerms.size === 0) return 0;
     const pt = new Set(terms(`${p.title} ${p.abstract}`));
     let total = 0;
     let found = 0;
     for (const t of qTerms) {
-      const w = this.lexical.idf(t);
+      const w = this.lexical.idf(t, unseen);
       total += w;
       if (pt.has(t)) found += w;
     }

@@ -60,10 +60,14 @@ export class LexicalIndex {
       .map((r) => ({ id: String(r.id), score: r.score }));
   }
 
-  /** Inverse document frequency of a (stemmed) term; 0 for terms no document has. */
-  idf(term: string): number {
-    const n = this.df.get(term);
-    if (!n) return 0;
+  /**
+   * Inverse document frequency of a (stemmed) term. A term no document has gets 0, or with
+   * `unseen: 'rarest'` the weight of the rarest possible term (a question about words the library
+   * never uses is about something else).
+   */
+  idf(term: string, unseen: 'zero' | 'rarest' = 'zero'): number {
+    const n = this.df.get(term) ?? 0;
+    if (n === 0 && unseen === 'zero') return 0;
     return Math.log(1 + (this.mini.documentCount - n + 0.5) / (n + 0.5));
   }
 }
