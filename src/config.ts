@@ -33,6 +33,20 @@ export const configSchema = z.object({
   /** Worker threads used to embed during ingest (0 = embed on the main thread). */
   EMBED_WORKERS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(16).optional()),
 
+  /** How answers are written: `extractive` (offline default) or an LLM provider. */
+  ANSWER_COMPOSER: z.enum(['extractive', 'openai', 'anthropic', 'ollama']).default('extractive'),
+  /** An LLM reply slower than this falls back to the extractive answer. */
+  LLM_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(600_000).default(20_000)),
+  OPENAI_API_KEY: optionalString,
+  /** Any OpenAI-compatible server: llama.cpp, vLLM, LM Studio, Ollama's /v1. */
+  OPENAI_BASE_URL: z.preprocess(emptyToUndefined, z.url().optional()),
+  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: z.preprocess(emptyToUndefined, z.url().optional()),
+  ANTHROPIC_MODEL: z.string().default('claude-3-5-haiku-latest'),
+  OLLAMA_BASE_URL: z.preprocess(emptyToUndefined, z.url().default('http://127.0.0.1:11434')),
+  OLLAMA_MODEL: z.string().default('llama3.1'),
+
   DISCORD_TOKEN: optionalString,
 });
 

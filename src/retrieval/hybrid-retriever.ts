@@ -140,6 +140,23 @@ export class HybridRetriever extends BaseRetriever {
       });
   }
 
+  /** A hit for one known paper (a follow-up that names it), its passages ranked for the query. */
+  hitFor(paperId: string, query: string, passages = 2): PaperHit | undefined {
+    const paper = this.papers.get(paperId);
+    if (!paper) return undefined;
+    const qTerms = new Set(terms(query));
+    const hit: PaperHit = {
+      id: paper.id,
+      title: paper.title,
+      score: 1,
+      paper,
+      passages: this.rankPassages(paper.id, qTerms, 0).slice(0, passages),
+      signals: { lexical: 0, dense: 0, coverage: round(this.coverage(paper.id, qTerms, 'rarest')) },
+    };
+    if (paper.url) hit.url = paper.url;
+    return hit;
+  }
+
   /**
    * Share of the question's IDF weight whose terms occur in the paper (0..1). For fusion, terms the
    * library never uses are left out (as tuned); for the reported signal they count as rarest.

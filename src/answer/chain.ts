@@ -1,0 +1,154 @@
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
+import type { Logger } from '../log.js';
+import type { HybridRetriever, PaperHit } from '../retrieval/hybrid-retriever.js';
+import { ConversationStore, resolveFollowUp } from './conversation.js';
+import { composeExtractive, sourcePassages } from './extractive.js';
+import { LlmUnavailable, NO_ANSWER, askModel, repairCitations } from './llm.js';
+import { DEFAULT_REFUSAL, isUnsupported, type RefusalThresholds } from './refusal.js';
+import type { Answer, Citation, Evidence, Source } from './types.js';
+
+export interface AskInput {
+  question: string;
+  conversationId?: string;
+}
+
+export interface AnswerChainDeps {
+  retriever: HybridRetriever;
+  /** A chat model; undefined = the offline extractive composer. */
+  model?: BaseChatModel;
+  timeoutMs?: number;
+  conversations?: ConversationStore;
+  refusal?: RefusalThresholds;
+  log?: Pick<Logger, 'warn'>;
+  /** Papers considered as sources (the best ones, within half the top score). */
+  maxSources?: number;
+}
+
+interface Retrieved extends AskInput {
+  resolved: string;
+  focus: string[];
+  hits: PaperHit[];
+}
+interface Selected extends Retrieved {
+  sources: Source[];
+  refuse: boolean;
+}
+interface Composed extends Selected {
+  text: string;
+  /** Source numbers → the passage each citation rests on. */
+  evidenceFor: Map<number, string>;
+  notice?: string;
+  modelRefused?: boolean;
+}
+
+export const UNAVAILABLE_NOTICE = 'The language model was unavailable, so this answer was composed directly from the abstracts.';
+
+/**
+ * Question → cited answer, as a LangChain runnable sequence:
+ * resolve follow-up → retrieve → select evidence → compose (LLM or extractive) → verify citations.
+ */
+export class AnswerChain {
+  readonly conversations: ConversationStore;
+  readonly runnable: RunnableSequence<AskInput, Answer>;
+  private readonly d: Required<Omit<AnswerChainDeps, 'model' | 'log'>> & Pick<AnswerChainDeps, 'model' | 'log'>;
+
+  constructor(deps: AnswerChainDeps) {
+    this.conversations = deps.conversations ?? new ConversationStore();
+    this.d = { timeoutMs: 20_000, refusal: DEFAULT_REFUSAL, maxSources: 5, ...deps, conversations: this.conversations };
+    this.runnable = RunnableSequence.from<AskInput, Answer>([
+      RunnableLambda.from((input: AskInput) => this.retrieve(input)).withConfig({ runName: 'retrieve' }),
+      RunnableLambda.from((r: Retrieved) => this.select(r)).withConfig({ runName: 'selectEvidence' }),
+      RunnableLambda.from((s: Selected) => this.compose(s)).withConfig({ runName: 'compose' }),
+      RunnableLambda.from((c: Composed) => this.verify(c)).withConfig({ runName: 'verifyCitations' }),
+    ]);
+  }
+
+  /** Answers a question; in a conversation the turn is remembered for follow-ups. */
+  async ask(question: string, conversationId?: string): Promise<Answer> {
+    const answer = await this.runnable.invoke(conversationId === undefined ? { question } : { question, conversationId });
+    if (conversationId !== undefined) {
+      this.conversations.add(conversationId, { question, resolved: answer.resolvedQuestion, citations: answer.citations });
+    }
+    return answer;
+  }
+
+  private async retrieve(input: AskInput): Promise<Retrieved> {
+    const turns = input.conversationId === undefined ? [] : this.conversations.turns(input.conversationId);
+    const { question: resolved, focus } = resolveFollowUp(input.question, turns);
+    let hits = await this.d.retriever.search(resolved, { k: 8, passages: 3 });
+    if (focus.length) {
+      const focused = focus.map((id) => hits.find((h) => h.id === id) ?? this.d.retriever.hitFor(id, resolved, 3)).filter((h): h is PaperHit => !!h);
+      hits = [...focused, ...hits.filter((h) => !focus.includes(h.id))];
+    }
+    return { ...input, resolved, focus, hits };
+  }
+
+  private select(r: Retrieved): Selected {
+    const refuse = r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal);
+    const top = r.hits[0]?.score ?? 0;
+    const chosen = r.focus.length
+      ? r.hits.slice(0, 1)
+      : r.hits.filter((h, i) => i === 0 || h.score >= 0.5 * top).slice(0, this.d.maxSources);
+    const sources = chosen.map((h, i) => {
+      const s: Source = { n: i + 1, id: h.id, title: h.title, passages: this.d.model ? h.passages.map((p) => p.text) : sourcePassages(h) };
+      if (h.url) s.url = h.url;
+      return s;
+    });
+    return { ...r, sources, refuse };
+  }
+
+  private async compose(s: Selected): Promise<Composed> {
+    if (s.refuse) return { ...s, text: '', evidenceFor: new Map() };
+    if (this.d.model) {
+      try {
+        const raw = (await askModel(this.d.model, s.resolved, s.sources, this.d.timeoutMs)).trim();
+        if (NO_ANSWER.test(raw)) return { ...s, text: '', evidenceFor: new Map(), modelRefused: true };
+        const { text, cited } = repairCitations(raw, new Set(s.sources.map((x) => x.n)));
+        if (!text || cited.length === 0) throw new LlmUnavailable(text ? 'answer without valid citations' : 'empty answer');
+        const evidenceFor = new Map(cited.map((n) => [n, s.hits[n - 1]?.passages[0]?.text ?? s.sources[n - 1]!.passages[0] ?? '']));
+        return { ...s, text, evidenceFor };
+      } catch (err) {
+        this.d.log?.warn(`language model unavailable (${(err as Error).message}); using the extractive answer`);
+        return { ...this.extractive(s), notice: UNAVAILABLE_NOTICE };
+      }
+    }
+    return this.extractive(s);
+  }
+
+  private extractive(s: Selected): Composed {
+    const sources = this.d.model ? s.sources.map((x) => ({ ...x, passages: sourcePassages(s.hits[x.n - 1]!) })) : s.sources;
+    const idf = (t: string) => this.d.retriever.lexical.idf(t);
+    const r = composeExtractive(s.resolved, sources, s.hits, idf);
+    return { ...s, text: r.answer, evidenceFor: new Map(r.used.map((u) => [u.n, u.passage])) };
+  }
+
+  /** Renumbers citations by first appearance and checks each maps to a source with evidence. */
+  private verify(c: Composed): Answer {
+    if (c.refuse || c.modelRefused || !c.text) {
+      const closest = c.hits.slice(0, 3).map((h) => (h.url ? { id: h.id, title: h.title, url: h.url } : { id: h.id, title: h.title }));
+      return {
+        answer: 'The library has no paper on that, so I cannot answer it from the papers I have.',
+        citations: [],
+        evidence: [],
+        refused: true,
+        closest,
+        resolvedQuestion: c.resolved,
+        ...(c.notice ? { notice: c.notice } : {}),
+      };
+    }
+    const order: number[] = [];
+    for (const m of c.text.matchAll(/\[(\d+)\]/g)) {
+      const n = Number(m[1]);
+      if (!order.includes(n) && c.sources.some((s) => s.n === n)) order.push(n);
+    }
+    const renumber = new Map(order.map((n, i) => [n, i + 1]));
+    const answer = c.text.replace(/\[(\d+)\]/g, (m, n: string) => (renumber.has(Number(n)) ? `[${renumber.get(Number(n))}]` : ''));
+    const citations: Citation[] = order.map((n) => {
+      const s = c.sources.find((x) => x.n === n)!;
+      return s.url ? { n: renumber.get(n)!, id: s.id, title: s.title, url: s.url } : { n: renumber.get(n)!, id: s.id, title: s.title };
+    });
+    const evidence: Evidence[] = order.map((n) => ({ n: renumber.get(n)!, text: c.evidenceFor.get(n) ?? c.sources.find((x) => x.n === n)!.passages[0] ?? '' }));
+    return { answer, citations, evidence, refused: false, resolvedQuestion: c.resolved, ...(c.notice ? { notice: c.notice } : {}) };
+  }
+}

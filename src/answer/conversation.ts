@@ -1,0 +1,92 @@
+import { terms } from '../retrieval/text.js';
+import type { Citation } from './types.js';
+
+export interface Turn {
+  question: string;
+  resolved: string;
+  citations: Citation[];
+  at: number;
+}
+
+export interface ConversationLimits {
+  /** Turns kept per conversation. */
+  maxTurns: number;
+  /** A conversation idle longer than this starts over. */
+  maxAgeMs: number;
+  /** Conversations kept at once (least recently used dropped first). */
+  maxConversations: number;
+}
+
+export const DEFAULT_LIMITS: ConversationLimits = { maxTurns: 6, maxAgeMs: 30 * 60_000, maxConversations: 5000 };
+
+/** Recent turns per conversation id (a DM channel, a CLI session), bounded in turns, age and count. */
+export class ConversationStore {
+  private readonly byId = new Map<string, Turn[]>();
+
+  constructor(
+    private readonly limits: ConversationLimits = DEFAULT_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  turns(id: string): Turn[] {
+    const turns = this.byId.get(id);
+    if (!turns) return [];
+    const last = turns[turns.length - 1];
+    if (!last || this.now() - last.at > this.limits.maxAgeMs) {
+      this.byId.delete(id);
+      return [];
+    }
+    return turns;
+  }
+
+  add(id: string, turn: Omit<Turn, 'at'>): void {
+    const turns = [...this.turns(id), { ...turn, at: this.now() }].slice(-this.limits.maxTurns);
+    this.byId.delete(id); // re-insert: Map order is recency order
+    this.byId.set(id, turns);
+    while (this.byId.size > this.limits.maxConversations) this.byId.delete(this.byId.keys().next().value!);
+  }
+
+  reset(id: string): void {
+    this.byId.delete(id);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}
+
+const ORDINALS: Record<string, number> = { first: 1, '1st': 1, second: 2, '2nd': 2, third: 3, '3rd': 3, fourth: 4, '4th': 4, fifth: 5, '5th': 5 };
+const ORDINAL_REF = /\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?:\s+(?:one|paper|work|source|result|citation))?/i;
+const NUMBER_REF = /(?:\[(\d)\]|\b(?:paper|source|number|no\.?)\s*#?(\d)\b)/i;
+const DEICTIC = /\b(it|its|they|their|them|this|that|these|those|the (?:paper|method|model|approach|dataset|authors|work))\b/i;
+
+export interface Resolved {
+  question: string;
+  /** Papers the follow-up points at (to put first, and not to refuse). */
+  focus: string[];
+}
+
+/**
+ * Makes a follow-up self-contained for retrieval: "and the second one?" points at the second
+ * source of the last answer; "what dataset did it use?" at its first source. A question with
+ * enough words of its own is left alone.
+ */
+export function resolveFollowUp(question: string, turns: Turn[]): Resolved {
+  const last = turns[turns.length - 1];
+  if (!last || last.citations.length === 0) return { question, focus: [] };
+  const ord = ORDINAL_REF.exec(question);
+  const num = NUMBER_REF.exec(question);
+  let target: Citation | undefined;
+  if (num) target = last.citations.find((c) => c.n === Number(num[1] ?? num[2]));
+  else if (ord) {
+    const word = ord[1]!.toLowerCase();
+    target = word === 'last' ? last.citations[last.citations.length - 1] : last.citations[(ORDINALS[word] ?? 1) - 1];
+  } else if (DEICTIC.test(question) && terms(question).length <= 4) {
+    target = last.citations[0];
+  }
+  if (!target) return { question, focus: [] };
+  // Ordinal-only follow-ups ("and the second one?") carry no question of their own: reuse the last one.
+  const own = terms(question.replace(ORDINAL_REF, '').replace(NUMBER_REF, ''));
+  const base = own.length === 0 ? last.resolved.replace(/\s*\(about ".*"\)$/, '') : question;
+  return { question: `${base} (about "${target.title}")`, focus: [target.id] };
+}

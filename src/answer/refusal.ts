@@ -1,0 +1,57 @@
+import type { PaperHit } from '../retrieval/hybrid-retriever.js';
+
+export interface RefusalThresholds {
+  /** Refuse when the best paper covers less than this share of the question's IDF weight ... */
+  coverage: number;
+  /** ... and its embedding similarity is below this. */
+  dense: number;
+}
+
+/**
+ * Calibrated with `paperbot eval answers --calibrate` on the seed question set (12 out-of-scope vs
+ * 67 answerable questions, USE-lite): the thresholds that maximise refusal F1, ties broken toward
+ * fewer wrongly refused answerable questions. See README for the measured precision/recall.
+ */
+export const DEFAULT_REFUSAL: RefusalThresholds = { coverage: 0.3, dense: 0.42 };
+
+/** Too little evidence: no paper shares enough of the question's words or meaning. */
+export function isUnsupported(hits: PaperHit[], t: RefusalThresholds = DEFAULT_REFUSAL): boolean {
+  const top = hits[0];
+  if (!top) return true;
+  const coverage = Math.max(...hits.slice(0, 3).map((h) => h.signals.coverage));
+  return coverage < t.coverage && top.signals.dense < t.dense;
+}
+
+export interface CalibrationPoint {
+  outOfScope: boolean;
+  coverage: number;
+  dense: number;
+}
+
+/** Grid search for the thresholds with the best refusal F1 (ties: fewer false refusals, then lower). */
+export function calibrate(points: CalibrationPoint[]): RefusalThresholds & { f1: number; precision: number; recall: number } {
+  let best = { coverage: 0, dense: 0, f1: -1, precision: 0, recall: 0, falseRefusals: Infinity };
+  for (let c = 0; c <= 0.6001; c += 0.02) {
+    for (let d = 0; d <= 0.7001; d += 0.02) {
+      let tp = 0;
+      let fp = 0;
+      let fn = 0;
+      for (const p of points) {
+        const refuse = p.coverage < c && p.dense < d;
+        if (refuse && p.outOfScope) tp++;
+        else if (refuse) fp++;
+        else if (p.outOfScope) fn++;
+      }
+      const precision = tp + fp ? tp / (tp + fp) : 0;
+      const recall = tp + fn ? tp / (tp + fn) : 0;
+      const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+      if (f1 > best.f1 + 1e-9 || (Math.abs(f1 - best.f1) < 1e-9 && fp < best.falseRefusals)) {
+        best = { coverage: round(c), dense: round(d), f1, precision, recall, falseRefusals: fp };
+      }
+    }
+  }
+  const { falseRefusals: _fp, ...out } = best;
+  return out;
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
