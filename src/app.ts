@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import { AnswerChain } from './answer/chain.js';
+import { createChatModel } from './answer/models.js';
 import { PaperStore } from './library/store.js';
 import { createEmbeddings, type NamedEmbeddings } from './retrieval/embeddings.js';
 import { HybridRetriever } from './retrieval/hybrid-retriever.js';
@@ -14,6 +16,8 @@ export interface App {
   embeddings: NamedEmbeddings;
   vectors: VectraStore;
   retriever: HybridRetriever;
+  /** Question → cited answer (extractive offline, or the configured LLM with extractive fallback). */
+  chain: AnswerChain;
   close(): Promise<void>;
 }
 
@@ -24,6 +28,8 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
     const embeddings = await createEmbeddings(config, log);
     const vectors = await VectraStore.open(path.join(config.DATA_DIR, 'vectors', embeddings.modelId), embeddings, (m) => log.warn(m));
     const retriever = new HybridRetriever(embeddings, vectors, store.all());
+    const model = await createChatModel(config);
+    const chain = new AnswerChain({ retriever, timeoutMs: config.LLM_TIMEOUT_MS, log, ...(model ? { model } : {}) });
     return {
       config,
       log,
@@ -31,6 +37,7 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
       embeddings,
       vectors,
       retriever,
+      chain,
       async close() {
         await (embeddings as { dispose?: () => Promise<void> }).dispose?.();
         store.close();

@@ -6,6 +6,7 @@ import { log } from './log.js';
 import { ingest } from './library/ingest.js';
 import { createProgress } from './library/progress.js';
 import { checkQuestion } from './question.js';
+import { answerToJson, formatAnswer } from './answer/format.js';
 import { formatHits, hitToJson } from './retrieval/format.js';
 import { SourceFormatError, readSeedFile } from './sources/seed.js';
 
@@ -90,6 +91,32 @@ export function buildCli(): Command {
       });
     });
 
+  program
+    .command('ask')
+    .description('answer a question with numbered citations (refuses when the library has no evidence)')
+    .argument('[question]', 'the question (or use --stdin)')
+    .option('--json', 'print JSON: { answer, citations: [{ n, id, title, url? }], evidence: [{ n, text }], refused }')
+    .option('--stdin', 'read one question per line, print one JSON object per line (JSON Lines)')
+    .action(async (question: string | undefined, opts: { json?: boolean; stdin?: boolean }) => {
+      if (opts.stdin && question !== undefined) throw new UserError('give either a question or --stdin, not both');
+      if (!opts.stdin) {
+        const q = checkQuestion(question);
+        if (!q.ok) throw new UserError(q.message);
+        await withApp(async (app) => {
+          const a = await app.chain.ask(q.question);
+          console.log(opts.json ? JSON.stringify(answerToJson(a)) : formatAnswer(a));
+        });
+        return;
+      }
+      await withApp(async (app) => {
+        await readLines(process.stdin, async (line) => {
+          const q = checkQuestion(line);
+          const out = q.ok ? answerToJson(await app.chain.ask(q.question)) : { error: q.message };
+          process.stdout.write(`${JSON.stringify(out)}\n`);
+        });
+      });
+    });
+
   const evalCmd = program.command('eval').description('measure retrieval quality');
   evalCmd
     .command('seeds')
@@ -102,6 +129,19 @@ export function buildCli(): Command {
         await ingestSeed(app);
         const result = await evalSeeds(app.retriever, opts.questions);
         console.log(opts.json ? JSON.stringify(result) : formatSeedEval(result));
+      });
+    });
+  evalCmd
+    .command('answers')
+    .description('refusal precision/recall, first-citation accuracy and answer latency on the seed question set')
+    .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')
+    .option('--json', 'print JSON')
+    .action(async (opts: { questions: string; json?: boolean }) => {
+      const { evalAnswers, formatAnswerEval } = await import('./eval/answers.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        const result = await evalAnswers(app.chain, app.retriever, opts.questions);
+        console.log(opts.json ? JSON.stringify(result) : formatAnswerEval(result));
       });
     });
   evalCmd

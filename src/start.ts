@@ -4,11 +4,14 @@ import { ingestSeed } from './cli.js';
 import { loadConfig } from './config.js';
 import { log } from './log.js';
 import { checkQuestion } from './question.js';
+import { formatAnswer } from './answer/format.js';
 import { formatHits } from './retrieval/format.js';
 
 const HELP = `Commands:
+  <question>          a short answer with numbered citations (follow-ups work: "and the second one?")
+  ask <question>      same
   search <question>   ranked papers with their best passages
-  <question>          same as search
+  reset               start a new conversation
   help                this text
   quit                leave (Ctrl-D works too)`;
 
@@ -36,8 +39,11 @@ export async function start(): Promise<void> {
 
 /** Loads the embedding model before the first question, so the first answer is as fast as the rest. */
 export async function warmUp(app: App): Promise<void> {
-  await app.retriever.search('warm up', { k: 1 });
+  await app.chain.ask('warm up');
 }
+
+/** The terminal session is one conversation. */
+const CONVERSATION = 'terminal';
 
 export async function repl(app: App, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Promise<void> {
   const interactive = (input as NodeJS.ReadStream).isTTY === true;
@@ -59,11 +65,16 @@ export async function repl(app: App, input: NodeJS.ReadableStream, output: NodeJ
         break;
       } else if (cmd === 'help') {
         say(HELP);
+      } else if (cmd === 'reset') {
+        app.chain.conversations.reset(CONVERSATION);
+        say('Started a new conversation.');
       } else {
-        const text = cmd === 'search' ? rest.join(' ') : line;
+        const search = cmd === 'search';
+        const text = search || cmd === 'ask' ? rest.join(' ') : line;
         const q = checkQuestion(text);
         if (!q.ok) say(q.message);
-        else say(formatHits(await app.retriever.search(q.question, { k: 5 })));
+        else if (search) say(formatHits(await app.retriever.search(q.question, { k: 5 })));
+        else say(formatAnswer(await app.chain.ask(q.question, CONVERSATION)));
       }
     } catch (err) {
       say(`Something went wrong: ${(err as Error).message}`);

@@ -51,6 +51,23 @@ describe('paperbot CLI', () => {
     expect(lines[2][0].id).toMatch(/^crossvit/);
   });
 
+  it('ask --json prints a cited answer; --stdin answers one JSON object per line', async () => {
+    const r = await runCli(['ask', 'What does UnsafeBench find about image safety classifiers?', '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(r.stdout);
+    expect(Object.keys(a).sort()).toEqual(['answer', 'citations', 'evidence', 'refused']);
+    expect(a.refused).toBe(false);
+    expect(a.citations[0]).toMatchObject({ n: 1, id: expect.stringMatching(/^unsafebench/) });
+    expect(a.answer).toMatch(/\[1\]/);
+    expect(a.evidence[0].n).toBe(1);
+
+    const lines = await runCli(['ask', '--stdin', '--json'], env, 'How do I bake sourdough bread?\nWhat is LAION-5B?\n');
+    const [refused, answered] = lines.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(refused).toMatchObject({ refused: true, citations: [] });
+    expect(refused.closest).toHaveLength(3);
+    expect(answered.citations[0].id).toMatch(/^laion-5b/);
+  });
+
   it('empty, over-long and bad-flag input get a clear message and a non-zero exit', async () => {
     const empty = await runCli(['search', '   '], env);
     expect(empty.code).toBe(2);
@@ -93,11 +110,13 @@ describe('paperbot CLI', () => {
   });
 
   it('npm start without DISCORD_TOKEN opens the terminal session over the same library', async () => {
-    const r = await runCli(['start'], { ...env, DISCORD_TOKEN: '' }, 'help\nsearch What is LAION-5B?\n\nquit\n');
+    const r = await runCli(['start'], { ...env, DISCORD_TOKEN: '' }, 'help\nsearch What is LAION-5B?\n\nWhat is LAION-5B?\nwhat dataset did it use?\nquit\n');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/63 papers in the library/);
     expect(r.stdout).toMatch(/DISCORD_TOKEN/);
     expect(r.stdout).toMatch(/Commands:/);
     expect(r.stdout).toMatch(/1\. LAION-5B/);
+    // The question and its follow-up are both answered from LAION-5B, with a numbered source.
+    expect(r.stdout.match(/^\[1\] LAION-5B/gm)).toHaveLength(2);
   });
 });

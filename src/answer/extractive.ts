@@ -23,7 +23,7 @@ const COMMON_START = /^(The|This|These|Those|It|Its|Our|In|To|Recent|Most|Many|A
 export function attribute(sentence: string, name: string): string {
   const we = /^(?:In this (?:paper|work|study),?\s+|Here,?\s+|To this end,?\s+)?[Ww]e\s+/;
   if (we.test(sentence)) return `In ${name}, the authors ${sentence.replace(we, '')}`;
-  if (sentence.toLowerCase().includes(name.toLowerCase())) return thirdPerson(sentence);
+  if (new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(sentence)) return thirdPerson(sentence);
   const [first = '', ...rest] = sentence.split(' ');
   // Lower-case an ordinary capitalised word ("Substantial"), never a name or acronym ("ImageNet", "CLIP").
   const ordinary = COMMON_START.test(first) || (/^[A-Z][a-z]+,?$/.test(first) && !name.includes(first.replace(/,$/, '')));
@@ -87,7 +87,10 @@ export function composeExtractive(question: string, sources: Source[], hits: Pap
   const multi = MULTI.test(question) && sources.length > 1;
   const chosen: Candidate[] = [];
   const perSource = new Map<number, number>();
-  const fits = (c: Candidate) => chosen.reduce((n, x) => n + x.text.length + 40, 0) + c.text.length + 40 <= MAX_ANSWER_CHARS;
+  // Cost of a sentence in the answer: its text, its [n], and the paper's name the first time.
+  const nameCost = (n: number) => shortTitle(sources.find((s) => s.n === n)!.title).length + 22;
+  const cost = (list: Candidate[]) => list.reduce((sum, x, i) => sum + x.text.length + 6 + (list.findIndex((y) => y.source === x.source) === i ? nameCost(x.source) : 0), 0);
+  const fits = (c: Candidate) => cost([...chosen, c]) <= MAX_ANSWER_CHARS;
   if (multi) {
     // One sentence per paper first (best papers first), then fill.
     for (const src of sources.slice(0, 4)) {
@@ -133,7 +136,9 @@ export function composeExtractive(question: string, sources: Source[], hits: Pap
     }
     return `${text.replace(/[.!?]+$/, '')} [${c.source}].`;
   });
-  return { answer: sentences.join(' '), used };
+  // The estimate above is conservative; this guarantees the limit.
+  while (sentences.length > 1 && sentences.join(' ').length > MAX_ANSWER_CHARS) sentences.pop();
+  return { answer: sentences.join(' '), used: used.filter((u) => sentences.some((s) => s.includes(`[${u.n}]`))) };
 }
 
 /** A paper's quotable passages (sentence windows) for a source. */

@@ -5,22 +5,27 @@ export interface RefusalThresholds {
   coverage: number;
   /** ... and its embedding similarity is below this. */
   dense: number;
+  /** Refuse whatever the words when the embedding similarity is below this (word matches by accident). */
+  denseFloor: number;
 }
 
 /**
- * Calibrated with `paperbot eval answers --calibrate` on the seed question set (12 out-of-scope vs
- * 67 answerable questions, USE-lite): the thresholds that maximise refusal F1, ties broken toward
- * fewer wrongly refused answerable questions. See README for the measured precision/recall.
+ * Calibrated with `paperbot eval answers` on the seed question set (12 out-of-scope vs 67 answerable
+ * questions, USE-lite): the thresholds that maximise refusal F1 there (precision 0.917, recall 0.917,
+ * one answerable question refused), ties broken toward fewer wrongly refused answerable questions.
+ * The dense floor catches questions whose only shared word is an accident of stemming
+ * ("capital" ~ "capitalizing").
  */
-export const DEFAULT_REFUSAL: RefusalThresholds = { coverage: 0.3, dense: 0.42 };
+export const DEFAULT_REFUSAL: RefusalThresholds = { coverage: 0.22, dense: 0.48, denseFloor: 0.08 };
 
 /** Too little evidence: no paper shares enough of the question's words or meaning. */
 export function isUnsupported(hits: PaperHit[], t: RefusalThresholds = DEFAULT_REFUSAL): boolean {
   const top = hits[0];
   if (!top) return true;
-  const coverage = Math.max(...hits.slice(0, 3).map((h) => h.signals.coverage));
-  return coverage < t.coverage && top.signals.dense < t.dense;
+  return refuses(t, Math.max(...hits.slice(0, 3).map((h) => h.signals.coverage)), top.signals.dense);
 }
+
+const refuses = (t: RefusalThresholds, coverage: number, dense: number) => dense < t.denseFloor || (coverage < t.coverage && dense < t.dense);
 
 export interface CalibrationPoint {
   outOfScope: boolean;
@@ -28,16 +33,32 @@ export interface CalibrationPoint {
   dense: number;
 }
 
+/** Refusal precision and recall of thresholds over labelled points. */
+export function refusalScore(t: RefusalThresholds, points: CalibrationPoint[]) {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const p of points) {
+    const refuse = refuses(t, p.coverage, p.dense);
+    if (refuse && p.outOfScope) tp++;
+    else if (refuse) fp++;
+    else if (p.outOfScope) fn++;
+  }
+  const precision = tp + fp ? tp / (tp + fp) : 1;
+  const recall = tp + fn ? tp / (tp + fn) : 1;
+  return { precision, recall, falseRefusals: fp };
+}
+
 /** Grid search for the thresholds with the best refusal F1 (ties: fewer false refusals, then lower). */
 export function calibrate(points: CalibrationPoint[]): RefusalThresholds & { f1: number; precision: number; recall: number } {
-  let best = { coverage: 0, dense: 0, f1: -1, precision: 0, recall: 0, falseRefusals: Infinity };
-  for (let c = 0; c <= 0.6001; c += 0.02) {
+  let best = { coverage: 0, dense: 0, denseFloor: 0, f1: -1, precision: 0, recall: 0, falseRefusals: Infinity };
+  for (let f = 0; f <= 0.3001; f += 0.02) for (let c = 0; c <= 0.6001; c += 0.02) {
     for (let d = 0; d <= 0.7001; d += 0.02) {
       let tp = 0;
       let fp = 0;
       let fn = 0;
       for (const p of points) {
-        const refuse = p.coverage < c && p.dense < d;
+        const refuse = refuses({ coverage: c, dense: d, denseFloor: f }, p.coverage, p.dense);
         if (refuse && p.outOfScope) tp++;
         else if (refuse) fp++;
         else if (p.outOfScope) fn++;
@@ -46,7 +67,7 @@ export function calibrate(points: CalibrationPoint[]): RefusalThresholds & { f1:
       const recall = tp + fn ? tp / (tp + fn) : 0;
       const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
       if (f1 > best.f1 + 1e-9 || (Math.abs(f1 - best.f1) < 1e-9 && fp < best.falseRefusals)) {
-        best = { coverage: round(c), dense: round(d), f1, precision, recall, falseRefusals: fp };
+        best = { coverage: round(c), dense: round(d), denseFloor: round(f), f1, precision, recall, falseRefusals: fp };
       }
     }
   }

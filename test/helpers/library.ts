@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ingest } from '../../src/library/ingest.js';
+import { PaperStore } from '../../src/library/store.js';
+import { HybridRetriever } from '../../src/retrieval/hybrid-retriever.js';
+import { UseLiteEmbeddings } from '../../src/retrieval/use-lite.js';
+import { VectraStore } from '../../src/retrieval/vector-store.js';
+import { readSeedFile } from '../../src/sources/seed.js';
+
+/** The seed library, ingested for real (USE-lite) into a temporary folder. */
+export async function seedLibrary() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-lib-'));
+  const store = new PaperStore(dir);
+  const embeddings = new UseLiteEmbeddings();
+  const vectors = await VectraStore.open(path.join(dir, 'vectors'), embeddings);
+  await ingest(readSeedFile('seeds/daily-papers.txt'), { store, vectors, embeddings });
+  const retriever = new HybridRetriever(embeddings, vectors, store.all());
+  return {
+    dir,
+    store,
+    retriever,
+    async close() {
+      store.close();
+      await embeddings.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
