@@ -166,6 +166,16 @@ export function buildCli(): Command {
     });
 
   program
+    .command('deploy-commands')
+    .description('register the slash commands with Discord (global, or in DISCORD_GUILD_ID)')
+    .action(async () => {
+      const { deployCommands } = await import('./discord/deploy.js');
+      const config = loadConfig();
+      if (!config.DISCORD_TOKEN) throw new UserError('DISCORD_TOKEN is not set (see .env.example)');
+      console.log(`registered ${await deployCommands(config, log)} commands`);
+    });
+
+  program
     .command('bench')
     .description('measure ingest, search latency and memory; prints a table')
     .option('--scifact <dir>', 'BEIR SciFact folder', '../shared/data/scifact')

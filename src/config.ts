@@ -48,6 +48,16 @@ export const configSchema = z.object({
   OLLAMA_MODEL: z.string().default('llama3.1'),
 
   DISCORD_TOKEN: optionalString,
+  /** Application id; when unset it is read from the token (its first part is the bot's user id). */
+  DISCORD_APP_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{15,25}$/, 'expected a Discord snowflake id').optional()),
+  /** Register commands in this server only (instant), instead of globally. */
+  DISCORD_GUILD_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{15,25}$/, 'expected a Discord snowflake id').optional()),
+  /** REST base URL handed to discord.js as `rest.api` (a REST proxy, or a test server). */
+  DISCORD_API_BASE: z.preprocess(emptyToUndefined, z.url().default('https://discord.com/api')),
+  /** Register the slash commands when the bot starts. */
+  REGISTER_COMMANDS: envBool(false),
+  /** Questions per user per minute (/ask and DMs). */
+  ASK_RATE_LIMIT_PER_MINUTE: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(6)),
 });
 
 export type Config = z.infer<typeof configSchema>;

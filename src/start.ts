@@ -21,9 +21,6 @@ add a bot, copy its token into DISCORD_TOKEN (see .env.example), then run "npm s
 /** `npm start`: the bot when DISCORD_TOKEN is set, otherwise a terminal session over the same library. */
 export async function start(): Promise<void> {
   const config = loadConfig();
-  if (config.DISCORD_TOKEN) {
-    throw new Error('DISCORD_TOKEN is set, but this build has no Discord client yet; unset DISCORD_TOKEN to use the terminal session');
-  }
   const t0 = performance.now();
   const app = await openApp(config, log);
   try {
@@ -31,7 +28,19 @@ export async function start(): Promise<void> {
     log.info(summary);
     await warmUp(app);
     log.info(`ready in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-    await repl(app, process.stdin, process.stdout);
+    if (!config.DISCORD_TOKEN) {
+      await repl(app, process.stdin, process.stdout);
+      return;
+    }
+    const { startBot } = await import('./discord/bot.js');
+    const bot = await startBot(app, config, log);
+    // Serve until told to stop; then close the gateway and the database cleanly.
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    log.info('shutting down');
+    await bot.stop();
   } finally {
     await app.close();
   }

@@ -4,7 +4,7 @@ import type { Embeddings } from '@langchain/core/embeddings';
 import type { VectorStore } from '@langchain/core/vectorstores';
 import { DEFAULT_FUSION, fuse, type FusionParams, type Scored } from './fusion.js';
 import { LexicalIndex } from './lexical.js';
-import { toPassages, type Passage } from './passages.js';
+import { denseChunks, toPassages, type Passage } from './passages.js';
 import { terms } from './text.js';
 
 /** The fields of a paper retrieval needs (the library's StoredPaper satisfies it). */
@@ -138,6 +138,24 @@ export class HybridRetriever extends BaseRetriever {
         if (paper.url) hit.url = paper.url;
         return hit;
       });
+  }
+
+  /** Nearest papers to a paper by embedding (its own text as the query), excluding itself. */
+  async similar(paperId: string, k = 5): Promise<PaperHit[]> {
+    const paper = this.papers.get(paperId);
+    if (!paper) return [];
+    const [chunk] = denseChunks(paper);
+    const vector = await this.embeddings.embedQuery(chunk!.text);
+    const hits = await this.vectors.similaritySearchVectorWithScore(vector, (k + 1) * 3);
+    const out: PaperHit[] = [];
+    for (const [doc, score] of hits) {
+      const id = String(doc.metadata.paperId);
+      if (id === paperId || out.some((h) => h.id === id) || !this.papers.has(id)) continue;
+      const hit = this.hitFor(id, paper.title, 1)!;
+      out.push({ ...hit, score: round(score), signals: { ...hit.signals, dense: round(score) } });
+      if (out.length === k) break;
+    }
+    return out;
   }
 
   /** A hit for one known paper (a follow-up that names it), its passages ranked for the query. */

@@ -1,0 +1,14 @@
+import { ask } from './ask.js';
+import { help } from './help.js';
+import { paper } from './paper.js';
+import { search } from './search.js';
+import { similar } from './similar.js';
+import type { Command } from './types.js';
+
+/** Every slash command, one file each. The bot, deploy-commands and tests all read this list. */
+export const commands: Command[] = [ask, search, paper, similar, help];
+
+export const commandByName = new Map(commands.map((c) => [c.data.name, c]));
+
+/** Button handlers by custom-id prefix, gathered from the commands that own them. */
+export const buttonByPrefix = new Map(commands.flatMap((c) => Object.entries(c.buttons ?? {})));

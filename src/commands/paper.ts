@@ -1,0 +1,38 @@
+import { SlashCommandBuilder } from 'discord.js';
+import { paperView, similarView } from '../discord/render.js';
+import type { Command } from './types.js';
+import { ephemeral, everywhere, matchTitles } from './shared.js';
+
+/** /paper title:<autocomplete> — one paper, with a "Similar papers" button. */
+export const paper: Command = {
+  data: everywhere(new SlashCommandBuilder())
+    .setName('paper')
+    .setDescription('Show one paper from the library')
+    .addStringOption((o) => o.setName('title').setDescription('Start typing a title').setRequired(true).setAutocomplete(true)),
+
+  async autocomplete(interaction, ctx) {
+    await interaction.respond(matchTitles(ctx, interaction.options.getFocused()));
+  },
+
+  async execute(interaction, ctx) {
+    const value = interaction.options.getString('title', true);
+    const p = ctx.app.retriever.getPaper(value) ?? ctx.app.retriever.getPaper(matchTitles(ctx, value)[0]?.value ?? '');
+    if (!p) {
+      await interaction.reply(ephemeral(`No paper in the library matches "${value}". Pick one of the suggestions while typing.`));
+      return;
+    }
+    await interaction.reply(paperView(p));
+  },
+
+  buttons: {
+    async similar(interaction, [id], ctx) {
+      const p = id ? ctx.app.retriever.getPaper(id) : undefined;
+      if (!p) {
+        await interaction.reply(ephemeral('That paper is no longer in the library.'));
+        return;
+      }
+      await interaction.deferReply({ flags: ephemeral('').flags });
+      await interaction.editReply(similarView(p, await ctx.app.retriever.similar(p.id, 5)));
+    },
+  },
+};

@@ -1,0 +1,43 @@
+import { ApplicationIntegrationType, InteractionContextType, MessageFlags, type RepliableInteraction, type SlashCommandBuilder } from 'discord.js';
+import { checkQuestion } from '../question.js';
+import type { BotContext } from '../discord/context.js';
+import { retryMessage } from '../discord/rate-limit.js';
+import { LIMITS, fit } from '../discord/limits.js';
+import { normaliseTitle } from '../library/paper.js';
+
+/** Available in servers, in DMs with the bot, and as a user-installed app. */
+export function everywhere<T extends SlashCommandBuilder>(b: T): T {
+  return b
+    .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
+    .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall) as T;
+}
+
+export const ephemeral = (content: string) => ({ content: fit(content, LIMITS.content), flags: MessageFlags.Ephemeral as const });
+
+/** Validates a question and applies the per-user rate limit; replies ephemerally and returns undefined when refused. */
+export async function admitQuestion(interaction: RepliableInteraction, raw: string | null, ctx: BotContext): Promise<string | undefined> {
+  const q = checkQuestion(raw ?? '');
+  if (!q.ok) {
+    await interaction.reply(ephemeral(q.message));
+    return undefined;
+  }
+  const wait = ctx.questions.take(interaction.user.id);
+  if (wait > 0) {
+    await interaction.reply(ephemeral(retryMessage(wait)));
+    return undefined;
+  }
+  return q.question;
+}
+
+/** Papers whose titles contain every typed word, in any order (prefix match on the last word). */
+export function matchTitles(ctx: BotContext, typed: string) {
+  const words = normaliseTitle(typed).split(' ').filter(Boolean);
+  const papers = ctx.app.retriever.allPapers();
+  const matches = words.length === 0
+    ? papers
+    : papers.filter((p) => {
+        const title = ` ${normaliseTitle(p.title)} `;
+        return words.every((w, i) => (i === words.length - 1 ? title.includes(` ${w}`) : title.includes(` ${w} `)));
+      });
+  return matches.slice(0, LIMITS.choices).map((p) => ({ name: fit(p.title, LIMITS.choiceName), value: p.id.slice(0, 100) }));
+}

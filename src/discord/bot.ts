@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Client,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  Partials,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type Message,
+} from 'discord.js';
+import type { App } from '../app.js';
+import { buttonByPrefix, commandByName } from '../commands/index.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { checkQuestion } from '../question.js';
+import { createContext, type BotContext } from './context.js';
+import { deployCommands } from './deploy.js';
+import { retryMessage } from './rate-limit.js';
+import { answerEmbed, evidenceButton } from './render.js';
+
+/** The discord.js client: only the intents the bot needs, no mention ever parsed from its output. */
+export function createClient(config: Config): Client {
+  return new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages],
+    partials: [Partials.Channel], // DM channels arrive uncached
+    allowedMentions: { parse: [], repliedUser: false },
+    rest: { api: config.DISCORD_API_BASE },
+  });
+}
+
+export interface RunningBot {
+  client: Client;
+  ctx: BotContext;
+  stop(): Promise<void>;
+}
+
+/** Logs in and serves slash commands, buttons, autocomplete and DM questions until stopped. */
+export async function startBot(app: App, config: Config, log: Logger): Promise<RunningBot> {
+  if (!config.DISCORD_TOKEN) throw new Error('DISCORD_TOKEN is not set');
+  const client = createClient(config);
+  const ctx = createContext(app, log, config.ASK_RATE_LIMIT_PER_MINUTE);
+  client.on(Events.InteractionCreate, (i) => void onInteraction(i, ctx));
+  client.on(Events.MessageCreate, (m) => void onDirectMessage(m, ctx));
+  client.on(Events.Error, (err) => log.error({ err: err.message }, 'discord client error'));
+  client.on(Events.ShardDisconnect, (_e, shard) => log.warn({ shard }, 'gateway disconnected; discord.js reconnects'));
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  await client.login(config.DISCORD_TOKEN);
+  await ready;
+  log.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'connected to Discord');
+  if (config.REGISTER_COMMANDS) await deployCommands(config, log, client.application?.id);
+  return {
+    client,
+    ctx,
+    async stop() {
+      await client.destroy();
+    },
+  };
+}
+
+/** Runs a handler; any error becomes an ephemeral "something went wrong" with a reference id. */
+async function guarded(interaction: ChatInputCommandInteraction | ButtonInteraction, what: string, ctx: BotContext, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const ref = randomUUID().slice(0, 8);
+    ctx.log.error({ ref, what, err: (err as Error).message, stack: (err as Error).stack }, 'handler failed');
+    const reply = { content: `Something went wrong while handling that (reference \`${ref}\`). Please try again.`, flags: MessageFlags.Ephemeral as const };
+    try {
+      if (interaction.deferred || interaction.replied) await interaction.followUp(reply);
+      else await interaction.reply(reply);
+    } catch (err2) {
+      ctx.log.error({ ref, err: (err2 as Error).message }, 'could not tell the user about the failure');
+    }
+  }
+}
+
+export async function onInteraction(interaction: Interaction, ctx: BotContext): Promise<void> {
+  if (interaction.isAutocomplete()) {
+    const cmd = commandByName.get(interaction.commandName);
+    try {
+      await cmd?.autocomplete?.(interaction, ctx);
+    } catch (err) {
+      ctx.log.warn({ err: (err as Error).message, command: interaction.commandName }, 'autocomplete failed');
+    }
+    return;
+  }
+  if (interaction.isChatInputCommand()) {
+    const cmd = commandByName.get(interaction.commandName);
+    if (!cmd) {
+      await interaction.reply({ content: 'That command is not available any more.', flags: MessageFlags.Ephemeral }).catch(() => {});
+      return;
+    }
+    await guarded(interaction, `/${interaction.commandName}`, ctx, () => cmd.execute(interaction, ctx));
+    return;
+  }
+  if (interaction.isButton()) {
+    const [prefix = '', ...args] = interaction.customId.split(':');
+    const handler = buttonByPrefix.get(prefix);
+    if (!handler) return;
+    await guarded(interaction, `button ${prefix}`, ctx, () => handler(interaction, args, ctx));
+  }
+}
+
+/** A plain DM is a question in the user's conversation; `reset` starts over. */
+export async function onDirectMessage(message: Message, ctx: BotContext): Promise<void> {
+  if (message.author.bot || message.guildId) return;
+  const conversation = `dm:${message.author.id}`;
+  try {
+    const text = message.content.trim();
+    if (/^(reset|start over|new topic)$/i.test(text)) {
+      ctx.app.chain.conversations.reset(conversation);
+      await message.reply('Started a new conversation. Ask me anything about the papers.');
+      return;
+    }
+    const q = checkQuestion(text);
+    if (!q.ok) {
+      await message.reply(q.message);
+      return;
+    }
+    const wait = ctx.questions.take(message.author.id);
+    if (wait > 0) {
+      await message.reply(retryMessage(wait));
+      return;
+    }
+    if ('sendTyping' in message.channel) await message.channel.sendTyping();
+    const answer = await ctx.app.chain.ask(q.question, conversation);
+    const key = randomUUID().slice(0, 12);
+    ctx.answers.set(key, answer);
+    await message.reply({
+      embeds: [answerEmbed(answer, q.question, (id) => ctx.app.retriever.getPaper(id))],
+      components: answer.evidence.length ? [evidenceButton(key)] : [],
+    });
+  } catch (err) {
+    const ref = randomUUID().slice(0, 8);
+    ctx.log.error({ ref, err: (err as Error).message, stack: (err as Error).stack }, 'DM handler failed');
+    await message.reply(`Something went wrong while answering (reference \`${ref}\`). Please try again.`).catch(() => {});
+  }
+}

@@ -1,0 +1,114 @@
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder } from 'discord.js';
+import type { Answer } from '../answer/types.js';
+import type { PaperHit, RetrievablePaper } from '../retrieval/hybrid-retriever.js';
+import { LIMITS, fit } from './limits.js';
+
+const BLUE = 0x5865f2;
+const GREY = 0x99aab5;
+
+/** The page a source links to: its canonical page, else its first (code) link. */
+export function paperLink(p: { url?: string; links?: string[] }): string | undefined {
+  return p.url ?? p.links?.[0];
+}
+
+/** Markdown title link that never breaks: brackets in titles are escaped, the URL is kept whole. */
+export function titleLink(title: string, url: string | undefined, max = 200): string {
+  const t = fit(title, max).replace(/([[\]])/g, '\\$1');
+  return url ? `[${t}](${url})` : t;
+}
+
+/** Total characters Discord counts against the 6,000 embed limit. */
+export function embedSize(e: EmbedBuilder): number {
+  const d = e.data;
+  return (d.title?.length ?? 0) + (d.description?.length ?? 0) + (d.footer?.text.length ?? 0) + (d.author?.name.length ?? 0) +
+    (d.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+}
+
+/** The cited answer: text, numbered sources as links; a refusal looks like one (grey, closest papers). */
+export function answerEmbed(a: Answer, question: string, papers: (id: string) => RetrievablePaper | undefined): EmbedBuilder {
+  const e = new EmbedBuilder().setTitle(fit(question, LIMITS.embedTitle));
+  if (a.refused) {
+    e.setColor(GREY).setDescription(fit(a.answer, LIMITS.embedDescription));
+    if (a.closest?.length) {
+      const list = a.closest.map((c) => `• ${titleLink(c.title, paperLink({ ...(c.url ? { url: c.url } : {}), links: papers(c.id)?.links ?? [] }))}`).join('\n');
+      e.addFields({ name: 'Closest papers (they do not answer it)', value: fit(list, LIMITS.fieldValue) });
+    }
+    return e;
+  }
+  e.setColor(BLUE).setDescription(fit(a.notice ? `*${a.notice}*\n\n${a.answer}` : a.answer, LIMITS.embedDescription));
+  const lines = a.citations.map((c) => {
+    const p = papers(c.id);
+    return `**[${c.n}]** ${titleLink(c.title, paperLink({ ...(c.url ? { url: c.url } : {}), links: p?.links ?? [] }), 180)}`;
+  });
+  // Several fields if the sources list is long; each stays within the field limit, whole lines only.
+  let chunk = '';
+  const flush = () => {
+    if (chunk) e.addFields({ name: e.data.fields?.length ? 'Sources (cont.)' : 'Sources', value: chunk });
+    chunk = '';
+  };
+  for (const line of lines) {
+    if (chunk.length + line.length + 1 > LIMITS.fieldValue) flush();
+    chunk = chunk ? `${chunk}\n${line}` : fit(line, LIMITS.fieldValue);
+  }
+  flush();
+  return e;
+}
+
+export function evidenceButton(key: string): ActionRowBuilder<ButtonBuilder> {
+  return new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(`evidence:${key}`).setLabel('Show evidence').setStyle(ButtonStyle.Secondary),
+  );
+}
+
+/** The quoted passages behind each citation, one field per source, within every embed limit. */
+export function evidenceEmbed(a: Answer): EmbedBuilder {
+  const e = new EmbedBuilder().setColor(GREY).setTitle('Evidence');
+  for (const ev of a.evidence.slice(0, LIMITS.fields)) {
+    const c = a.citations.find((x) => x.n === ev.n);
+    const field = { name: fit(`[${ev.n}] ${c?.title ?? ''}`, LIMITS.fieldName), value: fit(`> ${ev.text.replace(/\n+/g, ' ')}`, LIMITS.fieldValue) };
+    if (embedSize(e) + field.name.length + field.value.length > LIMITS.embedTotal) break;
+    e.addFields(field);
+  }
+  if (!a.evidence.length) e.setDescription('This answer cites no passages.');
+  return e;
+}
+
+export const SEARCH_PAGE_SIZE = 5;
+
+/** One page of search results with relevance, and paging buttons. */
+export function searchPage(query: string, hits: PaperHit[], page: number, key: string) {
+  const pages = Math.max(1, Math.ceil(hits.length / SEARCH_PAGE_SIZE));
+  const p = Math.min(Math.max(0, page), pages - 1);
+  const e = new EmbedBuilder().setColor(BLUE).setTitle(fit(`Search: ${query}`, LIMITS.embedTitle));
+  const start = p * SEARCH_PAGE_SIZE;
+  const lines = hits.slice(start, start + SEARCH_PAGE_SIZE).map((h, i) => {
+    const snippet = fit(h.passages[0]?.text ?? h.paper.abstract, 300);
+    return `**${start + i + 1}.** ${titleLink(h.title, paperLink(h.paper), 200)} — relevance ${(h.score * 100).toFixed(0)}%\n${snippet}`;
+  });
+  e.setDescription(fit(lines.join('\n\n') || 'No matching papers.', LIMITS.embedDescription)).setFooter({ text: `Page ${p + 1} of ${pages} · ${hits.length} papers` });
+  const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(`search:${key}:${p - 1}`).setLabel('Previous').setStyle(ButtonStyle.Secondary).setDisabled(p === 0),
+    new ButtonBuilder().setCustomId(`search:${key}:${p + 1}`).setLabel('Next').setStyle(ButtonStyle.Secondary).setDisabled(p >= pages - 1),
+  );
+  return { embeds: [e], components: [row] };
+}
+
+/** One paper: title, abstract (trimmed to the limits), links, and a "Similar papers" button. */
+export function paperView(p: RetrievablePaper) {
+  const e = new EmbedBuilder().setColor(BLUE).setTitle(fit(p.title, LIMITS.embedTitle)).setDescription(fit(p.abstract, LIMITS.embedDescription - 200));
+  const url = paperLink(p);
+  if (url && url.length <= 2048) e.setURL(url);
+  if (p.links.length) e.addFields({ name: 'Links', value: fit(p.links.map((l) => `<${l}>`).join('\n'), LIMITS.fieldValue) });
+  const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder().setCustomId(`similar:${p.id}`.slice(0, LIMITS.customId)).setLabel('Similar papers').setStyle(ButtonStyle.Primary),
+  );
+  return { embeds: [e], components: [row] };
+}
+
+/** Nearest papers as a list embed. */
+export function similarView(p: RetrievablePaper, hits: PaperHit[]) {
+  const lines = hits.map((h, i) => `**${i + 1}.** ${titleLink(h.title, paperLink(h.paper), 200)} — similarity ${(h.score * 100).toFixed(0)}%`);
+  return {
+    embeds: [new EmbedBuilder().setColor(BLUE).setTitle(fit(`Similar to: ${p.title}`, LIMITS.embedTitle)).setDescription(fit(lines.join('\n') || 'No similar papers.', LIMITS.embedDescription))],
+  };
+}
