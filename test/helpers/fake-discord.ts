@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface RestCall {
+  method: string;
+  path: string;
+  query: string;
+  body: any;
+  auth?: string;
+  at: number;
+}
+
+let nextId = 100000000000000000n;
+export const snowflake = () => String(nextId++);
+
+/**
+ * A small fake Discord on 127.0.0.1 for the unmodified discord.js client: REST v10 (gateway
+ * discovery, interaction callbacks, webhook edits and follow-ups, channel messages, typing,
+ * command registration) and a JSON WebSocket gateway (HELLO, IDENTIFY → READY, heartbeats).
+ * It records every REST call and can inject INTERACTION_CREATE and MESSAGE_CREATE events.
+ */
+export class FakeDiscord {
+  readonly botId = '123456789012345678';
+  readonly token = `${Buffer.from('123456789012345678').toString('base64')}.Gx1xYz.fake-token-for-tests-only`;
+  readonly calls: RestCall[] = [];
+  apiBase = '';
+  private server!: http.Server;
+  private wss!: WebSocketServer;
+  private socket?: WebSocket;
+  private seq = 0;
+  private identified?: () => void;
+  readonly ready = new Promise<void>((r) => (this.identified = r));
+  private waiters: { pred: (c: RestCall) => boolean; resolve: (c: RestCall) => void }[] = [];
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => this.onRest(req, res));
+    this.wss = new WebSocketServer({ server: this.server, path: '/gateway' });
+    this.wss.on('connection', (ws) => this.onGateway(ws));
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.apiBase = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private get wsUrl() {
+    return this.apiBase.replace(/^http/, 'ws').replace(/\/api$/, '/gateway');
+  }
+
+  private onGateway(ws: WebSocket) {
+    this.socket = ws;
+    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41250 }, s: null, t: null }));
+    ws.on('message', (raw) => {
+      const msg = JSON.parse(String(raw)) as { op: number; d: any };
+      if (msg.op === 1) ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+      if (msg.op === 2) {
+        this.dispatch('READY', {
+          v: 10,
+          user: { id: this.botId, username: 'paperbot', discriminator: '0000', global_name: null, avatar: null, bot: true, flags: 0 },
+          guilds: [],
+          session_id: randomUUID(),
+          resume_gateway_url: this.wsUrl,
+          application: { id: this.botId, flags: 0 },
+          shard: [0, 1],
+        });
+        this.identified?.();
+      }
+    });
+  }
+
+  dispatch(t: string, d: unknown): void {
+    this.socket?.send(JSON.stringify({ op: 0, t, s: ++this.seq, d }));
+  }
+
+  private message(channelId: string, body: any) {
+    return {
+      id: snowflake(),
+      channel_id: channelId,
+      author: { id: this.botId, username: 'paperbot', discriminator: '0000', avatar: null, bot: true },
+      content: body?.content ?? '',
+      embeds: body?.embeds ?? [],
+      components: body?.components ?? [],
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: [],
+      pinned: false,
+      type: 0,
+      flags: body?.flags ?? 0,
+    };
+  }
+
+  private onRest(req: http.IncomingMessage, res: http.ServerResponse) {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d));
+    req.on('end', () => {
+      const [pathname = '', query = ''] = (req.url ?? '').split('?');
+      const path = pathname.replace(/^\/api\/v10/, '');
+      let body: any = null;
+      try {
+        body = raw ? JSON.parse(raw) : null;
+      } catch {
+        body = raw;
+      }
+      const call: RestCall = { method: req.method ?? '', path, query, body, ...(req.headers.authorization ? { auth: req.headers.authorization } : {}), at: performance.now() };
+      this.calls.push(call);
+      for (const w of [...this.waiters]) {
+        if (w.pred(call)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(call);
+        }
+      }
+      const json = (status: number, data: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
+      };
+      let m: RegExpMatchArray | null;
+      if (req.method === 'GET' && path === '/gateway/bot') {
+        return json(200, { url: this.wsUrl, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
+      }
+      if (req.method === 'POST' && (m = path.match(/^\/interactions\/(\d+)\/[^/]+\/callback$/))) {
+        if (query.includes('with_response=true')) return json(200, { interaction: { id: m[1], type: 2, response_message_id: null, response_message_loading: body?.type === 5, response_message_ephemeral: false } });
+        res.writeHead(204).end();
+        return;
+      }
+      if ((m = path.match(/^\/webhooks\/\d+\/[^/]+\/messages\/(?:%40|@)original$/))) return json(200, this.message('0', body));
+      if (req.method === 'POST' && path.match(/^\/webhooks\/\d+\/[^/]+$/)) return json(200, this.message('0', body));
+      if (req.method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/typing$/))) {
+        res.writeHead(204).end();
+        return;
+      }
+      if (req.method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/messages$/))) return json(200, this.message(m[1]!, body));
+      if (req.method === 'PUT' && path.match(/^\/applications\/\d+(\/guilds\/\d+)?\/commands$/)) {
+        return json(200, (body as any[]).map((c) => ({ ...c, id: snowflake(), application_id: this.botId, version: '1' })));
+      }
+      json(404, { message: 'Unknown route', code: 0 });
+    });
+  }
+
+  /** Resolves with the first REST call (already made or future) matching the predicate. */
+  waitFor(pred: (c: RestCall) => boolean, timeoutMs = 15_000, after = 0): Promise<RestCall> {
+    const seen = this.calls.find((c, i) => i >= after && pred(c));
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const w = { pred, resolve };
+      this.waiters.push(w);
+      setTimeout(() => {
+        const i = this.waiters.indexOf(w);
+        if (i !== -1) {
+          this.waiters.splice(i, 1);
+          reject(new Error(`timed out waiting for a REST call; calls so far:\n${this.calls.map((c) => `${c.method} ${c.path}`).join('\n')}`));
+        }
+      }, timeoutMs);
+    });
+  }
+
+  user(id = snowflake(), name = 'alice') {
+    return { id, username: name, discriminator: '0', global_name: name, avatar: null };
+  }
+
+  /** Injects an interaction (slash command, autocomplete or button) in a DM; returns its id and token. */
+  interaction(kind: 'command' | 'autocomplete' | 'button', data: any, user = this.user(), message?: any) {
+    const id = snowflake();
+    const token = `itoken-${id}`;
+    const channelId = '900000000000000001';
+    this.dispatch('INTERACTION_CREATE', {
+      id,
+      application_id: this.botId,
+      type: kind === 'command' ? 2 : kind === 'autocomplete' ? 4 : 3,
+      token,
+      version: 1,
+      data: kind === 'button' ? { custom_id: data.custom_id, component_type: 2 } : { id: snowflake(), type: 1, ...data },
+      channel_id: channelId,
+      channel: { id: channelId, type: 1 },
+      user,
+      locale: 'en-US',
+      app_permissions: '0',
+      entitlements: [],
+      authorizing_integration_owners: { '1': user.id },
+      context: 1,
+      ...(message ? { message } : {}),
+    });
+    return { id, token, at: performance.now(), user };
+  }
+
+  command(name: string, options: { name: string; type: number; value: unknown; focused?: boolean }[], user?: ReturnType<FakeDiscord['user']>) {
+    return this.interaction('command', { name, options }, user);
+  }
+
+  /** Injects a DM from a user; returns the channel id replies go to. */
+  directMessage(content: string, user = this.user(), bot = false) {
+    const channelId = `8${user.id.slice(1)}`;
+    this.dispatch('MESSAGE_CREATE', {
+      id: snowflake(),
+      channel_id: channelId,
+      channel_type: 1,
+      author: { ...user, ...(bot ? { bot: true } : {}) },
+      content,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      pinned: false,
+      type: 0,
+      flags: 0,
+    });
+    return { channelId, at: performance.now() };
+  }
+}
