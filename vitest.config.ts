@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Model-loading suites are CPU-heavy; two cores, so at most two files at once.
     maxWorkers: 2,
+    // The process logger stays quiet in tests; tests that check logging inject their own logger.
+    env: { LOG_LEVEL: 'silent' },
   },
 });

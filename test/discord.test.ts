@@ -73,4 +73,126 @@ describe('the bot against a loopback Discord', () => {
     expect(reply.body.data.embeds[0].title).toBe('Evidence');
     expect(reply.body.data.embeds[0].fields[0].value).toMatch(/^> /);
   });
+
+  it('/search pages through results with buttons', async () => {
+    const i = discord.command('search', [{ name: 'query', type: 3, value: 'dataset distillation synthetic images' }, { name: 'count', type: 4, value: 8 }]);
+    const edit = await discord.waitFor(original(i.token));
+    expect(edit.body.embeds[0].footer.text).toBe('Page 1 of 2 · 8 papers');
+    expect(edit.body.embeds[0].description).toMatch(/^\*\*1\.\*\* .* — relevance \d+%/);
+    const [prev, next] = edit.body.components[0].components;
+    expect(prev.disabled).toBe(true);
+    const msg = { ...edit.body, id: '2', channel_id: '900000000000000001', author: { id: discord.botId, username: 'paperbot', discriminator: '0' }, timestamp: new Date().toISOString(), type: 0, attachments: [], mentions: [], mention_roles: [], pinned: false, tts: false, edited_timestamp: null };
+    const click = discord.interaction('button', { custom_id: next.custom_id }, i.user, msg);
+    const update = await discord.waitFor(callback(click.id));
+    expect(update.body.type).toBe(7); // UPDATE_MESSAGE
+    expect(update.body.data.embeds[0].footer.text).toBe('Page 2 of 2 · 8 papers');
+    expect(update.body.data.embeds[0].description).toMatch(/^\*\*6\.\*\*/);
+    expect(update.body.data.components[0].components[1].disabled).toBe(true);
+  });
+
+  it('/paper autocompletes titles by words in any order within 3 s, then shows the paper', async () => {
+    const ac = discord.interaction('autocomplete', { name: 'paper', options: [{ name: 'title', type: 3, value: 'learning matryoshka', focused: true }] });
+    const choices = await discord.waitFor(callback(ac.id));
+    expect(performance.now() - ac.at).toBeLessThan(3000);
+    expect(choices.body.type).toBe(8);
+    expect(choices.body.data.choices).toEqual([{ name: 'Matryoshka Representation Learning', value: 'matryoshka-representation-learning' }]);
+    const all = discord.interaction('autocomplete', { name: 'paper', options: [{ name: 'title', type: 3, value: '', focused: true }] });
+    expect((await discord.waitFor(callback(all.id))).body.data.choices).toHaveLength(25);
+
+    const i = discord.command('paper', [{ name: 'title', type: 3, value: 'matryoshka-representation-learning' }]);
+    const reply = await discord.waitFor(callback(i.id));
+    expect(reply.body.type).toBe(4);
+    expect(reply.body.data.embeds[0].title).toBe('Matryoshka Representation Learning');
+    expect(reply.body.data.embeds[0].url).toBe('https://github.com/RAIVNLab/MRL');
+    expect(reply.body.data.components[0].components[0]).toMatchObject({ label: 'Similar papers', custom_id: 'similar:matryoshka-representation-learning' });
+  });
+
+  it('/similar lists the nearest papers, never the paper itself', async () => {
+    const i = discord.command('similar', [{ name: 'paper', type: 3, value: 'scaling-up-dataset-distillation-to-imagenet-1k-with-constant-memory' }]);
+    const edit = await discord.waitFor(original(i.token));
+    const text = edit.body.embeds[0].description as string;
+    expect(text.split('\n')).toHaveLength(5);
+    expect(text).not.toMatch(/Constant Memory\]/);
+    expect(text).toMatch(/Dataset Distillation|Diversity-Driven/);
+  });
+
+  it('/help is ephemeral', async () => {
+    const i = discord.command('help', []);
+    const reply = await discord.waitFor(callback(i.id));
+    expect(reply.body.data.flags).toBe(EPHEMERAL);
+    expect(reply.body.data.embeds[0].description).toMatch(/\/ask/);
+  });
+
+  it('a DM question is answered with typing and a cited embed; a follow-up resolves "the second one"', async () => {
+    const user = discord.user(undefined, 'dana');
+    const before = discord.calls.length;
+    const dm = discord.directMessage('Which papers create small synthetic datasets that stand in for large ones?', user);
+    await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${dm.channelId}/typing`, 15_000, before);
+    const first = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${dm.channelId}/messages`, 15_000, before);
+    const sources = first.body.embeds[0].fields[0].value.split('\n');
+    expect(sources.length).toBeGreaterThanOrEqual(2);
+    const secondTitle = sources[1].replace(/^\*\*\[2\]\*\* \[?/, '').split('](')[0];
+    const mark = discord.calls.length;
+    discord.directMessage('and the second one?', user);
+    const second = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${dm.channelId}/messages`, 15_000, mark);
+    expect(second.body.embeds[0].fields[0].value).toContain(secondTitle.slice(0, 40));
+    expect(second.body.embeds[0].fields[0].value.split('\n')).toHaveLength(1);
+  });
+
+  it('"@everyone" in a question pings nobody, and messages from bots are ignored', async () => {
+    const user = discord.user(undefined, 'eve');
+    const mark = discord.calls.length;
+    const dm = discord.directMessage('@everyone what is LAION-5B?', user);
+    const reply = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${dm.channelId}/messages`, 15_000, mark);
+    expect(reply.body.embeds[0].title).toContain('@everyone');
+    expect(reply.body.allowed_mentions).toEqual({ parse: [], replied_user: false });
+    const botUser = discord.user(undefined, 'otherbot');
+    const m2 = discord.calls.length;
+    const botDm = discord.directMessage('what is LAION-5B?', botUser, true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(discord.calls.slice(m2).some((c) => c.path.includes(botDm.channelId))).toBe(false);
+    for (const c of discord.calls) if (c.body && typeof c.body === 'object' && 'allowed_mentions' in c.body) expect(c.body.allowed_mentions.parse).toEqual([]);
+  });
+
+  it('rate limit: the 7th question in a minute gets a friendly ephemeral "wait"', async () => {
+    const user = discord.user(undefined, 'rita');
+    for (let n = 0; n < 6; n++) {
+      const i = ask('What is LAION-5B?', user);
+      expect((await discord.waitFor(callback(i.id))).body.type).toBe(5);
+    }
+    const i = ask('What is LAION-5B?', user);
+    const reply = await discord.waitFor(callback(i.id));
+    expect(reply.body.type).toBe(4);
+    expect(reply.body.data.flags).toBe(EPHEMERAL);
+    expect(reply.body.data.content).toMatch(/please wait \d+ seconds?/);
+  });
+
+  it('an over-long, empty or control-character question gets an ephemeral explanation', async () => {
+    for (const [q, msg] of [['x'.repeat(1001), /1001 characters long; the limit is 1000/], ['   ', /question is empty/], ['what\u0007 is this', /control characters/]] as const) {
+      const i = ask(q);
+      const reply = await discord.waitFor(callback(i.id));
+      expect(reply.body.type).toBe(4);
+      expect(reply.body.data.flags).toBe(EPHEMERAL);
+      expect(reply.body.data.content).toMatch(msg);
+    }
+  });
+
+  it('a handler that throws becomes an ephemeral follow-up with a reference id; the bot keeps working', async () => {
+    const real = app.chain.ask.bind(app.chain);
+    app.chain.ask = async () => {
+      throw new Error('boom');
+    };
+    try {
+      const i = ask('What is LAION-5B?');
+      expect((await discord.waitFor(callback(i.id))).body.type).toBe(5);
+      const fu = await discord.waitFor(followUp(i.token));
+      expect(fu.body.flags).toBe(EPHEMERAL);
+      expect(fu.body.content).toMatch(/Something went wrong .*reference `[0-9a-f]{8}`/);
+    } finally {
+      app.chain.ask = real;
+    }
+    const i = ask('What is LAION-5B?');
+    expect((await discord.waitFor(original(i.token))).body.embeds[0].fields[0].value).toMatch(/LAION-5B/);
+  });
 });
+

@@ -43,7 +43,11 @@ export function answerEmbed(a: Answer, question: string, papers: (id: string) =>
   // Several fields if the sources list is long; each stays within the field limit, whole lines only.
   let chunk = '';
   const flush = () => {
-    if (chunk) e.addFields({ name: e.data.fields?.length ? 'Sources (cont.)' : 'Sources', value: chunk });
+    const name = e.data.fields?.length ? 'Sources (cont.)' : 'Sources';
+    // Whole fields only, and never past the 6,000-character total or 25 fields.
+    if (chunk && embedSize(e) + name.length + chunk.length <= LIMITS.embedTotal && (e.data.fields?.length ?? 0) < LIMITS.fields) {
+      e.addFields({ name, value: chunk });
+    }
     chunk = '';
   };
   for (const line of lines) {

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { Answer } from '../src/answer/types.js';
+import { LIMITS, fit, split } from '../src/discord/limits.js';
+import { answerEmbed, embedSize, evidenceEmbed, paperView, searchPage, titleLink } from '../src/discord/render.js';
+import { RateLimiter, retryMessage } from '../src/discord/rate-limit.js';
+import type { PaperHit } from '../src/retrieval/hybrid-retriever.js';
+
+const sentence = (i: number) => `Sentence number ${i} talks about https://example.org/page-${i} and more words here.`;
+const long = Array.from({ length: 200 }, (_, i) => sentence(i)).join(' ');
+
+describe('Discord limits', () => {
+  it('fit trims at a sentence boundary, never mid-word or mid-URL', () => {
+    const out = fit(long, 500);
+    expect(out.length).toBeLessThanOrEqual(500);
+    expect(out).toMatch(/here\.$/);
+    const words = fit('alpha beta gamma delta epsilon https://example.org/a-very-long-url-that-goes-on', 60);
+    expect(words.length).toBeLessThanOrEqual(60);
+    expect(words).toBe('alpha beta gamma delta epsilon…');
+    expect(fit('short', 10)).toBe('short');
+  });
+
+  it('fit never leaves half a markdown link', () => {
+    const text = `${'word '.repeat(30)}[A title](https://example.org/x) tail`;
+    const out = fit(text, 160);
+    expect(out).not.toMatch(/\[[^\]]*$/);
+    expect(out).not.toMatch(/\]\([^)]*$/);
+  });
+
+  it('split keeps every chunk within the limit and loses no text', () => {
+    const chunks = split(long, LIMITS.content);
+    for (const c of chunks) expect(c.length).toBeLessThanOrEqual(LIMITS.content);
+    expect(chunks.join(' ').replace(/\s+/g, ' ')).toBe(long);
+  });
+
+  it('embeds built from huge inputs stay within every limit', () => {
+    const citations = Array.from({ length: 40 }, (_, i) => ({ n: i + 1, id: `p${i}`, title: `A very long title ${'x'.repeat(300)} ${i}`, url: `https://arxiv.org/abs/2401.${i}` }));
+    const a: Answer = { answer: long, citations, evidence: citations.map((c) => ({ n: c.n, text: long })), refused: false, resolvedQuestion: 'q' };
+    const e = answerEmbed(a, 'q'.repeat(400), () => undefined);
+    expect(e.data.title!.length).toBeLessThanOrEqual(LIMITS.embedTitle);
+    expect(e.data.description!.length).toBeLessThanOrEqual(LIMITS.embedDescription);
+    for (const f of e.data.fields ?? []) expect(f.value.length).toBeLessThanOrEqual(LIMITS.fieldValue);
+    expect(e.data.fields!.length).toBeLessThanOrEqual(LIMITS.fields);
+    expect(embedSize(e)).toBeLessThanOrEqual(LIMITS.embedTotal);
+    const ev = evidenceEmbed(a);
+    expect(embedSize(ev)).toBeLessThanOrEqual(LIMITS.embedTotal);
+    for (const f of ev.data.fields ?? []) expect(f.value.length).toBeLessThanOrEqual(LIMITS.fieldValue);
+
+    const paper = { id: 'p', title: 'T'.repeat(500), abstract: long, links: ['https://github.com/a/b'] };
+    const pv = paperView(paper);
+    expect(pv.embeds[0]!.data.title!.length).toBeLessThanOrEqual(LIMITS.embedTitle);
+    expect(embedSize(pv.embeds[0]!)).toBeLessThanOrEqual(LIMITS.embedTotal);
+
+    const hits = Array.from({ length: 25 }, (_, i) => ({ id: `p${i}`, title: `T ${i} ${'y'.repeat(300)}`, score: 0.5, paper: { ...paper, id: `p${i}` }, passages: [{ id: 'x', text: long, score: 1, dense: 0 }], signals: { lexical: 0, dense: 0, coverage: 0 } })) as PaperHit[];
+    const sp = searchPage('q'.repeat(2000), hits, 0, 'k');
+    expect(embedSize(sp.embeds[0]!)).toBeLessThanOrEqual(LIMITS.embedTotal);
+  });
+
+  it('title links escape brackets and keep the URL whole', () => {
+    expect(titleLink('A [B] C', 'https://x.org/a')).toBe('[A \\[B\\] C](https://x.org/a)');
+  });
+});
+
+describe('rate limiter', () => {
+  it('allows N per window per user and says when to retry', () => {
+    let now = 0;
+    const r = new RateLimiter(2, 60_000, () => now);
+    expect(r.take('u')).toBe(0);
+    expect(r.take('u')).toBe(0);
+    expect(r.take('v')).toBe(0);
+    now = 10_000;
+    expect(r.take('u')).toBe(50_000);
+    now = 60_001;
+    expect(r.take('u')).toBe(0);
+    expect(retryMessage(50_000)).toMatch(/wait 50 seconds/);
+    expect(retryMessage(400)).toMatch(/wait 1 second /);
+  });
+});
