@@ -77,6 +77,46 @@ function startedSession(dataDir: string, questions: string[]): Promise<{ readyMs
   });
 }
 
+/**
+ * /ask through the loopback fake Discord (the unmodified discord.js client): time from
+ * INTERACTION_CREATE to the deferred acknowledgement and to the final answer, 200 sequential and
+ * 200 more, 50 at once. Each interaction comes from its own user (the per-user rate limit is not
+ * what is measured here).
+ */
+async function discordBench(dataDir: string, questions: string[]) {
+  const { FakeDiscord } = await import('../test/helpers/fake-discord.js');
+  const discord = await new FakeDiscord().start();
+  // The bot runs as users run it (`paperbot start`, its own process); this process is Discord.
+  const bot = spawn(process.execPath, ['bin/paperbot.js', 'start'], {
+    env: { ...process.env, DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await discord.ready;
+  await new Promise((r) => setTimeout(r, 500));
+  const one = async (q: string) => {
+    const i = discord.command('ask', [{ name: 'question', type: 3, value: q }], discord.user());
+    const ack = await discord.waitFor((c) => c.method === 'POST' && c.path.startsWith(`/interactions/${i.id}/`), 60_000);
+    const done = await discord.waitFor((c) => c.method === 'PATCH' && c.path.includes(`/${i.token}/`), 60_000);
+    return { ack: ack.at - i.at, done: done.at - i.at };
+  };
+  try {
+    const seq: { ack: number; done: number }[] = [];
+    for (let n = 0; n < 200; n++) seq.push(await one(questions[n % questions.length]!));
+    const par: { ack: number; done: number }[] = [];
+    for (let n = 0; n < 200; n += 50) par.push(...(await Promise.all(Array.from({ length: 50 }, (_, j) => one(questions[(n + j) % questions.length]!)))));
+    const f = (xs: number[]) => `${ms(percentile(xs, 50))} / ${ms(percentile(xs, 99))}`;
+    row('/ask via fake Discord, 200 sequential: deferred ack p50 / p99', f(seq.map((x) => x.ack)), 'p99 < 50 ms');
+    row('/ask via fake Discord, 200 sequential: final answer p50 / p99', f(seq.map((x) => x.done)), 'p50 < 300 ms, p99 < 1 s');
+    row('/ask via fake Discord, 50 at once (×4): deferred ack p50 / p99', f(par.map((x) => x.ack)), '');
+    row('/ask via fake Discord, 50 at once (×4): final answer p50 / p99', f(par.map((x) => x.done)), '');
+    row('/ask interactions answered / sent', `${seq.length + par.length} / 400`, 'nothing lost');
+  } finally {
+    bot.kill('SIGTERM');
+    await new Promise((r) => bot.once('exit', r));
+    await discord.stop();
+  }
+}
+
 export async function runBench(opts: { scifact: string; quick?: boolean }): Promise<void> {
   process.env.LOG_LEVEL ??= 'warn';
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-bench-'));
@@ -110,6 +150,8 @@ export async function runBench(opts: { scifact: string; quick?: boolean }): Prom
     const session = await startedSession(tmp, questions.slice(0, 20));
     row('cold start to ready (`paperbot start`, seed already ingested, model warm)', ms(session.readyMs), '< 5 s');
     row('RSS of `paperbot start` with the seed library: ready / after answering 20 questions', `${Math.round(session.rssReady / 1e6)} MB / ${Math.round(session.rssAfter / 1e6)} MB`, '< 300 MB');
+
+    await discordBench(tmp, questions);
 
     if (!opts.quick) {
       // --- SciFact 5k abstracts, embedded cold into a fresh folder ---

@@ -17,7 +17,7 @@ export const ask: Command = {
     if (!question) return;
     await interaction.deferReply();
     // One conversation per user and channel, so follow-ups via /ask work too.
-    const answer = await ctx.app.chain.ask(question, `ask:${interaction.channelId}:${interaction.user.id}`);
+    const answer = await ctx.work.run(() => ctx.app.chain.ask(question, `ask:${interaction.channelId}:${interaction.user.id}`));
     const key = randomUUID().slice(0, 12);
     ctx.answers.set(key, answer);
     await interaction.editReply({

@@ -32,7 +32,7 @@ export const paper: Command = {
         return;
       }
       await interaction.deferReply({ flags: ephemeral('').flags });
-      await interaction.editReply(similarView(p, await ctx.app.retriever.similar(p.id, 5)));
+      await interaction.editReply(similarView(p, await ctx.work.run(() => ctx.app.retriever.similar(p.id, 5))));
     },
   },
 };

@@ -20,7 +20,7 @@ export const search: Command = {
       return;
     }
     await interaction.deferReply();
-    const hits = await ctx.app.retriever.search(q.question, { k: interaction.options.getInteger('count') ?? 10, passages: 1 });
+    const hits = await ctx.work.run(() => ctx.app.retriever.search(q.question, { k: interaction.options.getInteger('count') ?? 10, passages: 1 }));
     const key = randomUUID().slice(0, 12);
     ctx.searches.set(key, { query: q.question, hits });
     await interaction.editReply(searchPage(q.question, hits, 0, key));

@@ -22,6 +22,6 @@ export const similar: Command = {
       return;
     }
     await interaction.deferReply();
-    await interaction.editReply(similarView(p, await ctx.app.retriever.similar(p.id, 5)));
+    await interaction.editReply(similarView(p, await ctx.work.run(() => ctx.app.retriever.similar(p.id, 5))));
   },
 };

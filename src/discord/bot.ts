@@ -125,7 +125,7 @@ export async function onDirectMessage(message: Message, ctx: BotContext): Promis
       return;
     }
     if ('sendTyping' in message.channel) await message.channel.sendTyping();
-    const answer = await ctx.app.chain.ask(q.question, conversation);
+    const answer = await ctx.work.run(() => ctx.app.chain.ask(q.question, conversation));
     const key = randomUUID().slice(0, 12);
     ctx.answers.set(key, answer);
     await message.reply({

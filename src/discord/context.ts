@@ -23,6 +23,20 @@ export class Lru<V> {
   }
 }
 
+/**
+ * Runs CPU-bound work (embedding, retrieval, composing) one job at a time, yielding to the event
+ * loop before each job, so a burst of interactions gets every deferred acknowledgement out first
+ * instead of behind other users' answers (Discord drops an interaction not acknowledged in 3 s).
+ */
+export class WorkQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(() => new Promise<void>((r) => setImmediate(r))).then(job);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
 /** What a command handler may touch: the app (library, retriever, chain) and the bot's own state. */
 export interface BotContext {
   app: App;
@@ -32,8 +46,10 @@ export interface BotContext {
   /** Search results by key, for paging. */
   searches: Lru<{ query: string; hits: PaperHit[] }>;
   questions: RateLimiter;
+  /** Where answers and searches are computed (see WorkQueue). */
+  work: WorkQueue;
 }
 
 export function createContext(app: App, log: Logger, perMinute: number): BotContext {
-  return { app, log, answers: new Lru(2000), searches: new Lru(2000), questions: new RateLimiter(perMinute, 60_000) };
+  return { app, log, answers: new Lru(2000), searches: new Lru(2000), questions: new RateLimiter(perMinute, 60_000), work: new WorkQueue() };
 }
