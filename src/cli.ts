@@ -8,7 +8,9 @@ import { createProgress } from './library/progress.js';
 import { checkQuestion } from './question.js';
 import { answerToJson, formatAnswer } from './answer/format.js';
 import { formatHits, hitToJson } from './retrieval/format.js';
-import { SourceFormatError, readSeedFile } from './sources/seed.js';
+import { SourceFormatError } from './sources/seed.js';
+import { SourceError } from './sources/http.js';
+import { readSource, type SourceName, type SourceRequest } from './sources/index.js';
 
 /** An error whose message is for the user as it is: printed without a stack trace. */
 export class UserError extends Error {}
@@ -30,7 +32,13 @@ async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
 
 /** Ingests the seed page; returns a one-line summary. */
 export async function ingestSeed(app: App, seedFile = app.config.SEED_FILE): Promise<string> {
-  const papers = readSeedFile(seedFile);
+  return ingestFrom(app, { source: 'seed', seed: seedFile });
+}
+
+/** Ingests papers from a source (seed page, Hugging Face daily papers, arXiv); returns a summary line. */
+export async function ingestFrom(app: App, req: SourceRequest): Promise<string> {
+  const { papers, label } = await readSource(app.config, req);
+  const seedFile = label;
   const r = await ingest(papers, {
     store: app.store,
     vectors: app.vectors,
@@ -55,9 +63,16 @@ export function buildCli(): Command {
   program
     .command('ingest')
     .description('parse, store, embed and index papers (incremental: unchanged papers are skipped)')
+    .addOption(new Option('--source <name>', 'where papers come from').choices(['seed', 'hf', 'arxiv']).default('seed'))
     .option('--seed <file>', 'Daily Papers page to ingest (default: SEED_FILE, seeds/daily-papers.txt)')
-    .action(async (opts: { seed?: string }) => {
-      await withApp(async (app) => console.log(await ingestSeed(app, opts.seed)));
+    .option('--date <YYYY-MM-DD>', 'with --source hf: the day (default: today, UTC)')
+    .option('--query <query>', 'with --source arxiv: the search query, e.g. "cat:cs.CV"')
+    .option('--max <n>', 'with --source arxiv: how many papers', positiveInt(200), 50)
+    .action(async (opts: { source: SourceName; seed?: string; date?: string; query?: string; max: number }) => {
+      if (opts.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new UserError(`--date must be YYYY-MM-DD, got "${opts.date}"`);
+      await withApp(async (app) =>
+        console.log(await ingestFrom(app, { source: opts.source, ...(opts.seed ? { seed: opts.seed } : {}), ...(opts.date ? { date: opts.date } : {}), ...(opts.query ? { query: opts.query } : {}), max: opts.max })),
+      );
     });
 
   program
@@ -196,7 +211,7 @@ export async function main(argv = process.argv): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander printed the message
-    if (err instanceof UserError || err instanceof ConfigError || err instanceof SourceFormatError) {
+    if (err instanceof UserError || err instanceof ConfigError || err instanceof SourceFormatError || err instanceof SourceError) {
       console.error(`paperbot: ${err.message}`);
       return 2;
     }

@@ -47,6 +47,13 @@ export const configSchema = z.object({
   OLLAMA_BASE_URL: z.preprocess(emptyToUndefined, z.url().default('http://127.0.0.1:11434')),
   OLLAMA_MODEL: z.string().default('llama3.1'),
 
+  /** Hugging Face daily papers API base. */
+  HF_API_BASE: z.preprocess(emptyToUndefined, z.url().default('https://huggingface.co')),
+  /** arXiv API base. */
+  ARXIV_API_BASE: z.preprocess(emptyToUndefined, z.url().default('https://export.arxiv.org')),
+  /** Per-attempt timeout of source requests (3 retries with backoff follow). */
+  SOURCE_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(300_000).default(15_000)),
+
   DISCORD_TOKEN: optionalString,
   /** Application id; when unset it is read from the token (its first part is the bot's user id). */
   DISCORD_APP_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{15,25}$/, 'expected a Discord snowflake id').optional()),

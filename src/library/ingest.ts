@@ -1,6 +1,7 @@
 import type { Embeddings } from '@langchain/core/embeddings';
 import { denseChunks } from '../retrieval/passages.js';
 import type { PassageMetadata, VectraStore } from '../retrieval/vector-store.js';
+import { reconcile } from './identity.js';
 import type { Paper } from './paper.js';
 import { silentProgress, type Progress } from './progress.js';
 import type { PaperStore, StoredPaper } from './store.js';
@@ -36,7 +37,7 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
   const t0 = performance.now();
   const { store, vectors, embeddings } = deps;
   const progress = deps.progress ?? silentProgress;
-  const upsert = store.upsert(papers);
+  const upsert = store.upsert(reconcile(store, papers));
 
   const indexed = await vectors.paperHashes();
   const stale = store.all().filter((p) => indexed.get(p.id) !== p.contentHash);

@@ -62,6 +62,16 @@ export class PaperStore {
     return row && fromRow(row);
   }
 
+  byArxivId(arxivId: string): StoredPaper | undefined {
+    const row = this.db.prepare('SELECT * FROM papers WHERE arxiv_id = ?').get(arxivId) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  /** Papers published (or put on the daily page) on a day, most upvoted first. */
+  byDay(source: string, day: string): StoredPaper[] {
+    return (this.db.prepare("SELECT * FROM papers WHERE source = ? AND substr(published_at, 1, 10) = ? ORDER BY coalesce(upvotes, -1) DESC, source_order").all(source, day) as Row[]).map(fromRow);
+  }
+
   /** A paper already known under another identity (e.g. seed slug vs arXiv id), by normalised title. */
   findByTitle(title: string): StoredPaper | undefined {
     const row = this.db.prepare('SELECT * FROM papers WHERE norm_title = ?').get(normaliseTitle(title)) as Row | undefined;

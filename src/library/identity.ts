@@ -1,0 +1,35 @@
+import type { Paper } from './paper.js';
+import type { PaperStore } from './store.js';
+
+/**
+ * A paper from a live source that the library already holds under another id (a seed paper has a
+ * title slug, a Hugging Face paper its arXiv id) is the same paper: match by normalised title and
+ * keep the library's id and text (no re-embedding), adding what the source knows (arXiv id, pages,
+ * upvotes, summary, links).
+ */
+export function reconcile(store: PaperStore, papers: Paper[]): Paper[] {
+  return papers.map((p) => {
+    if (store.get(p.id)) return p;
+    const known = (p.arxivId ? store.byArxivId(p.arxivId) : undefined) ?? store.findByTitle(p.title);
+    if (!known || known.id === p.id) return p;
+    const merged: Paper = {
+      id: known.id,
+      title: known.title,
+      abstract: known.abstract,
+      links: [...new Set([...known.links, ...p.links])],
+      source: known.source,
+    };
+    const url = p.url ?? known.url;
+    if (url) merged.url = url;
+    if (known.sourceOrder !== undefined) merged.sourceOrder = known.sourceOrder;
+    const arxivId = p.arxivId ?? known.arxivId;
+    if (arxivId) merged.arxivId = arxivId;
+    const upvotes = p.upvotes ?? known.upvotes;
+    if (upvotes !== undefined) merged.upvotes = upvotes;
+    const aiSummary = p.aiSummary ?? known.aiSummary;
+    if (aiSummary) merged.aiSummary = aiSummary;
+    const publishedAt = p.publishedAt ?? known.publishedAt;
+    if (publishedAt) merged.publishedAt = publishedAt;
+    return merged;
+  });
+}

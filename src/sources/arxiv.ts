@@ -1,0 +1,49 @@
+import { XMLParser } from 'fast-xml-parser';
+import { extractLinks, type Paper } from '../library/paper.js';
+import { SourceError, fetchText, type FetchOptions } from './http.js';
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['entry', 'link', 'author', 'category'].includes(name) });
+const oneLine = (s: unknown) => String(s ?? '').replace(/\s+/g, ' ').trim();
+
+/** Parses an arXiv Atom feed; an unreadable feed is an error, entries without title/abstract are skipped. */
+export function parseArxivAtom(xml: string, where = 'arxiv'): Paper[] {
+  let doc: { feed?: { entry?: Record<string, unknown>[] } };
+  try {
+    doc = parser.parse(xml);
+  } catch (err) {
+    throw new SourceError(`${where}: not an Atom feed (${(err as Error).message})`);
+  }
+  if (!doc.feed) throw new SourceError(`${where}: not an Atom feed`);
+  const papers: Paper[] = [];
+  for (const e of doc.feed.entry ?? []) {
+    const idUrl = oneLine(e.id);
+    const m = /arxiv\.org\/abs\/([^v\s]+?)(v\d+)?$/.exec(idUrl);
+    const title = oneLine(e.title);
+    const abstract = oneLine(e.summary);
+    if (!m || !title || !abstract) continue;
+    const id = m[1]!;
+    const links = (e.link as { '@href'?: string; '@title'?: string }[] | undefined) ?? [];
+    const paper: Paper = {
+      id,
+      title,
+      abstract,
+      url: `https://arxiv.org/abs/${id}`,
+      links: [...new Set([...extractLinks(abstract), ...links.filter((l) => l['@title'] === 'pdf' && l['@href']).map((l) => l['@href']!.replace(/^http:/, 'https:'))])],
+      source: 'arxiv',
+      arxivId: id,
+      sourceOrder: papers.length,
+    };
+    const published = oneLine(e.published);
+    if (published) paper.publishedAt = published;
+    papers.push(paper);
+  }
+  return papers;
+}
+
+/** Newest papers for an arXiv search query (e.g. `cat:cs.CV`), most recent first. */
+export async function fetchArxiv(query: string, base: string, max = 50, opts: FetchOptions = {}): Promise<Paper[]> {
+  const q = query.trim();
+  if (!q) throw new SourceError('an arXiv query is required, e.g. --query "cat:cs.CV"');
+  const url = `${base.replace(/\/$/, '')}/api/query?search_query=${encodeURIComponent(q)}&start=0&max_results=${Math.min(Math.max(1, max), 200)}&sortBy=submittedDate&sortOrder=descending`;
+  return parseArxivAtom(await fetchText(url, opts), url);
+}

@@ -1,0 +1,47 @@
+import pRetry, { AbortError } from 'p-retry';
+
+export const USER_AGENT = 'paperbot/0.1 (+https://github.com/paperbot; Discord research-papers bot)';
+
+/** A source that could not be read; the message says which URL and why (never a stack). */
+export class SourceError extends Error {}
+
+export interface FetchOptions {
+  /** Per attempt. */
+  timeoutMs?: number;
+  /** Retries after the first attempt, on 429, 5xx, timeouts and network errors. */
+  retries?: number;
+  /** First backoff; doubles each retry, with jitter. */
+  minBackoffMs?: number;
+  fetchImpl?: typeof fetch;
+}
+
+const RETRYABLE = (status: number) => status === 429 || status >= 500;
+
+/**
+ * GET with a timeout per attempt, a User-Agent, and retries with exponential backoff and jitter
+ * (p-retry) on 429 / 5xx / timeouts / network errors. Other 4xx fail at once.
+ */
+export async function fetchText(url: string, opts: FetchOptions = {}): Promise<string> {
+  const f = opts.fetchImpl ?? fetch;
+  try {
+    return await pRetry(
+      async () => {
+        let res: Response;
+        try {
+          res = await f(url, { headers: { 'user-agent': USER_AGENT, accept: 'application/json, application/atom+xml, */*' }, signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) });
+        } catch (err) {
+          const e = err as Error;
+          throw new SourceError(e.name === 'TimeoutError' ? `no answer within ${opts.timeoutMs ?? 15_000} ms` : `network error: ${e.message}`);
+        }
+        const body = await res.text();
+        if (res.ok) return body;
+        const error = new SourceError(`HTTP ${res.status}`);
+        if (!RETRYABLE(res.status)) throw new AbortError(error);
+        throw error;
+      },
+      { retries: opts.retries ?? 3, minTimeout: opts.minBackoffMs ?? 1000, factor: 2, randomize: true },
+    );
+  } catch (err) {
+    throw new SourceError(`${url}: ${(err as Error).message}`);
+  }
+}
