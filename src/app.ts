@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { AnswerChain } from './answer/chain.js';
+import { DigestStore } from './digest/store.js';
 import { createChatModel } from './answer/models.js';
 import { PaperStore } from './library/store.js';
 import { createEmbeddings, type NamedEmbeddings } from './retrieval/embeddings.js';
@@ -18,6 +19,8 @@ export interface App {
   retriever: HybridRetriever;
   /** Question → cited answer (extractive offline, or the configured LLM with extractive fallback). */
   chain: AnswerChain;
+  /** Daily-post subscriptions and history (same database). */
+  digests: DigestStore;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
       vectors,
       retriever,
       chain,
+      digests: new DigestStore(store.db),
       async close() {
         await (embeddings as { dispose?: () => Promise<void> }).dispose?.();
         store.close();

@@ -180,6 +180,32 @@ export function buildCli(): Command {
       await start();
     });
 
+  const digest = program.command('digest').description('the daily trending-papers post');
+  digest
+    .command('preview')
+    .description('print the post that would go out, without posting or marking anything as posted')
+    .option('--channel <id>', 'as this subscribed channel would get it (skips papers it has seen)')
+    .addOption(new Option('--source <name>', 'where trending papers come from').choices(['seed', 'hf']))
+    .option('--date <YYYY-MM-DD>', 'the day (default: today, UTC)')
+    .option('--count <n>', 'papers in the post', positiveInt(10))
+    .option('--json', 'print JSON: { header, papers: [{ id, title, summary, url, upvotes?, code? }] }')
+    .action(async (opts: { channel?: string; source?: 'seed' | 'hf'; date?: string; count?: number; json?: boolean }) => {
+      if (opts.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new UserError(`--date must be YYYY-MM-DD, got "${opts.date}"`);
+      const { prepareDigest } = await import('./digest/run.js');
+      const { today } = await import('./sources/index.js');
+      await withApp(async (app) => {
+        if (app.store.count() === 0) await ingestSeed(app);
+        const sub = opts.channel ? app.digests.subscription(opts.channel) : undefined;
+        const d = await prepareDigest(
+          app,
+          { source: opts.source ?? sub?.source ?? 'seed', count: opts.count ?? sub?.count ?? 5, ...(opts.channel ? { channelId: opts.channel } : {}) },
+          opts.date ?? today(),
+        );
+        if (opts.json) console.log(JSON.stringify(d));
+        else console.log([d.header, '', ...d.papers.map((p, i) => `${i + 1}. ${p.title}${p.upvotes !== undefined ? ` (▲ ${p.upvotes})` : ''}\n   ${p.summary}${p.url ? `\n   ${p.url}` : ''}${p.code ? `\n   code: ${p.code}` : ''}`)].join('\n'));
+      });
+    });
+
   program
     .command('deploy-commands')
     .description('register the slash commands with Discord (global, or in DISCORD_GUILD_ID)')

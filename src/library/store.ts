@@ -67,9 +67,11 @@ export class PaperStore {
     return row && fromRow(row);
   }
 
-  /** Papers published (or put on the daily page) on a day, most upvoted first. */
-  byDay(source: string, day: string): StoredPaper[] {
-    return (this.db.prepare("SELECT * FROM papers WHERE source = ? AND substr(published_at, 1, 10) = ? ORDER BY coalesce(upvotes, -1) DESC, source_order").all(source, day) as Row[]).map(fromRow);
+  /** Papers on the Hugging Face daily page of a day (seed papers seen there too), most upvoted first. */
+  hfDay(day: string): StoredPaper[] {
+    return (this.db
+      .prepare("SELECT * FROM papers WHERE url LIKE 'https://huggingface.co/papers/%' AND substr(published_at, 1, 10) = ? ORDER BY coalesce(upvotes, -1) DESC, source_order")
+      .all(day) as Row[]).map(fromRow);
   }
 
   /** A paper already known under another identity (e.g. seed slug vs arXiv id), by normalised title. */

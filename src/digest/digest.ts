@@ -1,0 +1,64 @@
+import { splitSentences } from '../retrieval/text.js';
+import type { StoredPaper } from '../library/store.js';
+import type { PaperStore } from '../library/store.js';
+import type { DigestStore } from './store.js';
+
+export interface DigestPaper {
+  id: string;
+  title: string;
+  summary: string;
+  url: string;
+  upvotes?: number;
+  code?: string;
+}
+
+export interface Digest {
+  header: string;
+  papers: DigestPaper[];
+}
+
+export const MAX_DIGEST_PAPERS = 10;
+
+/** "Trending papers — 26 Nov 2026" for a YYYY-MM-DD day. */
+export function digestHeader(day: string): string {
+  const d = new Date(`${day}T12:00:00Z`);
+  return `Trending papers — ${d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })}`;
+}
+
+/** The source's own one-line summary when it has one, else the abstract's opening one or two sentences. */
+export function summarise(p: Pick<StoredPaper, 'abstract' | 'aiSummary'>, max = 350): string {
+  if (p.aiSummary) return p.aiSummary;
+  const [first = '', second] = splitSentences(p.abstract);
+  const two = second && first.length + second.length + 1 <= max ? `${first} ${second}` : first;
+  return two.length <= max ? two : `${two.slice(0, max - 1).replace(/\s+\S*$/, '')}…`;
+}
+
+const CODE_HOSTS = /github\.com|gitlab\.com|bitbucket\.org|huggingface\.co\/(?!papers)/;
+
+export function toDigestPaper(p: StoredPaper): DigestPaper {
+  const out = { id: p.id, title: p.title, summary: summarise(p) } as DigestPaper;
+  // Every post links somewhere: the paper's page, else its first link, else an arXiv title search.
+  out.url = p.url ?? (p.arxivId ? `https://arxiv.org/abs/${p.arxivId}` : p.links[0]) ?? `https://arxiv.org/search/?searchtype=title&query=${encodeURIComponent(p.title)}`;
+  if (p.upvotes !== undefined) out.upvotes = p.upvotes;
+  const code = p.links.find((l) => CODE_HOSTS.test(l));
+  if (code) out.code = code;
+  return out;
+}
+
+/**
+ * The day's trending papers for a channel. `hf`: the day's papers by upvotes. `seed` (offline): the
+ * next papers of the page not yet posted to this channel, in page order — a channel never sees a
+ * paper twice.
+ */
+export function selectTrending(papers: PaperStore, digests: DigestStore, opts: { source: 'seed' | 'hf'; day: string; channelId?: string; count: number }): Digest {
+  const count = Math.min(Math.max(1, opts.count), MAX_DIGEST_PAPERS);
+  const seen = opts.channelId ? digests.seen(opts.channelId) : new Set<string>();
+  const pool =
+    opts.source === 'hf'
+      ? papers.hfDay(opts.day)
+      : papers
+          .all()
+          .filter((p) => p.source === 'seed')
+          .sort((a, b) => (a.sourceOrder ?? 0) - (b.sourceOrder ?? 0));
+  return { header: digestHeader(opts.day), papers: pool.filter((p) => !seen.has(p.id)).slice(0, count).map(toDigestPaper) };
+}

@@ -1,0 +1,37 @@
+import { DiscordAPIError, EmbedBuilder, RESTJSONErrorCodes, Routes, type REST } from 'discord.js';
+import { LIMITS, fit } from '../discord/limits.js';
+import type { Digest } from './digest.js';
+import { ChannelGone } from './scheduler.js';
+
+/** The post as Discord messages: the header, then one embed per paper (at most 10 embeds a message). */
+export function digestMessages(d: Digest) {
+  const embeds = d.papers.map((p) => {
+    const e = new EmbedBuilder().setColor(0xff9d00).setTitle(fit(p.title, LIMITS.embedTitle)).setDescription(fit(p.summary, 1000));
+    if (p.url) e.setURL(p.url);
+    if (p.upvotes !== undefined) e.addFields({ name: 'Upvotes', value: String(p.upvotes), inline: true });
+    if (p.code) e.addFields({ name: 'Code', value: fit(p.code, LIMITS.fieldValue), inline: true });
+    return e.toJSON();
+  });
+  const messages: { content?: string; embeds: ReturnType<EmbedBuilder['toJSON']>[] }[] = [];
+  for (let i = 0; i < Math.max(1, embeds.length); i += LIMITS.embedsPerMessage) {
+    messages.push({ ...(i === 0 ? { content: d.header } : {}), embeds: embeds.slice(i, i + LIMITS.embedsPerMessage) });
+  }
+  return messages;
+}
+
+const GONE = new Set<number>([RESTJSONErrorCodes.UnknownChannel, RESTJSONErrorCodes.MissingAccess, RESTJSONErrorCodes.MissingPermissions]);
+
+/** Posts a digest through Discord's REST API; a deleted channel or lost permission is ChannelGone. */
+export async function sendDigest(rest: REST, channelId: string, d: Digest): Promise<void> {
+  for (const msg of digestMessages(d)) {
+    try {
+      await rest.post(Routes.channelMessages(channelId), { body: { ...msg, allowed_mentions: { parse: [] } } });
+    } catch (err) {
+      if (err instanceof DiscordAPIError && typeof err.code === 'number' && GONE.has(err.code)) {
+        const why = err.code === RESTJSONErrorCodes.UnknownChannel ? 'the channel no longer exists' : 'the bot lost permission to post there';
+        throw new ChannelGone(`${why} (Discord error ${err.code})`);
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import { Cron } from 'croner';
+import type { Logger } from '../log.js';
+import type { Digest } from './digest.js';
+import type { DigestStore, Subscription } from './store.js';
+
+/** A post missed while the bot was down is still sent if at most this late. */
+export const CATCH_UP_MS = 6 * 60 * 60 * 1000;
+
+/** Why a post could not be delivered and the subscription must stop (deleted channel, lost permission). */
+export class ChannelGone extends Error {}
+
+export interface SchedulerDeps {
+  digests: DigestStore;
+  /** Builds the digest of a subscription for a day (may ingest the day's papers first). */
+  prepare(sub: Subscription, day: string): Promise<Digest>;
+  /** Sends it; throws ChannelGone when the channel cannot take posts any more. */
+  send(sub: Subscription, digest: Digest): Promise<void>;
+  log: Pick<Logger, 'info' | 'warn' | 'error'>;
+  now?: () => Date;
+}
+
+/** The local calendar day (YYYY-MM-DD) of an instant in a time zone. */
+export function localDay(instant: Date, timezone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}
+
+/** Is this an IANA time zone name the runtime knows? */
+export function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return tz.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export function parseTime(hhmm: string): { h: number; m: number } | undefined {
+  const m = /^([01]?\d|2[0-3]):([0-5]\d)$/.exec(hhmm.trim());
+  return m ? { h: Number(m[1]), m: Number(m[2]) } : undefined;
+}
+
+/** The latest scheduled instant at or before `now` (croner computes it in the subscription's zone, DST included). */
+export function lastSlot(sub: Pick<Subscription, 'time' | 'timezone'>, now: Date): Date | undefined {
+  const t = parseTime(sub.time);
+  if (!t) return undefined;
+  const cron = new Cron(`${t.m} ${t.h} * * *`, { timezone: sub.timezone, paused: true });
+  return cron.previousRuns(1, new Date(now.getTime() + 1000))[0];
+}
+
+/**
+ * Daily posts. `runDue(now)` posts every subscription whose local time has come today and was not
+ * posted yet — at most once per (channel, day), claimed in the database before sending — and sends a
+ * post missed while down if it is at most 6 hours late (older ones are skipped and logged). `start()`
+ * runs it at start and then every minute with croner.
+ */
+export class DigestScheduler {
+  private job?: Cron;
+  private running = false;
+  private readonly now: () => Date;
+
+  constructor(private readonly d: SchedulerDeps) {
+    this.now = d.now ?? (() => new Date());
+  }
+
+  start(): void {
+    void this.runDue();
+    this.job = new Cron('* * * * *', { protect: true }, () => void this.runDue());
+  }
+
+  stop(): void {
+    this.job?.stop();
+  }
+
+  async runDue(now = this.now()): Promise<{ posted: string[]; skipped: string[] }> {
+    const out = { posted: [] as string[], skipped: [] as string[] };
+    if (this.running) return out;
+    this.running = true;
+    try {
+      for (const sub of this.d.digests.subscriptions({ enabledOnly: true })) {
+        const slot = lastSlot(sub, now);
+        // Only slots after the subscription was made count (subscribing at 10:00 for 09:00 starts tomorrow).
+        if (!slot || slot.getTime() < Date.parse(sub.createdAt)) continue;
+        const day = localDay(slot, sub.timezone);
+        if (this.d.digests.post(sub.channelId, day)) continue;
+        const late = now.getTime() - slot.getTime();
+        if (late > CATCH_UP_MS) {
+          this.d.digests.claim(sub.channelId, day, 'skipped', now, [], `missed by ${Math.round(late / 60000)} min (bot was down)`);
+          this.d.log.warn({ channel: sub.channelId, day, lateMinutes: Math.round(late / 60000) }, 'daily post missed by more than 6 hours; skipped');
+          out.skipped.push(`${sub.channelId}/${day}`);
+          continue;
+        }
+        await this.postOne(sub, day, now);
+        out.posted.push(`${sub.channelId}/${day}`);
+      }
+    } finally {
+      this.running = false;
+    }
+    return out;
+  }
+
+  private async postOne(sub: Subscription, day: string, now: Date): Promise<void> {
+    let digest: Digest;
+    try {
+      digest = await this.d.prepare(sub, day);
+    } catch (err) {
+      this.d.log.error({ channel: sub.channelId, day, err: (err as Error).message }, 'could not prepare the daily post; will retry next minute');
+      return;
+    }
+    if (!this.d.digests.claim(sub.channelId, day, 'claimed', now, digest.papers.map((p) => p.id))) return; // another run got it
+    try {
+      if (digest.papers.length === 0) {
+        this.d.digests.setStatus(sub.channelId, day, 'skipped', 'no new papers');
+        this.d.log.info({ channel: sub.channelId, day }, 'no new papers to post today');
+        return;
+      }
+      await this.d.send(sub, digest);
+      this.d.digests.setStatus(sub.channelId, day, 'sent');
+      this.d.log.info({ channel: sub.channelId, day, papers: digest.papers.length }, 'daily post sent');
+    } catch (err) {
+      const reason = (err as Error).message;
+      this.d.digests.setStatus(sub.channelId, day, 'failed', reason);
+      if (err instanceof ChannelGone) {
+        this.d.digests.disable(sub.channelId, reason);
+        this.d.log.warn({ channel: sub.channelId, reason }, 'daily posts disabled for this channel');
+      } else {
+        this.d.log.error({ channel: sub.channelId, day, err: reason }, 'daily post failed');
+      }
+    }
+  }
+}
