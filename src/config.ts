@@ -54,6 +54,9 @@ export const configSchema = z.object({
   /** Per-attempt timeout of source requests (3 retries with backoff follow). */
   SOURCE_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(300_000).default(15_000)),
 
+  /** Default source of the daily post: `seed` (offline) or `hf` (Hugging Face daily papers). */
+  DIGEST_SOURCE: z.enum(['seed', 'hf']).default('seed'),
+
   DISCORD_TOKEN: optionalString,
   /** Application id; when unset it is read from the token (its first part is the bot's user id). */
   DISCORD_APP_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{15,25}$/, 'expected a Discord snowflake id').optional()),

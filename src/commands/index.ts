@@ -1,4 +1,5 @@
 import { ask } from './ask.js';
+import { digest } from './digest.js';
 import { help } from './help.js';
 import { paper } from './paper.js';
 import { search } from './search.js';
@@ -6,7 +7,7 @@ import { similar } from './similar.js';
 import type { Command } from './types.js';
 
 /** Every slash command, one file each. The bot, deploy-commands and tests all read this list. */
-export const commands: Command[] = [ask, search, paper, similar, help];
+export const commands: Command[] = [ask, search, paper, similar, help, digest];
 
 export const commandByName = new Map(commands.map((c) => [c.data.name, c]));
 

@@ -17,6 +17,9 @@ import type { Logger } from '../log.js';
 import { checkQuestion } from '../question.js';
 import { createContext, type BotContext } from './context.js';
 import { deployCommands } from './deploy.js';
+import { sendDigest } from '../digest/discord.js';
+import { prepareDigest } from '../digest/run.js';
+import { DigestScheduler } from '../digest/scheduler.js';
 import { retryMessage } from './rate-limit.js';
 import { answerEmbed, evidenceButton } from './render.js';
 
@@ -33,6 +36,7 @@ export function createClient(config: Config): Client {
 export interface RunningBot {
   client: Client;
   ctx: BotContext;
+  scheduler: DigestScheduler;
   stop(): Promise<void>;
 }
 
@@ -50,10 +54,19 @@ export async function startBot(app: App, config: Config, log: Logger): Promise<R
   await ready;
   log.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'connected to Discord');
   if (config.REGISTER_COMMANDS) await deployCommands(config, log, client.application?.id);
+  const scheduler = new DigestScheduler({
+    digests: app.digests,
+    prepare: (sub, day) => ctx.work.run(() => prepareDigest(app, sub, day)),
+    send: (sub, digest) => sendDigest(client.rest, sub.channelId, digest),
+    log,
+  });
+  scheduler.start();
   return {
     client,
     ctx,
+    scheduler,
     async stop() {
+      scheduler.stop();
       await client.destroy();
     },
   };
