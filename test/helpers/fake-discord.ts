@@ -33,6 +33,8 @@ export class FakeDiscord {
   private identified?: () => void;
   readonly ready = new Promise<void>((r) => (this.identified = r));
   private waiters: { pred: (c: RestCall) => boolean; resolve: (c: RestCall) => void }[] = [];
+  /** Channel id → Discord error code answered (403) to messages posted there. */
+  readonly failingChannels = new Map<string, number>();
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => this.onRest(req, res));
@@ -138,7 +140,11 @@ export class FakeDiscord {
         res.writeHead(204).end();
         return;
       }
-      if (req.method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/messages$/))) return json(200, this.message(m[1]!, body));
+      if (req.method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/messages$/))) {
+        const code = this.failingChannels.get(m[1]!);
+        if (code !== undefined) return json(code === 10003 ? 404 : 403, { message: code === 10003 ? 'Unknown Channel' : 'Missing Permissions', code });
+        return json(200, this.message(m[1]!, body));
+      }
       if (req.method === 'PUT' && path.match(/^\/applications\/\d+(\/guilds\/\d+)?\/commands$/)) {
         return json(200, (body as any[]).map((c) => ({ ...c, id: snowflake(), application_id: this.botId, version: '1' })));
       }
@@ -161,6 +167,77 @@ export class FakeDiscord {
         }
       }, timeoutMs);
     });
+  }
+
+  /**
+   * A server the bot is in (GUILD_CREATE): @everyone may view, send and embed; each listed channel
+   * may deny the bot's @everyone role some permissions.
+   */
+  guild(id: string, channels: { id: string; deny?: bigint }[]) {
+    const allow = (1n << 10n) | (1n << 11n) | (1n << 14n); // VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS
+    this.dispatch('GUILD_CREATE', {
+      id,
+      name: 'Test server',
+      icon: null,
+      owner_id: '999999999999999999',
+      roles: [{ id, name: '@everyone', permissions: String(allow), position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+      channels: channels.map((c, i) => ({
+        id: c.id,
+        type: 0,
+        name: `channel-${i}`,
+        position: i,
+        guild_id: id,
+        permission_overwrites: c.deny ? [{ id, type: 0, allow: '0', deny: String(c.deny) }] : [],
+      })),
+      members: [{ user: { id: this.botId, username: 'paperbot', discriminator: '0000', bot: true, avatar: null }, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 }],
+      member_count: 2,
+      unavailable: false,
+      emojis: [],
+      stickers: [],
+      features: [],
+      threads: [],
+      presences: [],
+      voice_states: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      joined_at: new Date().toISOString(),
+      large: false,
+      preferred_locale: 'en-US',
+      afk_timeout: 300,
+      verification_level: 0,
+      default_message_notifications: 0,
+      explicit_content_filter: 0,
+      mfa_level: 0,
+      nsfw_level: 0,
+      premium_tier: 0,
+      system_channel_flags: 0,
+    });
+  }
+
+  /** A slash command used in a server channel by a member with the given permissions. */
+  guildCommand(guildId: string, channelId: string, name: string, options: unknown[], resolvedChannels: Record<string, unknown> = {}, memberPermissions = String(1n << 5n)) {
+    const id = snowflake();
+    const token = `itoken-${id}`;
+    const user = this.user(undefined, 'admin');
+    this.dispatch('INTERACTION_CREATE', {
+      id,
+      application_id: this.botId,
+      type: 2,
+      token,
+      version: 1,
+      data: { id: snowflake(), type: 1, name, options, ...(Object.keys(resolvedChannels).length ? { resolved: { channels: resolvedChannels } } : {}) },
+      guild_id: guildId,
+      channel_id: channelId,
+      channel: { id: channelId, type: 0, guild_id: guildId },
+      member: { user, roles: [], permissions: memberPermissions, joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      locale: 'en-US',
+      guild_locale: 'en-US',
+      app_permissions: String((1n << 10n) | (1n << 11n) | (1n << 14n)),
+      entitlements: [],
+      authorizing_integration_owners: { '0': guildId },
+      context: 0,
+    });
+    return { id, token, at: performance.now() };
   }
 
   user(id = snowflake(), name = 'alice') {
