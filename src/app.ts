@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { AnswerChain } from './answer/chain.js';
 import { DigestStore } from './digest/store.js';
+import { TopicStore } from './topics/store.js';
 import { createChatModel } from './answer/models.js';
 import { PaperStore } from './library/store.js';
 import { createEmbeddings, type NamedEmbeddings } from './retrieval/embeddings.js';
@@ -21,6 +22,8 @@ export interface App {
   chain: AnswerChain;
   /** Daily-post subscriptions and history (same database). */
   digests: DigestStore;
+  /** Users' topic subscriptions and pending alerts (same database). */
+  topics: TopicStore;
   close(): Promise<void>;
 }
 
@@ -42,6 +45,7 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
       retriever,
       chain,
       digests: new DigestStore(store.db),
+      topics: new TopicStore(store.db),
       async close() {
         await (embeddings as { dispose?: () => Promise<void> }).dispose?.();
         store.close();

@@ -45,8 +45,18 @@ export async function ingestFrom(app: App, req: SourceRequest): Promise<string> 
     embeddings: app.embeddings,
     progress: createProgress('embedding', app.log),
   });
-  if (r.fresh.length) app.retriever.addPapers(r.fresh);
-  return `${seedFile}: ${papers.length} papers (${r.added} new, ${r.changed} changed, ${r.unchanged} unchanged); embedded ${r.embeddedPassages} passages of ${r.embeddedPapers} papers in ${r.seconds.toFixed(2)} s; library holds ${app.store.count()} papers`;
+  let alerts = '';
+  if (r.fresh.length) {
+    app.retriever.addPapers(r.fresh);
+    // New papers close to someone's topic become pending alerts (the bot sends them, one DM a day).
+    const topics = app.topics.all();
+    if (topics.length) {
+      const { matchTopics } = await import('./topics/match.js');
+      const n = app.topics.addMatches(await matchTopics(app.retriever, topics, new Set(r.fresh.map((p) => p.id))));
+      alerts = `; ${n} topic alert${n === 1 ? '' : 's'} queued`;
+    }
+  }
+  return `${seedFile}: ${papers.length} papers (${r.added} new, ${r.changed} changed, ${r.unchanged} unchanged); embedded ${r.embeddedPassages} passages of ${r.embeddedPapers} papers in ${r.seconds.toFixed(2)} s; library holds ${app.store.count()} papers${alerts}`;
 }
 
 async function readLines(input: NodeJS.ReadableStream, onLine: (line: string) => Promise<void>): Promise<void> {
@@ -157,6 +167,17 @@ export function buildCli(): Command {
         await ingestSeed(app);
         const result = await evalAnswers(app.chain, app.retriever, opts.questions);
         console.log(opts.json ? JSON.stringify(result) : formatAnswerEval(result));
+      });
+    });
+  evalCmd
+    .command('topics')
+    .description('topic-subscription matching: precision/recall of the thresholds, and the F1-best calibration')
+    .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')
+    .action(async (opts: { questions: string }) => {
+      const { evalTopics } = await import('./eval/topics.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        console.log(JSON.stringify(await evalTopics(app.retriever, opts.questions), null, 1));
       });
     });
   evalCmd

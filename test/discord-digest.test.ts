@@ -26,7 +26,7 @@ beforeAll(async () => {
   const config = loadConfig({ DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, LOG_LEVEL: 'silent' });
   app = await openApp(config, log);
   await ingestSeed(app);
-  bot = await startBot(app, config, log);
+  bot = await startBot(app, config, log, { timers: false });
   discord.guild(GUILD, [{ id: OK }, { id: NO_SEND, deny: 1n << 11n }, { id: LOST }]);
   await new Promise((r) => setTimeout(r, 300));
 }, 120_000);

@@ -30,7 +30,7 @@ describe('the real `npm start` path with DISCORD_TOKEN set (child process)', () 
     try {
       const put = await discord.waitFor((c) => c.method === 'PUT' && c.path === `/applications/${discord.botId}/commands`, 90_000);
       expect(put.auth).toBe(`Bot ${discord.token}`);
-      expect((put.body as { name: string }[]).map((c) => c.name).sort()).toEqual(['ask', 'digest', 'help', 'paper', 'search', 'similar']);
+      expect((put.body as { name: string }[]).map((c) => c.name).sort()).toEqual(['ask', 'digest', 'help', 'paper', 'search', 'similar', 'subscribe', 'subscriptions']);
       expect(put.body[0].contexts).toEqual([0, 1, 2]);
 
       const i = discord.command('ask', [{ name: 'question', type: 3, value: 'What is LAION-5B?' }]);
@@ -51,9 +51,9 @@ describe('the real `npm start` path with DISCORD_TOKEN set (child process)', () 
     const mark = discord.calls.length;
     const r = await runCli(['deploy-commands'], { DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, DISCORD_GUILD_ID: guild });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/registered 6 commands/);
+    expect(r.stdout).toMatch(/registered 8 commands/);
     const put = await discord.waitFor((c) => c.method === 'PUT' && c.path === `/applications/${discord.botId}/guilds/${guild}/commands`, 5000, mark);
-    expect(put.body).toHaveLength(6);
+    expect(put.body).toHaveLength(8);
     expect(r.stderr).not.toContain(discord.token);
   }, 60_000);
 

@@ -4,10 +4,12 @@ import { help } from './help.js';
 import { paper } from './paper.js';
 import { search } from './search.js';
 import { similar } from './similar.js';
+import { subscribe } from './subscribe.js';
+import { subscriptions } from './subscriptions.js';
 import type { Command } from './types.js';
 
 /** Every slash command, one file each. The bot, deploy-commands and tests all read this list. */
-export const commands: Command[] = [ask, search, paper, similar, help, digest];
+export const commands: Command[] = [ask, search, paper, similar, help, digest, subscribe, subscriptions];
 
 export const commandByName = new Map(commands.map((c) => [c.data.name, c]));
 

@@ -20,6 +20,8 @@ import { deployCommands } from './deploy.js';
 import { sendDigest } from '../digest/discord.js';
 import { prepareDigest } from '../digest/run.js';
 import { DigestScheduler } from '../digest/scheduler.js';
+import { TopicNotifier } from '../topics/notify.js';
+import { Cron } from 'croner';
 import { retryMessage } from './rate-limit.js';
 import { answerEmbed, evidenceButton } from './render.js';
 
@@ -37,11 +39,12 @@ export interface RunningBot {
   client: Client;
   ctx: BotContext;
   scheduler: DigestScheduler;
+  notifier: TopicNotifier;
   stop(): Promise<void>;
 }
 
 /** Logs in and serves slash commands, buttons, autocomplete and DM questions until stopped. */
-export async function startBot(app: App, config: Config, log: Logger): Promise<RunningBot> {
+export async function startBot(app: App, config: Config, log: Logger, opts: { timers?: boolean } = {}): Promise<RunningBot> {
   if (!config.DISCORD_TOKEN) throw new Error('DISCORD_TOKEN is not set');
   const client = createClient(config);
   const ctx = createContext(app, log, config.ASK_RATE_LIMIT_PER_MINUTE);
@@ -60,13 +63,21 @@ export async function startBot(app: App, config: Config, log: Logger): Promise<R
     send: (sub, digest) => sendDigest(client.rest, sub.channelId, digest),
     log,
   });
-  scheduler.start();
+  const notifier = new TopicNotifier({ topics: app.topics, rest: client.rest, paper: (id) => app.retriever.getPaper(id), log });
+  // Every minute: due daily posts, and topic alerts. Tests drive both with their own clock instead.
+  let alerts: Cron | undefined;
+  if (opts.timers !== false) {
+    scheduler.start();
+    alerts = new Cron('* * * * *', { protect: true }, () => void notifier.flush().catch((err: Error) => log.error({ err: err.message }, 'topic alerts failed')));
+  }
   return {
     client,
     ctx,
     scheduler,
+    notifier,
     async stop() {
       scheduler.stop();
+      alerts?.stop();
       await client.destroy();
     },
   };

@@ -33,6 +33,11 @@ export class FakeDiscord {
   private identified?: () => void;
   readonly ready = new Promise<void>((r) => (this.identified = r));
   private waiters: { pred: (c: RestCall) => boolean; resolve: (c: RestCall) => void }[] = [];
+  /** The DM channel the fake assigns to a user. */
+  dmChannelOf(userId: string): string {
+    return `8${userId.slice(1)}`;
+  }
+
   /** Channel id → Discord error code answered (403) to messages posted there. */
   readonly failingChannels = new Map<string, number>();
 
@@ -136,6 +141,10 @@ export class FakeDiscord {
       }
       if ((m = path.match(/^\/webhooks\/\d+\/[^/]+\/messages\/(?:%40|@)original$/))) return json(200, this.message('0', body));
       if (req.method === 'POST' && path.match(/^\/webhooks\/\d+\/[^/]+$/)) return json(200, this.message('0', body));
+      if (req.method === 'POST' && path === '/users/@me/channels') {
+        const userId = String(body?.recipient_id);
+        return json(200, { id: this.dmChannelOf(userId), type: 1, recipients: [this.user(userId)] });
+      }
       if (req.method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/typing$/))) {
         res.writeHead(204).end();
         return;
@@ -275,7 +284,7 @@ export class FakeDiscord {
 
   /** Injects a DM from a user; returns the channel id replies go to. */
   directMessage(content: string, user = this.user(), bot = false) {
-    const channelId = `8${user.id.slice(1)}`;
+    const channelId = this.dmChannelOf(user.id);
     this.dispatch('MESSAGE_CREATE', {
       id: snowflake(),
       channel_id: channelId,

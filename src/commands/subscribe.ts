@@ -1,0 +1,25 @@
+import { SlashCommandBuilder } from 'discord.js';
+import { checkQuestion } from '../question.js';
+import type { Command } from './types.js';
+import { ephemeral, everywhere } from './shared.js';
+
+export const MAX_TOPIC_CHARS = 200;
+
+/** /subscribe topic:<text> — a DM (at most one a day) when new papers are close to the topic. */
+export const subscribe: Command = {
+  data: everywhere(new SlashCommandBuilder())
+    .setName('subscribe')
+    .setDescription('Get a DM when new papers match a topic (at most one DM a day)')
+    .addStringOption((o) => o.setName('topic').setDescription('e.g. "dataset distillation" or "medical image segmentation"').setRequired(true).setMaxLength(MAX_TOPIC_CHARS)),
+
+  async execute(interaction, ctx) {
+    const q = checkQuestion(interaction.options.getString('topic') ?? '');
+    if (!q.ok) return void (await interaction.reply(ephemeral(q.message.replace(/question/g, 'topic'))));
+    if (q.question.length > MAX_TOPIC_CHARS) return void (await interaction.reply(ephemeral(`Topics are at most ${MAX_TOPIC_CHARS} characters.`)));
+    const r = ctx.app.topics.add(interaction.user.id, q.question, new Date());
+    if (!r.ok) return void (await interaction.reply(ephemeral(r.reason)));
+    await interaction.reply(
+      ephemeral(`Following “${q.question}”. When new papers on it arrive I'll DM you, at most once a day — make sure DMs from this server's members (or from apps) are open. /subscriptions lists and removes topics.`),
+    );
+  },
+};
