@@ -52,10 +52,14 @@ const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/pr
  * `paperbot start` as users run it: time to the session's first line (library loaded, model warm),
  * and its resident memory once ready and after answering the questions, idle worker threads gone.
  */
-function startedSession(dataDir: string, questions: string[]): Promise<{ readyMs: number; rssReady: number; rssAfter: number }> {
+function startedSession(dataDir: string, questions: string[]) {
+  return startedSessionWith(dataDir, {}, questions);
+}
+
+function startedSessionWith(dataDir: string, env: Record<string, string>, questions: string[]): Promise<{ readyMs: number; rssReady: number; rssAfter: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['bin/paperbot.js', 'start'], { env: { ...process.env, DATA_DIR: dataDir, DISCORD_TOKEN: '', LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['bin/paperbot.js', 'start'], { env: { ...process.env, DATA_DIR: dataDir, DISCORD_TOKEN: '', LOG_LEVEL: 'warn', ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
     let readyMs = 0;
     let rssReady = 0;
@@ -117,7 +121,109 @@ async function discordBench(dataDir: string, questions: string[]) {
   }
 }
 
-export async function runBench(opts: { scifact: string; quick?: boolean }): Promise<void> {
+/** Deterministic pseudo-random generator, so simulated libraries are the same on every run. */
+function rng(seed: number) {
+  let x = seed >>> 0;
+  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** Synthetic daily papers: titles and abstracts recombined from real SciFact abstract sentences. */
+async function simulatedPapers(scifactDir: string, days: number, perDay: number, startDay: string) {
+  const { splitSentences } = await import('../src/retrieval/text.js');
+  const pool = fs
+    .readFileSync(path.join(scifactDir, 'corpus.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((l) => splitSentences(String((JSON.parse(l) as { text: string }).text)))
+    .filter((x) => x.length > 40 && x.length < 400);
+  const rand = rng(7);
+  const pick = () => pool[Math.floor(rand() * pool.length)]!;
+  const out = [];
+  for (let d = 0; d < days; d++) {
+    const day = new Date(Date.parse(`${startDay}T06:00:00Z`) + d * 86_400_000).toISOString();
+    for (let n = 0; n < perDay; n++) {
+      const id = `${String(2600 + Math.floor(d / 30)).padStart(4, '0')}.${String(d * perDay + n).padStart(5, '0')}`;
+      const title = pick().split(' ').slice(0, 10).join(' ').replace(/[.,;:]$/, '');
+      out.push({ id, title, abstract: Array.from({ length: 7 }, pick).join(' '), links: [], source: 'hf', url: `https://huggingface.co/papers/${id}`, arxivId: id, upvotes: Math.floor(rand() * 100), publishedAt: day, sourceOrder: n });
+    }
+  }
+  return out;
+}
+
+/**
+ * Vectors of the right shape, fast: a hashed bag of words. Only for the memory simulation, where
+ * what matters is how many 512-d vectors the process holds, not what they mean.
+ */
+class HashEmbeddings {
+  constructor(readonly modelId: string) {}
+  async embedDocuments(texts: string[]) {
+    return texts.map((t) => {
+      const v = new Array<number>(512).fill(0);
+      for (const w of t.toLowerCase().split(/\W+/)) if (w) v[[...w].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % 512]! += 1;
+      return v;
+    });
+  }
+  async embedQuery(t: string) {
+    return (await this.embedDocuments([t]))[0]!;
+  }
+}
+
+/**
+ * A day of 50 papers from the (loopback) Hugging Face API: fetch, store, embed with USE-lite and post
+ * the digest to the (loopback) Discord; then 365 such days (18,250 papers, vectors from a fast
+ * stand-in encoder) and the resident memory of `paperbot start` serving that library.
+ */
+async function yearBench(scifactDir: string) {
+  const { startFakeSources } = await import('../test/helpers/fake-sources.js');
+  const { FakeDiscord } = await import('../test/helpers/fake-discord.js');
+  const { openApp } = await import('../src/app.js');
+  const { loadConfig } = await import('../src/config.js');
+  const { log } = await import('../src/log.js');
+  const { ingestFrom, ingestSeed } = await import('../src/cli.js');
+  const { prepareDigest } = await import('../src/digest/run.js');
+  const { sendDigest } = await import('../src/digest/discord.js');
+  const { REST } = await import('discord.js');
+  const sim = await simulatedPapers(scifactDir, 366, 50, '2025-11-26');
+
+  // One day, end to end, on top of the seed library.
+  const [sources, discord] = await Promise.all([startFakeSources(), new FakeDiscord().start()]);
+  const dayDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-day-'));
+  const yearDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-year-'));
+  try {
+    const day = sim.slice(0, 50);
+    sources.days.set('2025-11-26', [JSON.stringify(day.map((p) => ({ paper: { id: p.id, title: p.title, summary: p.abstract, upvotes: p.upvotes, submittedOnDailyAt: p.publishedAt } })))]);
+    const config = loadConfig({ ...process.env, DATA_DIR: dayDir, HF_API_BASE: sources.base, DISCORD_API_BASE: discord.apiBase, LOG_LEVEL: 'silent' });
+    const app = await openApp(config, log);
+    await ingestSeed(app);
+    await app.retriever.search('warm up');
+    const rest = new REST({ api: discord.apiBase }).setToken(discord.token);
+    const t = performance.now();
+    const digest = await prepareDigest(app, { source: 'hf', count: 5 }, '2025-11-26');
+    await sendDigest(rest, '700000000000000001', digest);
+    row('a day of 50 papers: fetch + store + embed (USE-lite) + post the digest', `${((performance.now() - t) / 1000).toFixed(1)} s (${digest.papers.length} papers posted)`, '');
+    await app.close();
+
+    // A year: 365 more days into one library, then serve it.
+    const store = new PaperStore(yearDir);
+    const fake = new HashEmbeddings('use-lite-512');
+    const vectors = await VectraStore.open(path.join(yearDir, 'vectors', fake.modelId), fake as never);
+    const t2 = performance.now();
+    await ingest(readSeedFile('seeds/daily-papers.txt'), { store, vectors, embeddings: fake as never });
+    for (let i = 0; i < sim.length; i += 50 * 30) await ingest(sim.slice(i, i + 1500), { store, vectors, embeddings: fake as never, saveEvery: 5000 });
+    row(`365 simulated days stored and indexed (${store.count().toLocaleString('en')} papers, stand-in vectors)`, `${((performance.now() - t2) / 1000).toFixed(0)} s`, '');
+    store.close();
+    fs.copyFileSync('seeds/daily-papers.txt', path.join(yearDir, 'seed.txt'));
+    const session = await startedSessionWith(yearDir, { SEED_FILE: path.join(yearDir, 'seed.txt') }, ['What is dataset distillation?', 'How is insulin resistance measured?', 'What causes inflammation in the lung?']);
+    row('RSS of `paperbot start` with a year of papers (18k + seed): ready / after questions', `${Math.round(session.rssReady / 1e6)} MB / ${Math.round(session.rssAfter / 1e6)} MB`, '< 500 MB');
+    row('cold start to ready with a year of papers', ms(session.readyMs), '< 5 s');
+  } finally {
+    await Promise.all([sources.close(), discord.stop()]);
+    fs.rmSync(dayDir, { recursive: true, force: true });
+    fs.rmSync(yearDir, { recursive: true, force: true });
+  }
+}
+
+export async function runBench(opts: { scifact: string; quick?: boolean; year?: boolean }): Promise<void> {
   process.env.LOG_LEVEL ??= 'warn';
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-bench-'));
   try {
@@ -152,6 +258,8 @@ export async function runBench(opts: { scifact: string; quick?: boolean }): Prom
     row('RSS of `paperbot start` with the seed library: ready / after answering 20 questions', `${Math.round(session.rssReady / 1e6)} MB / ${Math.round(session.rssAfter / 1e6)} MB`, '< 300 MB');
 
     await discordBench(tmp, questions);
+
+    if (!opts.quick || opts.year) await yearBench(opts.scifact);
 
     if (!opts.quick) {
       // --- SciFact 5k abstracts, embedded cold into a fresh folder ---

@@ -241,8 +241,9 @@ export function buildCli(): Command {
     .command('bench')
     .description('measure ingest, search latency and memory; prints a table')
     .option('--scifact <dir>', 'BEIR SciFact folder', '../shared/data/scifact')
-    .option('--quick', 'seed library only')
-    .action(async (opts: { scifact: string; quick?: boolean }) => {
+    .option('--quick', 'seed library and Discord only')
+    .option('--year', 'with --quick: also the day-of-50 and 365-day (18k papers) simulation')
+    .action(async (opts: { scifact: string; quick?: boolean; year?: boolean }) => {
       const { runBench } = await import('../bench/bench.js');
       await runBench(opts);
     });
