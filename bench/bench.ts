@@ -128,7 +128,7 @@ function rng(seed: number) {
 }
 
 /** Synthetic daily papers: titles and abstracts recombined from real SciFact abstract sentences. */
-async function simulatedPapers(scifactDir: string, days: number, perDay: number, startDay: string) {
+export async function simulatedPapers(scifactDir: string, days: number, perDay: number, startDay: string) {
   const { splitSentences } = await import('../src/retrieval/text.js');
   const pool = fs
     .readFileSync(path.join(scifactDir, 'corpus.jsonl'), 'utf8')
@@ -143,7 +143,8 @@ async function simulatedPapers(scifactDir: string, days: number, perDay: number,
     const day = new Date(Date.parse(`${startDay}T06:00:00Z`) + d * 86_400_000).toISOString();
     for (let n = 0; n < perDay; n++) {
       const id = `${String(2600 + Math.floor(d / 30)).padStart(4, '0')}.${String(d * perDay + n).padStart(5, '0')}`;
-      const title = pick().split(' ').slice(0, 10).join(' ').replace(/[.,;:]$/, '');
+      // Two fragments and the day make each title unique (a repeated title would be the same paper).
+      const title = `${pick().split(' ').slice(0, 6).join(' ').replace(/[.,;:]$/, '')}: ${pick().split(' ').slice(0, 5).join(' ').replace(/[.,;:]$/, '')} (day ${d + 1}, #${n + 1})`;
       out.push({ id, title, abstract: Array.from({ length: 7 }, pick).join(' '), links: [], source: 'hf', url: `https://huggingface.co/papers/${id}`, arxivId: id, upvotes: Math.floor(rand() * 100), publishedAt: day, sourceOrder: n });
     }
   }
@@ -154,7 +155,7 @@ async function simulatedPapers(scifactDir: string, days: number, perDay: number,
  * Vectors of the right shape, fast: a hashed bag of words. Only for the memory simulation, where
  * what matters is how many 512-d vectors the process holds, not what they mean.
  */
-class HashEmbeddings {
+export class HashEmbeddings {
   constructor(readonly modelId: string) {}
   async embedDocuments(texts: string[]) {
     return texts.map((t) => {

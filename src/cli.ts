@@ -4,6 +4,7 @@ import { openApp, type App } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { log } from './log.js';
 import { ingest } from './library/ingest.js';
+import { saveLexical } from './library/lexical-cache.js';
 import { createProgress } from './library/progress.js';
 import { checkQuestion } from './question.js';
 import { answerToJson, formatAnswer } from './answer/format.js';
@@ -48,6 +49,7 @@ export async function ingestFrom(app: App, req: SourceRequest): Promise<string> 
   let alerts = '';
   if (r.fresh.length) {
     app.retriever.addPapers(r.fresh);
+    await saveLexical(app.config.DATA_DIR, app.retriever.lexical, app.store.all());
     // New papers close to someone's topic become pending alerts (the bot sends them, one DM a day).
     const topics = app.topics.all();
     if (topics.length) {

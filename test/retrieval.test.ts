@@ -37,6 +37,24 @@ describe('text and passages', () => {
   });
 });
 
+describe('lexical index snapshot', () => {
+  it('reloads to the same rankings for the same library, and only for it', async () => {
+    const { LexicalIndex } = await import('../src/retrieval/lexical.js');
+    const { libraryFingerprint } = await import('../src/library/lexical-cache.js');
+    const { contentHash } = await import('../src/library/paper.js');
+    const papers = readSeedFile('seeds/daily-papers.txt').map((p) => ({ ...p, contentHash: contentHash(p) }));
+    const built = new LexicalIndex();
+    built.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract })));
+    const fp = libraryFingerprint(papers);
+    const snap = JSON.parse(JSON.stringify(built.snapshot(fp)));
+    const loaded = LexicalIndex.fromSnapshot(snap, fp)!;
+    for (const q of ['dataset distillation ImageNet', 'remote sensing benchmark', 'matryoshka']) expect(loaded.search(q, 10)).toEqual(built.search(q, 10));
+    expect(loaded.idf('distil')).toBe(built.idf('distil'));
+    expect(LexicalIndex.fromSnapshot(snap, libraryFingerprint(papers.slice(1)))).toBeUndefined();
+    expect(LexicalIndex.fromSnapshot({ ...snap, version: 0 }, fp)).toBeUndefined();
+  });
+});
+
 describe('fusion', () => {
   const lex = [{ id: 'a', score: 10 }, { id: 'b', score: 9 }, { id: 'c', score: 1 }];
   const dense = [{ id: 'c', score: 0.9 }, { id: 'b', score: 0.8 }, { id: 'a', score: 0.2 }];

@@ -54,7 +54,6 @@ export class HybridRetriever extends BaseRetriever {
   lc_namespace = ['paperbot', 'retrieval'];
   readonly lexical: LexicalIndex;
   private readonly papers = new Map<string, RetrievablePaper>();
-  private readonly passagesByPaper = new Map<string, Passage[]>();
 
   constructor(
     readonly embeddings: Embeddings,
@@ -80,14 +79,13 @@ export class HybridRetriever extends BaseRetriever {
     return [...this.papers.values()];
   }
 
-  /** Makes newly ingested papers searchable (their vectors must already be in the vector store). */
-  addPapers(papers: RetrievablePaper[]): void {
-    for (const p of papers) {
-      this.papers.set(p.id, p);
-      const ps = toPassages(p.id, p.abstract);
-      this.passagesByPaper.set(p.id, ps);
-    }
-    this.lexical.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract })));
+  /**
+   * Makes newly ingested papers searchable (their vectors must already be in the vector store).
+   * `indexed`: the lexical index already holds them (loaded from a snapshot).
+   */
+  addPapers(papers: RetrievablePaper[], opts: { indexed?: boolean } = {}): void {
+    for (const p of papers) this.papers.set(p.id, p);
+    if (!opts.indexed) this.lexical.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract })));
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<PaperHit[]> {
@@ -199,7 +197,9 @@ export class HybridRetriever extends BaseRetriever {
    * embedding similarity, so scores are comparable across papers.
    */
   private rankPassages(paperId: string, qTerms: Set<string>, paperDense: number): PassageHit[] {
-    const passages = this.passagesByPaper.get(paperId) ?? [];
+    // Split on demand (a few papers per query): holding every paper's passages costs memory for nothing.
+    const paper = this.papers.get(paperId);
+    const passages: Passage[] = paper ? toPassages(paper.id, paper.abstract) : [];
     const maxIdf = [...qTerms].reduce((s, t) => s + this.lexical.idf(t), 0) || 1;
     return passages
       .map((p) => {

@@ -17,12 +17,25 @@ export function splitSentences(text: string): string[] {
 
 const STOP = new Set([...eng, 'also', 'via', 'using', 'use', 'used', 'can', 'paper', 'papers', 'propose', 'proposed', 'show', 'shows', 'method', 'approach', 'new', 'based', 'whose', 'which', 'what', 'how', 'does', 'did', 'do']);
 
+/** Word → stem. A library's vocabulary is small next to its word count, so stemming each word once pays. */
+const STEMS = new Map<string, string>();
+const MAX_CACHED_STEMS = 500_000;
+
+function stem(word: string): string {
+  let s = STEMS.get(word);
+  if (s === undefined) {
+    s = stemmer(word);
+    if (STEMS.size < MAX_CACHED_STEMS) STEMS.set(word, s);
+  }
+  return s;
+}
+
 /** Lexical terms: lower-cased alphanumeric words, stop words out, Porter-stemmed. */
 export function terms(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.toLowerCase().normalize('NFKD').split(/[^a-z0-9]+/)) {
     if (!raw || STOP.has(raw) || (raw.length < 2 && !/\d/.test(raw))) continue;
-    out.push(stemmer(raw));
+    out.push(stem(raw));
   }
   return out;
 }

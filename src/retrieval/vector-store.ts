@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { VectorStore } from '@langchain/core/vectorstores';
-import { LocalIndex, ProtobufCodec, type MetadataFilter } from './vectra.js';
+import { CompactCodec } from './compact-codec.js';
+import { LocalIndex, type MetadataFilter } from './vectra.js';
 import { AtomicFileStorage } from './atomic-storage.js';
 
 /** What every passage vector carries: enough to find its paper and tell whether it is stale. */
@@ -15,7 +16,7 @@ export interface PassageMetadata extends Record<string, string | number | boolea
 
 /**
  * Passage vectors in a Vectra `LocalIndex`, behind LangChain's `VectorStore` interface (so a
- * pgvector store can take its place). Binary protobuf codec (float32, fits large libraries) and
+ * pgvector store can take its place). Binary protobuf codec, Float32Array in memory (CompactCodec), and
  * crash-safe writes (AtomicFileStorage). The vectors are derived data: if the file is unreadable it
  * is set aside and ingest rebuilds it from the library.
  */
@@ -35,7 +36,7 @@ export class VectraStore extends VectorStore {
 
   static async open(folder: string, embeddings: EmbeddingsInterface, onCorrupt?: (msg: string) => void): Promise<VectraStore> {
     fs.mkdirSync(folder, { recursive: true });
-    const make = () => new LocalIndex<PassageMetadata>(folder, undefined, new AtomicFileStorage(), new ProtobufCodec());
+    const make = () => new LocalIndex<PassageMetadata>(folder, undefined, new AtomicFileStorage(), new CompactCodec());
     let index = make();
     if (await index.isIndexCreated()) {
       try {
