@@ -211,6 +211,10 @@ async function yearBench(scifactDir: string) {
     const t2 = performance.now();
     await ingest(readSeedFile('seeds/daily-papers.txt'), { store, vectors, embeddings: fake as never });
     for (let i = 0; i < sim.length; i += 50 * 30) await ingest(sim.slice(i, i + 1500), { store, vectors, embeddings: fake as never, saveEvery: 5000 });
+    // As `paperbot ingest` does after every ingest: save the lexical index snapshot for the next start.
+    const { loadLexical, saveLexical } = await import('../src/library/lexical-cache.js');
+    const all = store.all();
+    await saveLexical(yearDir, loadLexical(yearDir, all).index, all);
     row(`365 simulated days stored and indexed (${store.count().toLocaleString('en')} papers, stand-in vectors)`, `${((performance.now() - t2) / 1000).toFixed(0)} s`, '');
     store.close();
     fs.copyFileSync('seeds/daily-papers.txt', path.join(yearDir, 'seed.txt'));
