@@ -1,42 +1,28 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Cron } from 'croner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, type App } from '../src/app.js';
-import { ingestSeed } from '../src/cli.js';
-import { loadConfig } from '../src/config.js';
-import { startBot, type RunningBot } from '../src/discord/bot.js';
-import { log } from '../src/log.js';
-import { FakeDiscord, type RestCall } from './helpers/fake-discord.js';
+import type { App } from '../src/app.js';
+import type { RunningBot } from '../src/discord/bot.js';
+import { startTestBot, type TestBot } from './helpers/bot.js';
+import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
 
 const EPHEMERAL = 64;
 const GUILD = '600000000000000001';
 const OK = '700000000000000001';
 const NO_SEND = '700000000000000002';
 const LOST = '700000000000000003';
+let t: TestBot;
 let discord: FakeDiscord;
 let app: App;
 let bot: RunningBot;
-let dataDir: string;
 
 beforeAll(async () => {
-  discord = await new FakeDiscord().start();
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-digest-bot-'));
-  const config = loadConfig({ DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, LOG_LEVEL: 'silent' });
-  app = await openApp(config, log);
-  await ingestSeed(app);
-  bot = await startBot(app, config, log, { timers: false });
+  t = await startTestBot({}, { timers: false });
+  ({ discord, app, bot } = t);
   discord.guild(GUILD, [{ id: OK }, { id: NO_SEND, deny: 1n << 11n }, { id: LOST }]);
   await new Promise((r) => setTimeout(r, 300));
 }, 120_000);
 
-afterAll(async () => {
-  await bot?.stop();
-  await app?.close();
-  await discord?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => t?.close());
 
 const callback = (id: string) => (c: RestCall) => c.method === 'POST' && c.path.startsWith(`/interactions/${id}/`);
 const resolved = (id: string) => ({ [id]: { id, type: 0, name: 'papers', permissions: '0', guild_id: GUILD } });

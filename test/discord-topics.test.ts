@@ -1,36 +1,27 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, type App } from '../src/app.js';
-import { ingestFrom, ingestSeed } from '../src/cli.js';
-import { loadConfig } from '../src/config.js';
-import { startBot, type RunningBot } from '../src/discord/bot.js';
-import { log } from '../src/log.js';
-import { FakeDiscord, type RestCall } from './helpers/fake-discord.js';
+import type { App } from '../src/app.js';
+import { ingestFrom } from '../src/cli.js';
+import type { RunningBot } from '../src/discord/bot.js';
+import { startTestBot, type TestBot } from './helpers/bot.js';
+import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
 import { startFakeSources, type FakeSources } from './helpers/fake-sources.js';
 
 const EPHEMERAL = 64;
+let t: TestBot;
 let discord: FakeDiscord;
 let sources: FakeSources;
 let app: App;
 let bot: RunningBot;
-let dataDir: string;
 
 beforeAll(async () => {
-  [discord, sources] = await Promise.all([new FakeDiscord().start(), startFakeSources()]);
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-topics-'));
-  const config = loadConfig({ DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, HF_API_BASE: sources.base, LOG_LEVEL: 'silent' });
-  app = await openApp(config, log);
-  await ingestSeed(app);
-  bot = await startBot(app, config, log, { timers: false });
+  sources = await startFakeSources();
+  t = await startTestBot({ HF_API_BASE: sources.base }, { timers: false });
+  ({ discord, app, bot } = t);
 }, 120_000);
 
 afterAll(async () => {
-  await bot?.stop();
-  await app?.close();
-  await Promise.all([discord?.stop(), sources?.close()]);
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await t?.close();
+  await sources?.close();
 });
 
 const callback = (id: string) => (c: RestCall) => c.method === 'POST' && c.path.startsWith(`/interactions/${id}/`);

@@ -1,35 +1,19 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApp, type App } from '../src/app.js';
-import { ingestSeed } from '../src/cli.js';
-import { loadConfig } from '../src/config.js';
-import { startBot, type RunningBot } from '../src/discord/bot.js';
-import { log } from '../src/log.js';
-import { FakeDiscord, type RestCall } from './helpers/fake-discord.js';
+import type { App } from '../src/app.js';
+import { startTestBot, type TestBot } from './helpers/bot.js';
+import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
 
 const EPHEMERAL = 64;
+let t: TestBot;
 let discord: FakeDiscord;
 let app: App;
-let bot: RunningBot;
-let dataDir: string;
 
 beforeAll(async () => {
-  discord = await new FakeDiscord().start();
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-discord-'));
-  const config = loadConfig({ DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, ASK_RATE_LIMIT_PER_MINUTE: '6', LOG_LEVEL: 'silent' });
-  app = await openApp(config, log);
-  await ingestSeed(app);
-  bot = await startBot(app, config, log);
+  t = await startTestBot({ ASK_RATE_LIMIT_PER_MINUTE: '6' });
+  ({ discord, app } = t);
 }, 120_000);
 
-afterAll(async () => {
-  await bot?.stop();
-  await app?.close();
-  await discord?.stop();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => t?.close());
 
 const callback = (id: string) => (c: RestCall) => c.method === 'POST' && c.path.startsWith(`/interactions/${id}/`);
 const original = (token: string) => (c: RestCall) => c.method === 'PATCH' && c.path.includes(`/${token}/messages/`);

@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { paperView, similarView } from '../discord/render.js';
 import type { Command } from './types.js';
-import { ephemeral, everywhere, matchTitles } from './shared.js';
+import { autocompleteTitles, ephemeral, everywhere, paperOption } from './shared.js';
 
 /** /paper title:<autocomplete> — one paper, with a "Similar papers" button. */
 export const paper: Command = {
@@ -10,17 +10,11 @@ export const paper: Command = {
     .setDescription('Show one paper from the library')
     .addStringOption((o) => o.setName('title').setDescription('Start typing a title').setRequired(true).setAutocomplete(true)),
 
-  async autocomplete(interaction, ctx) {
-    await interaction.respond(matchTitles(ctx, interaction.options.getFocused()));
-  },
+  autocomplete: autocompleteTitles,
 
   async execute(interaction, ctx) {
-    const value = interaction.options.getString('title', true);
-    const p = ctx.app.retriever.getPaper(value) ?? ctx.app.retriever.getPaper(matchTitles(ctx, value)[0]?.value ?? '');
-    if (!p) {
-      await interaction.reply(ephemeral(`No paper in the library matches "${value}". Pick one of the suggestions while typing.`));
-      return;
-    }
+    const p = await paperOption(interaction, 'title', ctx);
+    if (!p) return;
     await interaction.reply(paperView(p));
   },
 

@@ -1,4 +1,5 @@
-import { ApplicationIntegrationType, InteractionContextType, MessageFlags, type RepliableInteraction, type SlashCommandBuilder } from 'discord.js';
+import { ApplicationIntegrationType, InteractionContextType, MessageFlags, type AutocompleteInteraction, type ChatInputCommandInteraction, type RepliableInteraction, type SlashCommandBuilder } from 'discord.js';
+import type { RetrievablePaper } from '../retrieval/hybrid-retriever.js';
 import { checkQuestion } from '../question.js';
 import type { BotContext } from '../discord/context.js';
 import { retryMessage } from '../discord/rate-limit.js';
@@ -40,4 +41,20 @@ export function matchTitles(ctx: BotContext, typed: string) {
         return words.every((w, i) => (i === words.length - 1 ? title.includes(` ${w}`) : title.includes(` ${w} `)));
       });
   return matches.slice(0, LIMITS.choices).map((p) => ({ name: fit(p.title, LIMITS.choiceName), value: p.id.slice(0, 100) }));
+}
+
+/** Autocomplete handler for a paper-title option. */
+export async function autocompleteTitles(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
+  await interaction.respond(matchTitles(ctx, interaction.options.getFocused()));
+}
+
+/**
+ * The paper a title option names: the id autocomplete filled in, else the best title match of what
+ * was typed. Replies with an ephemeral hint and returns undefined when nothing matches.
+ */
+export async function paperOption(interaction: ChatInputCommandInteraction, option: string, ctx: BotContext): Promise<RetrievablePaper | undefined> {
+  const value = interaction.options.getString(option, true);
+  const p = ctx.app.retriever.getPaper(value) ?? ctx.app.retriever.getPaper(matchTitles(ctx, value)[0]?.value ?? '');
+  if (!p) await interaction.reply(ephemeral(`No paper in the library matches "${value}". Pick one of the suggestions while typing.`));
+  return p;
 }
