@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Answer } from '../src/answer/types.js';
-import { LIMITS, fit, split } from '../src/discord/limits.js';
+import { LIMITS, fit } from '../src/discord/limits.js';
 import { answerEmbed, embedSize, evidenceEmbed, paperView, searchPage, titleLink } from '../src/discord/render.js';
 import { RateLimiter, retryMessage } from '../src/discord/rate-limit.js';
 import type { PaperHit } from '../src/retrieval/hybrid-retriever.js';
@@ -24,12 +24,6 @@ describe('Discord limits', () => {
     const out = fit(text, 160);
     expect(out).not.toMatch(/\[[^\]]*$/);
     expect(out).not.toMatch(/\]\([^)]*$/);
-  });
-
-  it('split keeps every chunk within the limit and loses no text', () => {
-    const chunks = split(long, LIMITS.content);
-    for (const c of chunks) expect(c.length).toBeLessThanOrEqual(LIMITS.content);
-    expect(chunks.join(' ').replace(/\s+/g, ' ')).toBe(long);
   });
 
   it('embeds built from huge inputs stay within every limit', () => {

@@ -31,20 +31,3 @@ export function fit(text: string, max: number): string {
   if (!cut) cut = head.slice(0, room);
   return sentenceEnd > room * 0.5 && cut.endsWith('.') ? cut : `${cut}…`;
 }
-
-/** Splits long text into chunks of at most `max` characters at paragraph, sentence or word boundaries. */
-export function split(text: string, max: number): string[] {
-  const out: string[] = [];
-  let rest = text.trim();
-  while (rest.length > max) {
-    const head = rest.slice(0, max);
-    let at = head.lastIndexOf('\n\n');
-    if (at < max * 0.5) at = Math.max(head.lastIndexOf('. '), head.lastIndexOf('.\n')) + 1;
-    if (at < max * 0.5) at = head.lastIndexOf(' ');
-    if (at <= 0) at = max;
-    out.push(rest.slice(0, at).trim());
-    rest = rest.slice(at).trim();
-  }
-  if (rest) out.push(rest);
-  return out;
-}
