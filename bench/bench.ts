@@ -180,7 +180,7 @@ async function yearBench(scifactDir: string) {
   const { openApp } = await import('../src/app.js');
   const { loadConfig } = await import('../src/config.js');
   const { log } = await import('../src/log.js');
-  const { ingestFrom, ingestSeed } = await import('../src/cli.js');
+  const { ingestSeed } = await import('../src/update.js');
   const { prepareDigest } = await import('../src/digest/run.js');
   const { sendDigest } = await import('../src/digest/discord.js');
   const { REST } = await import('discord.js');

@@ -3,15 +3,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { openApp, type App } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { log } from './log.js';
-import { ingest } from './library/ingest.js';
-import { saveLexical } from './library/lexical-cache.js';
-import { createProgress } from './library/progress.js';
 import { checkQuestion } from './question.js';
 import { answerToJson, formatAnswer } from './answer/format.js';
 import { formatHits, hitToJson } from './retrieval/format.js';
 import { SourceFormatError } from './sources/seed.js';
 import { SourceError } from './sources/http.js';
-import { readSource, type SourceName, type SourceRequest } from './sources/index.js';
+import type { SourceName } from './sources/index.js';
+import { ingestFrom, ingestSeed } from './update.js';
 
 /** An error whose message is for the user as it is: printed without a stack trace. */
 export class UserError extends Error {}
@@ -29,36 +27,6 @@ async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
   } finally {
     await app.close();
   }
-}
-
-/** Ingests the seed page; returns a one-line summary. */
-export async function ingestSeed(app: App, seedFile = app.config.SEED_FILE): Promise<string> {
-  return ingestFrom(app, { source: 'seed', seed: seedFile });
-}
-
-/** Ingests papers from a source (seed page, Hugging Face daily papers, arXiv); returns a summary line. */
-export async function ingestFrom(app: App, req: SourceRequest): Promise<string> {
-  const { papers, label } = await readSource(app.config, req);
-  const seedFile = label;
-  const r = await ingest(papers, {
-    store: app.store,
-    vectors: app.vectors,
-    embeddings: app.embeddings,
-    progress: createProgress('embedding', app.log),
-  });
-  let alerts = '';
-  if (r.fresh.length) {
-    app.retriever.addPapers(r.fresh);
-    await saveLexical(app.config.DATA_DIR, app.retriever.lexical, app.store.all());
-    // New papers close to someone's topic become pending alerts (the bot sends them, one DM a day).
-    const topics = app.topics.all();
-    if (topics.length) {
-      const { matchTopics } = await import('./topics/match.js');
-      const n = app.topics.addMatches(await matchTopics(app.retriever, topics, new Set(r.fresh.map((p) => p.id))));
-      alerts = `; ${n} topic alert${n === 1 ? '' : 's'} queued`;
-    }
-  }
-  return `${seedFile}: ${papers.length} papers (${r.added} new, ${r.changed} changed, ${r.unchanged} unchanged); embedded ${r.embeddedPassages} passages of ${r.embeddedPapers} papers in ${r.seconds.toFixed(2)} s; library holds ${app.store.count()} papers${alerts}`;
 }
 
 async function readLines(input: NodeJS.ReadableStream, onLine: (line: string) => Promise<void>): Promise<void> {

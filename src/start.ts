@@ -1,6 +1,6 @@
 import readline from 'node:readline';
 import { openApp, type App } from './app.js';
-import { ingestSeed } from './cli.js';
+import { ingestSeed } from './update.js';
 import { loadConfig } from './config.js';
 import { log } from './log.js';
 import { checkQuestion } from './question.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
-import { ingestFrom } from '../src/cli.js';
+import { ingestFrom } from '../src/update.js';
 import type { RunningBot } from '../src/discord/bot.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';

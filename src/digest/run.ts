@@ -1,5 +1,5 @@
 import type { App } from '../app.js';
-import { ingestFrom } from '../cli.js';
+import { ingestFrom } from '../update.js';
 import { selectTrending, type Digest } from './digest.js';
 import type { Subscription } from './store.js';
 

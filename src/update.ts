@@ -1,0 +1,37 @@
+import type { App } from './app.js';
+import { ingest } from './library/ingest.js';
+import { saveLexical } from './library/lexical-cache.js';
+import { createProgress } from './library/progress.js';
+import { readSource, type SourceRequest } from './sources/index.js';
+
+// Bringing a running app's library up to date: used by the CLI, `npm start`, and the daily post.
+
+/** Ingests the seed page; returns a one-line summary. */
+export async function ingestSeed(app: App, seedFile = app.config.SEED_FILE): Promise<string> {
+  return ingestFrom(app, { source: 'seed', seed: seedFile });
+}
+
+/** Ingests papers from a source (seed page, Hugging Face daily papers, arXiv); returns a summary line. */
+export async function ingestFrom(app: App, req: SourceRequest): Promise<string> {
+  const { papers, label } = await readSource(app.config, req);
+  const r = await ingest(papers, {
+    store: app.store,
+    vectors: app.vectors,
+    embeddings: app.embeddings,
+    progress: createProgress('embedding', app.log),
+  });
+  let alerts = '';
+  if (r.fresh.length) {
+    app.retriever.addPapers(r.fresh);
+    await saveLexical(app.config.DATA_DIR, app.retriever.lexical, app.store.all());
+    // New papers close to someone's topic become pending alerts (the bot sends them, one DM a day).
+    const topics = app.topics.all();
+    if (topics.length) {
+      const { matchTopics } = await import('./topics/match.js');
+      const n = app.topics.addMatches(await matchTopics(app.retriever, topics, new Set(r.fresh.map((p) => p.id))));
+      alerts = `; ${n} topic alert${n === 1 ? '' : 's'} queued`;
+    }
+  }
+  return `${label}: ${papers.length} papers (${r.added} new, ${r.changed} changed, ${r.unchanged} unchanged); embedded ${r.embeddedPassages} passages of ${r.embeddedPapers} papers in ${r.seconds.toFixed(2)} s; library holds ${app.store.count()} papers${alerts}`;
+}
+
