@@ -32,6 +32,8 @@ export async function start(): Promise<void> {
       await repl(app, process.stdin, process.stdout);
       return;
     }
+    // A stray rejection in some handler must not take the whole bot down: log it and keep serving.
+    process.on('unhandledRejection', (err) => log.error({ err: (err as Error)?.message ?? String(err) }, 'unhandled rejection'));
     const { startBot } = await import('./discord/bot.js');
     const bot = await startBot(app, config, log);
     // Serve until told to stop; then close the gateway and the database cleanly.
