@@ -16,6 +16,8 @@ export interface IngestReport {
   seconds: number;
   /** Papers now searchable that were not before (to hand to the live retriever). */
   fresh: StoredPaper[];
+  /** Every paper in the library after this ingest. */
+  library: StoredPaper[];
 }
 
 export interface IngestDeps {
@@ -40,7 +42,9 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
   const upsert = store.upsert(reconcile(store, papers));
 
   const indexed = await vectors.paperHashes();
-  const stale = store.all().filter((p) => indexed.get(p.id) !== p.contentHash);
+  // The whole library, read once: what is stale, what is fresh, and (for the caller) the lexical snapshot.
+  const library = store.all();
+  const stale = library.filter((p) => indexed.get(p.id) !== p.contentHash);
   const todo = stale.map((p) => ({ paper: p, passages: denseChunks(p) }));
   const total = todo.reduce((n, t) => n + t.passages.length, 0);
   const saveEvery = deps.saveEvery ?? 2000;
@@ -75,7 +79,8 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
     embeddedPapers: stale.length,
     embeddedPassages: total,
     seconds: (performance.now() - t0) / 1000,
-    fresh: store.all().filter((p) => freshIds.has(p.id)),
+    fresh: library.filter((p) => freshIds.has(p.id)),
+    library,
   };
 }
 
