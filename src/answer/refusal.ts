@@ -1,3 +1,4 @@
+import { confusion } from '../confusion.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 
 export interface RefusalThresholds {
@@ -35,18 +36,8 @@ export interface CalibrationPoint {
 
 /** Refusal precision and recall of thresholds over labelled points. */
 export function refusalScore(t: RefusalThresholds, points: CalibrationPoint[]) {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (const p of points) {
-    const refuse = refuses(t, p.coverage, p.dense);
-    if (refuse && p.outOfScope) tp++;
-    else if (refuse) fp++;
-    else if (p.outOfScope) fn++;
-  }
-  const precision = tp + fp ? tp / (tp + fp) : 1;
-  const recall = tp + fn ? tp / (tp + fn) : 1;
-  return { precision, recall, falseRefusals: fp };
+  const c = confusion(points, (p) => p.outOfScope, (p) => refuses(t, p.coverage, p.dense));
+  return { precision: c.precision, recall: c.recall, falseRefusals: c.falsePositives };
 }
 
 /** Grid search for the thresholds with the best refusal F1 (ties: fewer false refusals, then lower). */
@@ -54,20 +45,10 @@ export function calibrate(points: CalibrationPoint[]): RefusalThresholds & { f1:
   let best = { coverage: 0, dense: 0, denseFloor: 0, f1: -1, precision: 0, recall: 0, falseRefusals: Infinity };
   for (let f = 0; f <= 0.3001; f += 0.02) for (let c = 0; c <= 0.6001; c += 0.02) {
     for (let d = 0; d <= 0.7001; d += 0.02) {
-      let tp = 0;
-      let fp = 0;
-      let fn = 0;
-      for (const p of points) {
-        const refuse = refuses({ coverage: c, dense: d, denseFloor: f }, p.coverage, p.dense);
-        if (refuse && p.outOfScope) tp++;
-        else if (refuse) fp++;
-        else if (p.outOfScope) fn++;
-      }
-      const precision = tp + fp ? tp / (tp + fp) : 0;
-      const recall = tp + fn ? tp / (tp + fn) : 0;
-      const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
-      if (f1 > best.f1 + 1e-9 || (Math.abs(f1 - best.f1) < 1e-9 && fp < best.falseRefusals)) {
-        best = { coverage: round(c), dense: round(d), denseFloor: round(f), f1, precision, recall, falseRefusals: fp };
+      const t = { coverage: c, dense: d, denseFloor: f };
+      const { precision, recall, f1, falsePositives } = confusion(points, (p) => p.outOfScope, (p) => refuses(t, p.coverage, p.dense));
+      if (f1 > best.f1 + 1e-9 || (Math.abs(f1 - best.f1) < 1e-9 && falsePositives < best.falseRefusals)) {
+        best = { coverage: round(c), dense: round(d), denseFloor: round(f), f1, precision, recall, falseRefusals: falsePositives };
       }
     }
   }

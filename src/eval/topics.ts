@@ -1,3 +1,4 @@
+import { confusion } from '../confusion.js';
 import type { HybridRetriever } from '../retrieval/hybrid-retriever.js';
 import { DEFAULT_TOPIC_THRESHOLDS, calibrateTopics, type PairPoint } from '../topics/match.js';
 import { loadSeedQuestions } from './seeds.js';
@@ -12,15 +13,7 @@ export async function evalTopics(retriever: HybridRetriever, file: string) {
     }
   }
   const t = DEFAULT_TOPIC_THRESHOLDS;
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (const p of points) {
-    const yes = p.dense >= t.dense && p.coverage >= t.coverage;
-    if (yes && p.match) tp++;
-    else if (yes) fp++;
-    else if (p.match) fn++;
-  }
+  const { precision, recall } = confusion(points, (p) => p.match, (p) => p.dense >= t.dense && p.coverage >= t.coverage);
   const r = (x: number) => Math.round(x * 1000) / 1000;
-  return { pairs: points.length, positives: points.filter((p) => p.match).length, precision: r(tp / Math.max(1, tp + fp)), recall: r(tp / Math.max(1, tp + fn)), calibrated: calibrateTopics(points) };
+  return { pairs: points.length, positives: points.filter((p) => p.match).length, precision: r(precision), recall: r(recall), calibrated: calibrateTopics(points) };
 }

@@ -1,3 +1,4 @@
+import { confusion } from '../confusion.js';
 import type { HybridRetriever } from '../retrieval/hybrid-retriever.js';
 import type { PendingMatch, Topic } from './store.js';
 
@@ -43,18 +44,7 @@ export function calibrateTopics(points: PairPoint[]): TopicThresholds & { precis
   const grid: { dense: number; coverage: number; precision: number; recall: number; f1: number }[] = [];
   for (let d = 0; d <= 0.8001; d += 0.02) {
     for (let c = 0; c <= 1.0001; c += 0.05) {
-      let tp = 0;
-      let fp = 0;
-      let fn = 0;
-      for (const p of points) {
-        const yes = p.dense >= d && p.coverage >= c;
-        if (yes && p.match) tp++;
-        else if (yes) fp++;
-        else if (p.match) fn++;
-      }
-      const precision = tp + fp ? tp / (tp + fp) : 0;
-      const recall = tp + fn ? tp / (tp + fn) : 0;
-      const f1 = precision + recall ? (2 * precision * recall) / (precision + recall) : 0;
+      const { precision, recall, f1 } = confusion(points, (p) => p.match, (p) => p.dense >= d && p.coverage >= c);
       grid.push({ dense: Math.round(d * 100) / 100, coverage: Math.round(c * 100) / 100, precision, recall, f1 });
     }
   }
