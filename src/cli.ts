@@ -10,6 +10,8 @@ import { SourceFormatError } from './sources/seed.js';
 import { SourceError } from './sources/http.js';
 import type { SourceName } from './sources/index.js';
 import { ingestFrom, ingestSeed } from './update.js';
+import { fetchModelCommand } from './cli/fetch-model.js';
+import { ModelFetchError } from './retrieval/model-files.js';
 
 /** An error whose message is for the user as it is: printed without a stack trace. */
 export class UserError extends Error {}
@@ -197,6 +199,8 @@ export function buildCli(): Command {
       });
     });
 
+  program.addCommand(fetchModelCommand());
+
   program
     .command('deploy-commands')
     .description('register the slash commands with Discord (global, or in DISCORD_GUILD_ID)')
@@ -229,7 +233,7 @@ export async function main(argv = process.argv): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander printed the message
-    if (err instanceof UserError || err instanceof ConfigError || err instanceof SourceFormatError || err instanceof SourceError) {
+    if (err instanceof UserError || err instanceof ConfigError || err instanceof SourceFormatError || err instanceof SourceError || err instanceof ModelFetchError) {
       console.error(`paperbot: ${err.message}`);
       return 2;
     }

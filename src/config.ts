@@ -23,12 +23,12 @@ export const configSchema = z.object({
   SEED_FILE: z.string().default('seeds/daily-papers.txt'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-  /** `use-lite` (offline default, weights ship in npm) or `transformers` (@xenova/transformers). */
-  EMBEDDINGS: z.enum(['use-lite', 'transformers']).default('use-lite'),
-  EMBEDDING_MODEL: z.string().default('Xenova/all-MiniLM-L6-v2'),
-  /** Folder holding local transformers models (`<folder>/<model id>/...`). */
+  /** `transformers` (an ONNX sentence encoder, bge-small-en-v1.5 by default) or `use-lite` (weak, ships in npm). */
+  EMBEDDINGS: z.enum(['use-lite', 'transformers']).default('transformers'),
+  EMBEDDING_MODEL: z.string().default('Xenova/bge-small-en-v1.5'),
+  /** Folder holding local models (`<folder>/<model id>/...`); `npm run fetch-model` fills it. */
   MODELS_DIR: z.string().default('./models'),
-  /** May @xenova/transformers download a model once (then cached in MODELS_DIR)? */
+  /** May a missing known model be downloaded from the Hugging Face Hub once (into MODELS_DIR)? */
   ALLOW_REMOTE_MODELS: envBool(true),
   /** Worker threads used to embed during ingest (0 = embed on the main thread). */
   EMBED_WORKERS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(16).optional()),
@@ -81,5 +81,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  return { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR) };
+  return { ...parsed.data, DATA_DIR: path.resolve(parsed.data.DATA_DIR), MODELS_DIR: path.resolve(parsed.data.MODELS_DIR) };
 }

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as ortModule from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { createEmbeddings } from '../src/retrieval/embeddings.js';
+import { createEmbeddings, FALLBACK_WARNING } from '../src/retrieval/embeddings.js';
+import { BGE_SMALL, modelFolder, modelPresent } from '../src/retrieval/model-files.js';
 import { TransformersEmbeddings } from '../src/retrieval/transformers.js';
 import { UseLiteEmbeddings } from '../src/retrieval/use-lite.js';
+import { readSeedFile } from '../src/sources/seed.js';
 import { TINY_HIDDEN, writeTinyBert } from './helpers/tiny-model.js';
 
 let modelsDir: string;
@@ -15,25 +18,40 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(modelsDir, { recursive: true, force: true }));
 
-const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
-const cos = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0) / (norm(a) * norm(b));
+const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0));
+const dot = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+const cos = (a: number[], b: number[]) => dot(a, b) / (norm(a) * norm(b));
 
-describe('TransformersEmbeddings (@xenova/transformers, local model only)', () => {
+describe('TransformersEmbeddings loading code (tiny generated model)', () => {
   it('embeds with a local ONNX model: mean-pooled, L2-normalised, deterministic', async () => {
-    const e = new TransformersEmbeddings({ model: 'test/tiny-bert', modelsDir, allowRemote: false });
+    const e = new TransformersEmbeddings({ model: 'test/tiny-bert', modelsDir, workers: 0 });
     const [a, b, a2] = await e.embedDocuments(['dataset distillation of images', 'sourdough bread', 'dataset distillation of images']);
     expect(a).toHaveLength(TINY_HIDDEN);
     expect(norm(a!)).toBeCloseTo(1, 5);
     expect(a2).toEqual(a);
     expect(cos(a!, b!)).toBeLessThan(0.99);
+    // Same bag of words, same mean-pooled vector (the tiny model has no positions); padding to a
+    // length bucket is masked, so it changes nothing.
     const q = await e.embedQuery('distillation of images dataset');
-    // Same bag of words, same mean-pooled vector (the tiny model has no positions).
     expect(cos(q, a!)).toBeGreaterThan(0.999);
   });
 
-  it('rejects a model that is not in the local folder when remote loading is off', async () => {
-    const e = new TransformersEmbeddings({ model: 'test/missing-model', modelsDir, allowRemote: false });
-    await expect(e.embedQuery('x')).rejects.toThrow();
+  it('gives the same vectors from worker threads as from the calling thread', async () => {
+    const texts = Array.from({ length: 40 }, (_, i) => `${i % 2 ? 'sourdough bread' : 'vision transformer scaling'} ${'model '.repeat(i % 7)}`);
+    const inline = new TransformersEmbeddings({ model: 'test/tiny-bert', modelsDir, workers: 0 });
+    const pooled = new TransformersEmbeddings({ model: 'test/tiny-bert', modelsDir, workers: 2 });
+    try {
+      const [x, y] = [await inline.embedDocuments(texts), await pooled.embedDocuments(texts)];
+      expect(y).toHaveLength(40);
+      y.forEach((v, i) => v.forEach((n, d) => expect(n).toBeCloseTo(x[i]![d]!, 5)));
+    } finally {
+      await pooled.dispose();
+    }
+  });
+
+  it('rejects a model that is not in the local folder, naming the missing file', async () => {
+    const e = new TransformersEmbeddings({ model: 'test/missing-model', modelsDir });
+    await expect(e.embedQuery('x')).rejects.toThrow(/not found: .*test\/missing-model\/tokenizer\.json/);
   });
 });
 
@@ -41,18 +59,93 @@ describe('createEmbeddings', () => {
   it('uses the transformers model when it loads', async () => {
     const config = loadConfig({ EMBEDDINGS: 'transformers', EMBEDDING_MODEL: 'test/tiny-bert', MODELS_DIR: modelsDir, ALLOW_REMOTE_MODELS: '0' });
     const lines: string[] = [];
-    const e = await createEmbeddings(config, { warn: (m: string) => lines.push(m) } as never);
+    const e = await createEmbeddings(config, { warn: (m: string) => lines.push(m), info: () => {} } as never);
     expect(e).toBeInstanceOf(TransformersEmbeddings);
-    expect(e.modelId).toBe('tf-test_tiny-bert');
+    expect(e.modelId).toBe('tf-test_tiny-bert-mean');
     expect(lines).toEqual([]);
   });
 
-  it('falls back to USE-lite with one clear log line when the model cannot be loaded', async () => {
-    const config = loadConfig({ EMBEDDINGS: 'transformers', EMBEDDING_MODEL: 'nobody/no-such-model', MODELS_DIR: modelsDir, ALLOW_REMOTE_MODELS: 'false' });
+  it('falls back to USE-lite with one warning that says what is lost and how to get the model', async () => {
+    // The default model, in an empty folder, with the Hub not allowed: the path a mirror-only install takes.
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-nomodel-'));
+    const config = loadConfig({ MODELS_DIR: empty, ALLOW_REMOTE_MODELS: 'false' });
     const lines: string[] = [];
-    const e = await createEmbeddings(config, { warn: (m: string) => lines.push(m) } as never);
+    const e = await createEmbeddings(config, { warn: (m: string) => lines.push(m), info: () => {} } as never);
     expect(e).toBeInstanceOf(UseLiteEmbeddings);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/nobody\/no-such-model.*falling back to the bundled Universal Sentence Encoder lite/);
+    expect(lines[0]).toContain('embedding model "Xenova/bge-small-en-v1.5" could not be loaded');
+    expect(lines[0]).toContain(FALLBACK_WARNING);
+    expect(lines[0]).toMatch(/npm run fetch-model/);
+    fs.rmSync(empty, { recursive: true, force: true });
+  });
+});
+
+describe('bge-small-en-v1.5, the default encoder (real weights; `npm run fetch-model` puts them in ./models)', () => {
+  const realDir = path.resolve('models');
+  let bge: TransformersEmbeddings;
+  beforeAll(() => {
+    if (!modelPresent(realDir, BGE_SMALL)) throw new Error('bge-small-en-v1.5 is not in ./models: run "npm run fetch-model"');
+    bge = new TransformersEmbeddings({ model: BGE_SMALL.id, modelsDir: realDir, workers: 0 });
+  });
+
+  it('is the default configuration', () => {
+    const c = loadConfig({});
+    expect([c.EMBEDDINGS, c.EMBEDDING_MODEL]).toEqual(['transformers', 'Xenova/bge-small-en-v1.5']);
+    expect(bge.modelId).toBe('tf-Xenova_bge-small-en-v1.5-cls');
+  });
+
+  it('gives normalised 384-d vectors', async () => {
+    const [d] = await bge.embedDocuments(['Dataset distillation compresses a large dataset into a few synthetic samples.']);
+    const q = await bge.embedQuery('what is dataset distillation?');
+    for (const v of [d!, q]) {
+      expect(v).toHaveLength(384);
+      expect(norm(v)).toBeCloseTo(1, 4);
+    }
+  });
+
+  it('puts the query instruction before queries only', async () => {
+    const text = 'compressing training sets into synthetic images';
+    const asQuery = await bge.embedQuery(text);
+    const [asDoc] = await bge.embedDocuments([text]);
+    const [prefixedDoc] = await bge.embedDocuments([`Represent this sentence for searching relevant passages: ${text}`]);
+    expect(dot(asQuery, asDoc!)).toBeLessThan(0.99);
+    expect(dot(asQuery, prefixedDoc!)).toBeGreaterThan(0.9999);
+  });
+
+  it("pools the [CLS] token's state (checked against onnxruntime directly)", async () => {
+    const ort = (ortModule as unknown as { default?: typeof ortModule }).default ?? ortModule;
+    const session = await ort.InferenceSession.create(path.join(modelFolder(realDir, BGE_SMALL.id), 'onnx/model_quantized.onnx'));
+    // "[CLS] hello world [SEP]" in bge's vocabulary, padded to the encoder's 32-token bucket (int8
+    // dynamic quantization scales over the whole input, padding included, so compare like with like).
+    const ids = [101n, 7592n, 2088n, 102n, ...Array<bigint>(28).fill(0n)];
+    const t = (v: bigint[]) => new ort.Tensor('int64', BigInt64Array.from(v), [1, v.length]);
+    const out = await session.run({ input_ids: t(ids), attention_mask: t(ids.map((_, i) => (i < 4 ? 1n : 0n))), token_type_ids: t(ids.map(() => 0n)) });
+    const hidden = out.last_hidden_state!.data as Float32Array;
+    const cls = Array.from(hidden.subarray(0, 384));
+    const mean = cls.map((_, d) => [0, 1, 2, 3].reduce((s, i) => s + hidden[i * 384 + d]!, 0) / 4);
+    const [v] = await bge.embedDocuments(['hello world']);
+    expect(cos(v!, cls)).toBeGreaterThan(0.9999);
+    expect(cos(v!, mean)).toBeLessThan(0.99);
+  });
+
+  it('puts a paraphrase closer to its own abstract than to any other seed abstract', async () => {
+    const papers = readSeedFile('seeds/daily-papers.txt');
+    const docs = await bge.embedDocuments(papers.map((p) => `${p.title}. ${p.abstract}`));
+    const cases: [string, string][] = [
+      ['matryoshka-representation-learning', 'one vector whose first few dimensions already work as a smaller embedding'],
+      ['unsafebench-benchmarking-image-safety-classifiers-on-real-world-and-ai-generated', 'do detectors of violent or sexual pictures still work on AI-made pictures?'],
+      ['towards-real-world-prohibited-item-detection-a-large-scale-x-ray-benchmark', 'finding knives hidden in luggage at airport security scanners'],
+      ['mammalnet-a-large-scale-video-benchmark-for-mammal-recognition-and-behavior', 'clips of wild animals labelled with what they are doing'],
+      ['learning-transferable-visual-models-from-natural-language-supervision', 'zero-shot classifiers trained by matching pictures with their internet captions'],
+    ];
+    const ranks: number[] = [];
+    for (const [id, question] of cases) {
+      const q = await bge.embedQuery(question);
+      const scores = docs.map((d, i) => ({ id: papers[i]!.id, s: dot(q, d) })).sort((a, b) => b.s - a.s);
+      ranks.push(scores.findIndex((x) => x.id === id) + 1);
+    }
+    // Written before running; one of them ("first few dimensions") ranks Matryoshka second.
+    expect(ranks.filter((r) => r === 1).length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...ranks)).toBeLessThanOrEqual(3);
   });
 });

@@ -1,63 +1,137 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
+import { BertOnnx, profileFor, type EncoderProfile } from './bert-onnx.js';
 
 export interface TransformersParams extends EmbeddingsParams {
-  /** Hugging Face model id, e.g. `Xenova/all-MiniLM-L6-v2`, looked up as `<modelsDir>/<model>/`. */
+  /** Model id, e.g. `Xenova/bge-small-en-v1.5`, read from `<modelsDir>/<model>/`. */
   model: string;
-  /** Local model folder; also where a downloaded model is cached. */
+  /** Local model folder. */
   modelsDir: string;
-  /** May the model be fetched from the Hugging Face Hub once (then cached in modelsDir)? */
-  allowRemote: boolean;
-  /** Use the quantized ONNX weights (`onnx/model_quantized.onnx`) – the library's default. */
+  /** Use the quantized ONNX weights (`onnx/model_quantized.onnx`): the default. */
   quantized?: boolean;
-  batchSize?: number;
+  /** Worker threads for bulk documents (0 = the calling thread only). Default: cores, at most 4. */
+  workers?: number;
+  /** Idle time after which worker threads are stopped (default 5 s). */
+  idleMs?: number;
 }
 
-type Extractor = (texts: string[], opts: { pooling: 'mean'; normalize: boolean }) => Promise<{ tolist(): number[][] }>;
+/** Below this many texts, embedding stays on the calling thread (starting workers costs ~0.5 s). */
+const WORKER_THRESHOLD = 32;
+/** Texts per message to a worker: small enough that both workers stay busy to the end. */
+const WORKER_BATCH = 16;
 
 /**
- * Sentence embeddings with @xenova/transformers (ONNX runtime, mean pooling, L2-normalised) as a
- * LangChain `Embeddings`. (`@langchain/community`'s HuggingFaceTransformersEmbeddings wraps the newer
- * `@huggingface/transformers` package and has no local-folder option, so it does not fit here.)
+ * A BERT-style ONNX sentence encoder (bge-small-en-v1.5 by default) as a LangChain `Embeddings`:
+ * queries get the model's instruction prefix, documents do not; vectors are L2-normalised.
+ *
+ * Queries run on the calling thread with one onnxruntime session using every core. Bulk documents go
+ * to worker threads with a one-thread session each: on 2 cores, two one-thread sessions embedded
+ * 27 SciFact abstracts/s against 23/s for one two-thread session (`paperbot bench` measures both).
  */
 export class TransformersEmbeddings extends Embeddings {
   readonly modelId: string;
-  private extractor?: Promise<Extractor>;
-  private readonly params: TransformersParams;
+  readonly profile: EncoderProfile;
+  private encoder?: Promise<BertOnnx>;
+  private workers?: Worker[];
+  private idleTimer?: NodeJS.Timeout;
+  private readonly workerCount: number;
+  private readonly idleMs: number;
 
-  constructor(params: TransformersParams) {
+  constructor(private readonly params: TransformersParams) {
     super(params);
-    this.params = params;
-    this.modelId = `tf-${params.model.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+    this.profile = profileFor(params.model);
+    // The pooling is part of the id: the same weights pooled differently are a different vector space.
+    this.modelId = `tf-${params.model.replace(/[^A-Za-z0-9._-]+/g, '_')}-${this.profile.pooling}`;
+    this.workerCount = params.workers ?? Math.min(4, os.availableParallelism());
+    this.idleMs = params.idleMs ?? 5000;
   }
 
-  /** Loads the model (once). Rejects when it is neither in modelsDir nor downloadable. */
-  load(): Promise<Extractor> {
-    this.extractor ??= (async () => {
-      const { pipeline, env } = await import('@xenova/transformers');
-      env.localModelPath = this.params.modelsDir;
-      env.cacheDir = this.params.modelsDir;
-      env.allowLocalModels = true;
-      env.allowRemoteModels = this.params.allowRemote;
-      const pipe = await pipeline('feature-extraction', this.params.model, { quantized: this.params.quantized ?? true });
-      return pipe as unknown as Extractor;
-    })();
-    this.extractor.catch(() => (this.extractor = undefined));
-    return this.extractor;
+  /** Loads the model on this thread (once). Rejects when the files are not in modelsDir. */
+  load(): Promise<BertOnnx> {
+    this.encoder ??= BertOnnx.load({ model: this.params.model, modelsDir: this.params.modelsDir, ...(this.params.quantized === undefined ? {} : { quantized: this.params.quantized }) });
+    this.encoder.catch(() => (this.encoder = undefined));
+    return this.encoder;
   }
 
   async embedQuery(text: string): Promise<number[]> {
-    return (await this.embedDocuments([text]))[0]!;
+    const [v] = await (await this.load()).embed([text], 'query');
+    return Array.from(v!);
   }
 
   async embedDocuments(texts: string[]): Promise<number[][]> {
-    const extract = await this.load();
-    const size = this.params.batchSize ?? 16;
-    const out: number[][] = [];
-    for (let i = 0; i < texts.length; i += size) {
-      const batch = texts.slice(i, i + size);
-      const tensor = await this.caller.call(() => extract(batch, { pooling: 'mean', normalize: true }));
-      out.push(...tensor.tolist());
+    if (this.workerCount === 0 || texts.length < WORKER_THRESHOLD) {
+      const encoder = await this.load();
+      return (await this.caller.call(() => encoder.embed(texts, 'document'))).map((v) => Array.from(v));
     }
-    return out;
+    return this.embedInWorkers(texts);
   }
+
+  /** Workers pull batches from one queue, so every core stays busy until the end. */
+  private async embedInWorkers(texts: string[]): Promise<number[][]> {
+    const batches: string[][] = [];
+    for (let i = 0; i < texts.length; i += WORKER_BATCH) batches.push(texts.slice(i, i + WORKER_BATCH));
+    const results: Float32Array[][] = new Array(batches.length);
+    let next = 0;
+    clearTimeout(this.idleTimer);
+    try {
+      await Promise.all(
+        this.pool().map(async (w) => {
+          while (next < batches.length) {
+            const i = next++;
+            results[i] = await runInWorker(w, batches[i]!);
+          }
+        }),
+      );
+    } catch (err) {
+      await this.dispose();
+      throw err;
+    } finally {
+      this.idleTimer = setTimeout(() => void this.dispose(), this.idleMs);
+      this.idleTimer.unref();
+    }
+    return results.flat().map((v) => Array.from(v));
+  }
+
+  private pool(): Worker[] {
+    this.workers ??= Array.from({ length: this.workerCount }, () => {
+      const w = new Worker(new URL('./transformers.worker.mjs', import.meta.url), {
+        workerData: { model: this.params.model, modelsDir: this.params.modelsDir, quantized: this.params.quantized ?? true },
+      });
+      w.unref();
+      return w;
+    });
+    return this.workers;
+  }
+
+  /** Stops the worker threads (each holds its own model copy); the next bulk call starts new ones. */
+  async dispose(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    const ws = this.workers ?? [];
+    this.workers = undefined;
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
+
+function runInWorker(w: Worker, texts: string[]): Promise<Float32Array[]> {
+  return new Promise((resolve, reject) => {
+    w.ref();
+    const done = () => {
+      w.unref();
+      w.off('message', onMessage);
+      w.off('error', onError);
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    const onMessage = (m: { vectors?: Float32Array[]; error?: string }) => {
+      done();
+      if (m.error) reject(new Error(m.error));
+      else resolve(m.vectors!);
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.postMessage({ texts });
+  });
 }
