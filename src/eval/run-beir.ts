@@ -14,7 +14,9 @@ export async function runBeirEval(opts: { corpus: string; queries: string; qrels
   const idx = await indexBeir(data, config.DATA_DIR, embeddings, createProgress('embedding corpus', log));
   try {
     log.info(`indexed ${data.corpus.length} documents (${idx.embeddedPassages} chunks embedded this run) in ${idx.seconds.toFixed(1)} s; ${data.queries.length} judged queries`);
-    const qv = await embeddings.embedDocuments(data.queries.map((q) => q.text));
+    // embedQuery, not embedDocuments: query-side instructions (bge's) apply to queries only.
+    const qv: number[][] = [];
+    for (const q of data.queries) qv.push(await embeddings.embedQuery(q.text));
     const out: Record<string, RankingScore> = {};
     for (const [name, make] of Object.entries(RANKINGS)) out[name] = await scoreBeir(idx.retriever, data, qv, make(DEFAULT_FUSION));
     if (opts.json) console.log(JSON.stringify(out));

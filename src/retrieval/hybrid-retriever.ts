@@ -143,8 +143,9 @@ export class HybridRetriever extends BaseRetriever {
     const paper = this.papers.get(paperId);
     if (!paper) return [];
     const [chunk] = denseChunks(paper);
-    const vector = await this.embeddings.embedQuery(chunk!.text);
-    const hits = await this.vectors.similaritySearchVectorWithScore(vector, (k + 1) * 3);
+    // Paper to paper: embedded as a document (a query instruction would skew it toward short questions).
+    const [vector] = await this.embeddings.embedDocuments([chunk!.text]);
+    const hits = await this.vectors.similaritySearchVectorWithScore(vector!, (k + 1) * 3);
     const out: PaperHit[] = [];
     for (const [doc, score] of hits) {
       const id = String(doc.metadata.paperId);
