@@ -129,6 +129,33 @@ export function buildCli(): Command {
       });
     });
   evalCmd
+    .command('questions')
+    .description('paraphrase / several-paper recall and refusals on eval/questions.json (report the heldout split)')
+    .option('--questions <file>', 'question set (JSON)', 'eval/questions.json')
+    .addOption(new Option('--split <split>', 'which half').choices(['tune', 'heldout', 'all']).default('heldout'))
+    .option('--json', 'print JSON')
+    .action(async (opts: { questions: string; split: 'tune' | 'heldout' | 'all'; json?: boolean }) => {
+      const { evalQuestions, formatQuestionEval } = await import('./eval/questions.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        const result = await evalQuestions(app.chain, app.retriever, opts.questions, opts.split);
+        console.log(opts.json ? JSON.stringify(result) : formatQuestionEval(result));
+      });
+    });
+  evalCmd
+    .command('fusion')
+    .description('fit the fusion weights: score a grid of settings on SciFact train, the tune half of eval/questions.json and the literal seed questions')
+    .option('--scifact <dir>', 'BEIR SciFact folder (corpus.jsonl, queries.train.jsonl, qrels/train.tsv)', '../shared/data/scifact')
+    .option('--questions <file>', 'question set (JSON)', 'eval/questions.json')
+    .addOption(new Option('--split <split>', 'which half to score (fit on tune only)').choices(['tune', 'heldout', 'all']).default('tune'))
+    .action(async (opts: { scifact: string; questions: string; split: 'tune' | 'heldout' | 'all' }) => {
+      const { runFusionSweep } = await import('./eval/run-sweep.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        console.log(await runFusionSweep(app, opts));
+      });
+    });
+  evalCmd
     .command('answers')
     .description('refusal precision/recall, first-citation accuracy and answer latency on the seed question set')
     .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')

@@ -62,6 +62,13 @@ describe('conversation', () => {
     expect(resolveFollowUp('How do diffusion models beat GANs on image classification?', [last]).focus).toEqual([]);
     expect(resolveFollowUp('and the second one?', []).focus).toEqual([]);
   });
+  it('points "which of them …" at every source of the last answer, to be ranked by the question', () => {
+    expect(resolveFollowUp('Which of them reports 63.2% accuracy?', [last])).toEqual({ question: 'Which of them reports 63.2% accuracy?', focus: ['a', 'b'], among: true });
+    expect(resolveFollowUp('do any of these use ImageNet?', [last]).among).toBe(true);
+    expect(resolveFollowUp('Do they release code?', [last]).focus).toEqual(['a', 'b']);
+    // One earlier source: nothing to choose among, so it is the ordinary pronoun follow-up.
+    expect(resolveFollowUp('which of them is newer?', [{ ...last, citations: [last.citations[0]!] }])).toEqual({ question: 'which of them is newer? (about "Paper A")', focus: ['a'] });
+  });
   it('keeps a bounded number of turns and forgets idle conversations', () => {
     let now = 0;
     const store = new ConversationStore({ maxTurns: 2, maxAgeMs: 1000, maxConversations: 2 }, () => now);

@@ -28,6 +28,8 @@ export interface AnswerChainDeps {
 interface Retrieved extends AskInput {
   resolved: string;
   focus: string[];
+  /** The follow-up asks which of the focused papers fits. */
+  among: boolean;
   hits: PaperHit[];
 }
 interface Selected extends Retrieved {
@@ -75,21 +77,26 @@ export class AnswerChain {
 
   private async retrieve(input: AskInput): Promise<Retrieved> {
     const turns = input.conversationId === undefined ? [] : this.conversations.turns(input.conversationId);
-    const { question: resolved, focus } = resolveFollowUp(input.question, turns);
-    let hits = await this.d.retriever.search(resolved, { k: 8, passages: 3 });
+    const { question: resolved, focus, among } = resolveFollowUp(input.question, turns);
+    // "Which of them …": rank every earlier source by this question (deep enough to reach them all).
+    let hits = await this.d.retriever.search(resolved, { k: among ? 50 : 8, passages: 3 });
     if (focus.length) {
       const focused = focus.map((id) => hits.find((h) => h.id === id) ?? this.d.retriever.hitFor(id, resolved, 3)).filter((h): h is PaperHit => !!h);
-      hits = [...focused, ...hits.filter((h) => !focus.includes(h.id))];
+      if (among) focused.sort((a, b) => b.score - a.score);
+      hits = [...focused, ...hits.filter((h) => !focus.includes(h.id))].slice(0, Math.max(8, focused.length));
     }
-    return { ...input, resolved, focus, hits };
+    return { ...input, resolved, focus, among: !!among, hits };
   }
 
   private select(r: Retrieved): Selected {
     const refuse = r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal);
     const top = r.hits[0]?.score ?? 0;
-    const chosen = r.focus.length
-      ? r.hits.slice(0, 1)
-      : r.hits.filter((h, i) => i === 0 || h.score >= 0.5 * top).slice(0, this.d.maxSources);
+    // A follow-up about one paper answers from it; "which of them …" from the earlier sources that match best.
+    const chosen = r.among
+      ? r.hits.slice(0, r.focus.length).filter((h, i) => i === 0 || h.score >= 0.5 * top)
+      : r.focus.length
+        ? r.hits.slice(0, 1)
+        : r.hits.filter((h, i) => i === 0 || h.score >= 0.5 * top).slice(0, this.d.maxSources);
     const sources = chosen.map((h, i) => {
       const s: Source = { n: i + 1, id: h.id, title: h.title, passages: this.d.model ? h.passages.map((p) => p.text) : sourcePassages(h) };
       if (h.url) s.url = h.url;

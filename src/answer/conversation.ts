@@ -59,21 +59,29 @@ const ORDINALS: Record<string, number> = { first: 1, '1st': 1, second: 2, '2nd':
 const ORDINAL_REF = /\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?:\s+(?:one|paper|work|source|result|citation))?/i;
 const NUMBER_REF = /(?:\[(\d)\]|\b(?:paper|source|number|no\.?)\s*#?(\d)\b)/i;
 const DEICTIC = /\b(it|its|they|their|them|this|that|these|those|the (?:paper|method|model|approach|dataset|authors|work))\b/i;
+/** A question about the previous answer's papers as a group: "which of them …", "do any of these …". */
+const AMONG = /\b(?:which|what|who|any|all|each|either|both|none|one|how many)\s+(?:one\s+)?of\s+(?:them|these|those|the(?:se|m)?\s+(?:papers|works|sources|ones))\b|\b(?:do|does|did|are|were)\s+(?:they|these|those)\b/i;
 
 export interface Resolved {
   question: string;
   /** Papers the follow-up points at (to put first, and not to refuse). */
   focus: string[];
+  /** The follow-up asks which of several earlier papers fits: rank `focus` by the question, keep the ones that match. */
+  among?: boolean;
 }
 
 /**
  * Makes a follow-up self-contained for retrieval: "and the second one?" points at the second
- * source of the last answer; "what dataset did it use?" at its first source. A question with
- * enough words of its own is left alone.
+ * source of the last answer; "what dataset did it use?" at its first source; "which of them reports
+ * 63.2%?" at all of them, to be ranked by the question. A question with enough words of its own is
+ * left alone.
  */
 export function resolveFollowUp(question: string, turns: Turn[]): Resolved {
   const last = turns[turns.length - 1];
   if (!last || last.citations.length === 0) return { question, focus: [] };
+  if (AMONG.test(question) && last.citations.length > 1) {
+    return { question, focus: last.citations.map((c) => c.id), among: true };
+  }
   const ord = ORDINAL_REF.exec(question);
   const num = NUMBER_REF.exec(question);
   let target: Citation | undefined;

@@ -2,7 +2,8 @@ import { loadConfig } from '../config.js';
 import { createProgress } from '../library/progress.js';
 import { log } from '../log.js';
 import { createEmbeddings } from '../retrieval/embeddings.js';
-import { DEFAULT_FUSION, type FusionParams } from '../retrieval/fusion.js';
+import { DEFAULT_FUSION } from '../retrieval/fusion.js';
+import { fusionGrid, judgeBeir, scoreSetting } from './sweep.js';
 import { indexBeir, loadBeir, scoreBeir, type RankingScore } from './beir.js';
 import { RANKINGS } from './seeds.js';
 
@@ -22,14 +23,8 @@ export async function runBeirEval(opts: { corpus: string; queries: string; qrels
     if (opts.json) console.log(JSON.stringify(out));
     else for (const [name, s] of Object.entries(out)) console.log(`${name.padEnd(8)} nDCG@10 ${s.ndcg10.toFixed(4)}  Recall@100 ${s.recall100.toFixed(4)}  (${s.queries} queries)`);
     if (opts.sweep) {
-      const grid: FusionParams[] = [];
-      for (const alpha of [0.5, 0.7, 0.8, 0.9]) for (const method of ['convex', 'rrf'] as const) grid.push({ method, alpha, rrfK: 60 });
-      for (const [alpha, alphaMax] of [[0.3, 1], [0.4, 1], [0.5, 0.9]] as const) grid.push({ method: 'convex', alpha, alphaMax, rrfK: 60 });
-      for (const f of grid) {
-        const s = await scoreBeir(idx.retriever, data, qv, f);
-        const label = `${f.method} alpha=${f.alpha}${f.alphaMax !== undefined ? `..${f.alphaMax} (adaptive)` : ''}`;
-        console.log(`sweep ${label.padEnd(30)} nDCG@10 ${s.ndcg10.toFixed(4)} Recall@100 ${s.recall100.toFixed(4)}`);
-      }
+      const judged = await judgeBeir(idx.retriever, embeddings, data);
+      for (const { label, params } of fusionGrid()) console.log(`sweep ${label.padEnd(24)} nDCG@10 ${scoreSetting(judged, params).toFixed(4)}`);
     }
     return out;
   } finally {

@@ -2,8 +2,9 @@ import { BaseRetriever } from '@langchain/core/retrievers';
 import { Document } from '@langchain/core/documents';
 import type { Embeddings } from '@langchain/core/embeddings';
 import type { VectorStore } from '@langchain/core/vectorstores';
-import { DEFAULT_FUSION, fuse, type FusionParams, type Scored } from './fusion.js';
+import { DEFAULT_FUSION, fuseCandidates, type Candidates, type FusionParams, type Scored } from './fusion.js';
 import { LexicalIndex } from './lexical.js';
+import { aliasText } from './aliases.js';
 import { denseChunks, toPassages, type Passage } from './passages.js';
 import { terms } from './text.js';
 
@@ -85,7 +86,7 @@ export class HybridRetriever extends BaseRetriever {
    */
   addPapers(papers: RetrievablePaper[], opts: { indexed?: boolean } = {}): void {
     for (const p of papers) this.papers.set(p.id, p);
-    if (!opts.indexed) this.lexical.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract })));
+    if (!opts.indexed) this.lexical.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract, aliases: aliasText(p, terms) })));
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<PaperHit[]> {
@@ -96,32 +97,12 @@ export class HybridRetriever extends BaseRetriever {
   async searchWithVector(query: string, vector: number[], opts: SearchOptions = {}): Promise<PaperHit[]> {
     const k = opts.k ?? 5;
     const fusion = opts.fusion ?? this.fusion;
-    const pool = Math.max(100, k * 4);
-    const lexical = fusion.method === 'dense' ? [] : this.lexical.search(query, pool);
-    // Best chunk per paper: ask for enough chunks to cover the pool of papers.
-    const dense: Scored[] = [];
-    const seen = new Set<string>();
-    if (fusion.method !== 'lexical') {
-      const hits = await this.vectors.similaritySearchVectorWithScore(vector, pool * 2);
-      for (const [doc, score] of hits) {
-        const paperId = String(doc.metadata.paperId);
-        if (!this.papers.has(paperId)) continue; // vector of a paper not (yet) in the library
-        if (!seen.has(paperId)) {
-          seen.add(paperId);
-          dense.push({ id: paperId, score });
-        }
-      }
-    }
-    const lexScore = new Map(lexical.map((r) => [r.id, r.score]));
-    const denseScore = new Map(dense.map((r) => [r.id, r.score]));
-    const floor = dense.length ? dense[dense.length - 1]!.score : 0;
+    const c = await this.candidates(query, vector, fusion.method, Math.max(100, k * 4));
+    const lexScore = new Map(c.lexical.map((r) => [r.id, r.score]));
+    const denseScore = new Map(c.dense.map((r) => [r.id, r.score]));
+    const floor = c.dense.length ? c.dense[c.dense.length - 1]!.score : 0;
     const qTerms = new Set(terms(query));
-    let effective = fusion;
-    if (fusion.alphaMax !== undefined && lexical[0]) {
-      const coverage = this.coverage(lexical[0].id, qTerms);
-      effective = { ...fusion, alpha: fusion.alpha + (fusion.alphaMax - fusion.alpha) * coverage };
-    }
-    return fuse(lexical, dense, effective)
+    return fuseCandidates(c, fusion)
       .slice(0, k)
       .map((r) => {
         const paper = this.papers.get(r.id)!;
@@ -136,6 +117,31 @@ export class HybridRetriever extends BaseRetriever {
         if (paper.url) hit.url = paper.url;
         return hit;
       });
+  }
+
+  /**
+   * The two rankings fusion combines, unfused: BM25 papers, papers by their best chunk's cosine
+   * similarity, and how much of the question the best BM25 paper covers. Evaluation sweeps fuse
+   * these under many settings without searching again.
+   */
+  async candidates(query: string, vector: number[], method: FusionParams['method'] = this.fusion.method, pool = 100): Promise<Candidates> {
+    const lexical = method === 'dense' ? [] : this.lexical.search(query, pool);
+    // Best chunk per paper: ask for enough chunks to cover the pool of papers.
+    const dense: Scored[] = [];
+    const seen = new Set<string>();
+    if (method !== 'lexical') {
+      const hits = await this.vectors.similaritySearchVectorWithScore(vector, pool * 2);
+      for (const [doc, score] of hits) {
+        const paperId = String(doc.metadata.paperId);
+        if (!this.papers.has(paperId)) continue; // vector of a paper not (yet) in the library
+        if (!seen.has(paperId)) {
+          seen.add(paperId);
+          dense.push({ id: paperId, score });
+        }
+      }
+    }
+    const topCoverage = lexical[0] ? this.coverage(lexical[0].id, new Set(terms(query))) : 0;
+    return { lexical, dense, topCoverage };
   }
 
   /** Nearest papers to a paper by embedding (its own text as the query), excluding itself. */
@@ -181,7 +187,7 @@ export class HybridRetriever extends BaseRetriever {
   private coverage(paperId: string, qTerms: Set<string>, unseen: 'zero' | 'rarest' = 'zero'): number {
     const p = this.papers.get(paperId);
     if (!p || qTerms.size === 0) return 0;
-    const pt = new Set(terms(`${p.title} ${p.abstract}`));
+    const pt = new Set(terms(`${p.title} ${p.abstract} ${aliasText(p, terms)}`));
     let total = 0;
     let found = 0;
     for (const t of qTerms) {

@@ -5,9 +5,11 @@ export interface LexicalDoc {
   id: string;
   title: string;
   text: string;
+  /** Other names of the paper (code repository, "dubbed X", run-together title names). */
+  aliases?: string;
 }
 
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 3;
 
 export interface LexicalSnapshot {
   version: number;
@@ -24,10 +26,12 @@ export interface LexicalParams {
   b: number;
   /** Weight of a title match relative to a body match. */
   titleBoost: number;
+  /** Weight of an alias match (a name people use: "CLIP", "SwinV2"). */
+  aliasBoost: number;
 }
 
 /** The usual BM25 defaults with a mild title boost (a small SciFact sweep found k1/b near these within 0.005 nDCG). */
-export const DEFAULT_LEXICAL: LexicalParams = { k1: 1.2, b: 0.75, titleBoost: 1.5 };
+export const DEFAULT_LEXICAL: LexicalParams = { k1: 1.2, b: 0.75, titleBoost: 1.5, aliasBoost: 3 };
 
 /**
  * BM25 over papers (title + abstract) with MiniSearch, Porter-stemmed, stop words removed. Built in
@@ -44,7 +48,7 @@ export class LexicalIndex {
     snapshot?: LexicalSnapshot,
   ) {
     const options = {
-      fields: ['title', 'text'],
+      fields: ['title', 'text', 'aliases'],
       idField: 'id',
       tokenize: (text: string) => terms(text),
       processTerm: (term: string) => term,
@@ -77,7 +81,7 @@ export class LexicalIndex {
   add(docs: LexicalDoc[]): void {
     for (const d of docs) {
       if (this.mini.has(d.id)) this.mini.discard(d.id);
-      else for (const t of new Set(terms(`${d.title} ${d.text}`))) this.df.set(t, (this.df.get(t) ?? 0) + 1);
+      else for (const t of new Set(terms(`${d.title} ${d.text} ${d.aliases ?? ''}`))) this.df.set(t, (this.df.get(t) ?? 0) + 1);
     }
     this.mini.addAll(docs);
   }
@@ -86,7 +90,7 @@ export class LexicalIndex {
   search(query: string, limit: number): { id: string; score: number }[] {
     if (terms(query).length === 0) return [];
     return this.mini
-      .search(query, { boost: { title: this.params.titleBoost }, prefix: false, fuzzy: false, combineWith: 'OR' })
+      .search(query, { boost: { title: this.params.titleBoost, aliases: this.params.aliasBoost }, prefix: false, fuzzy: false, combineWith: 'OR' })
       .slice(0, limit)
       .map((r) => ({ id: String(r.id), score: r.score }));
   }

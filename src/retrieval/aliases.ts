@@ -1,0 +1,58 @@
+/**
+ * Names people use for a paper that its title may not contain: the repository name of its code link
+ * (github.com/OpenAI/CLIP → CLIP), what the abstract says it is "dubbed / named / called / termed",
+ * and run-together forms of names in the title (Swin Transformer V2 → SwinV2, LAION-5B → LAION5B,
+ * STU-Net → STUNet). They become a boosted field of the lexical index, so "What is CLIP?" finds the
+ * CLIP paper even though its abstract never says "CLIP".
+ */
+export function aliasesOf(p: { title: string; abstract: string; links?: string[] }): string[] {
+  const out = new Set<string>();
+  const add = (name: string | undefined) => {
+    const n = name?.trim().replace(/^[("'“]+|[)"'”.,;:]+$/g, '');
+    if (!n || n.length < 2 || n.length > 60 || GENERIC.has(n.toLowerCase()) || COMMON_NAMES.has(n.toLowerCase())) return;
+    out.add(n);
+    const joined = n.replace(/[^A-Za-z0-9]+/g, '');
+    if (joined !== n && joined.length >= 3) out.add(joined);
+  };
+  for (const link of p.links ?? []) {
+    const gh = /github\.com\/[^/\s]+\/([^/\s#?]+)(?:\/tree\/[^/\s]+\/(?:[^\s#?]*\/)?([^/\s#?]+))?/i.exec(link);
+    if (gh) {
+      add(gh[1]!.replace(/\.git$/, '').replace(/[_-]+/g, ' '));
+      add(gh[1]!.replace(/\.git$/, ''));
+      if (gh[2]) add(gh[2]);
+      continue;
+    }
+    const page = /https?:\/\/([a-z0-9-]+)\.github\.io(?:\/([^/\s#?]+))?/i.exec(link);
+    if (page) add(page[2] ?? page[1]);
+  }
+  for (const m of p.abstract.matchAll(CALLED)) add(m[1] ?? m[2] ?? m[3]);
+  // The name before a colon ("BigNAS: …", "LAION-5B: …") and names with inner capitals or digits.
+  const head = /^([^:]{2,40}):/.exec(p.title)?.[1];
+  if (head && head.split(/\s+/).length <= 3) add(head);
+  for (const word of p.title.split(/\s+/)) {
+    const w = word.replace(/[:,;.]+$/, '');
+    if (/^[A-Za-z][\w'+-]*$/.test(w) && /[a-z][A-Z]|[A-Z]{2}|\d/.test(w)) add(w);
+  }
+  // "Swin Transformer V2" → SwinV2.
+  const version = /^(?:(?:The|A|An)\s+)?([A-Z]\w+)\b.*?\bV(\d+)\b/.exec(p.title);
+  if (version) add(`${version[1]}V${version[2]}`);
+  return [...out];
+}
+
+/** "dubbed X", "named X", "called X", "termed (as) X", "coined X": a quoted phrase or one name-like word. */
+const CALLED = /\b(?:dubbed|named|called|termed(?:\s+as)?|coined|call\s+(?:it|them|this|the\s+[\w\s]{1,40}?))\s+(?:"([^"]{2,60})"|“([^”]{2,60})”|([A-Z][\w'+-]*[A-Z0-9][\w'+-]*|[A-Z][a-z]+[A-Z][\w'+-]*))/g;
+
+/** Repository and page names that say nothing about the paper. */
+const GENERIC = new Set(['code', 'src', 'main', 'master', 'index', 'index.html', 'project', 'paper', 'release', 'github', 'www', 'docs', 'home']);
+/** Names so common in this field that they identify no paper. */
+const COMMON_NAMES = new Set(['imagenet', 'imagenet-1k', 'imagenet1k', 'imagenet+', 'imagenet-21k', 'cnn', 'cnns', 'gan', 'gans', 'ml', 'ai', 'nlp', 'vit', 'vits', 'dnn', 'dnns', 'nas', 'ssl', 'vlm', 'vlms', 'llm', 'llms', 'x-ray']);
+
+/**
+ * The alias words a paper's title does not already have (CLIP, SwinV2, LAION5B): what the index's
+ * alias field holds. Repeating title words there would only re-boost the title.
+ */
+export function aliasText(p: { title: string; abstract: string; links?: string[] }, termsOf: (s: string) => string[]): string {
+  const inTitle = new Set(termsOf(p.title));
+  const words = aliasesOf(p).flatMap((a) => a.split(/[^A-Za-z0-9+']+/)).filter((w) => w.length >= 3 && !/^nets?$/i.test(w) && termsOf(w).some((t) => !inTitle.has(t)));
+  return [...new Set(words)].join(' ');
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { aliasesOf, aliasText } from '../src/retrieval/aliases.js';
+import { terms } from '../src/retrieval/text.js';
+
+const paper = (title: string, abstract = 'We study things.', links: string[] = []) => ({ title, abstract, links });
+
+describe('aliases: names people use for a paper', () => {
+  it('takes the repository name of a code link', () => {
+    expect(aliasesOf(paper('Learning Transferable Visual Models From Natural Language Supervision', 'x', ['https://github.com/OpenAI/CLIP']))).toEqual(['CLIP']);
+    expect(aliasesOf(paper('Dataset Distillation via Curriculum Data Synthesis', 'x', ['https://github.com/VILA-Lab/SRe2L/tree/main/CDA']))).toEqual(['SRe2L', 'CDA']);
+    expect(aliasesOf(paper('GeneCIS: A Benchmark', 'x', ['https://sgvaze.github.io/genecis/']))).toContain('genecis');
+  });
+
+  it('takes what the abstract says the method is dubbed, named, called or termed', () => {
+    expect(aliasesOf(paper('Some Title', 'We present a family of models, dubbed FooNet, that scale.'))).toContain('FooNet');
+    expect(aliasesOf(paper('Some Title', 'We call the general class of models "Plug and Play Generative Networks".'))).toContain('Plug and Play Generative Networks');
+    expect(aliasesOf(paper('Some Title', 'a novel task, termed as Vocabulary-free Image Classification'))).toEqual([]);
+  });
+
+  it('adds run-together forms of names in the title, and no common words', () => {
+    expect(aliasesOf(paper('Swin Transformer V2: Scaling Up Capacity and Resolution'))).toContain('SwinV2');
+    expect(aliasesOf(paper('LAION-5B: An open large-scale dataset'))).toEqual(['LAION-5B', 'LAION5B']);
+    expect(aliasesOf(paper('STU-Net: Scalable and Transferable Medical Image Segmentation Models'))).toContain('STUNet');
+    const generic = aliasesOf(paper('Self-Supervised Large-Scale Pre-training of CNN on ImageNet'));
+    expect(generic).toEqual([]);
+  });
+
+  it('indexes only the alias words the title does not already have', () => {
+    const clip = paper('Learning Transferable Visual Models From Natural Language Supervision', 'x', ['https://github.com/OpenAI/CLIP']);
+    expect(aliasText(clip, terms)).toBe('CLIP');
+    const swin = paper('Swin Transformer V2: Scaling Up Capacity and Resolution', 'x', ['https://github.com/microsoft/Swin-Transformer']);
+    expect(aliasText(swin, terms).split(' ')).toContain('SwinV2');
+    expect(aliasText(swin, terms).split(' ')).not.toContain('Swin');
+  });
+});
