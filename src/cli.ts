@@ -156,6 +156,17 @@ export function buildCli(): Command {
       });
     });
   evalCmd
+    .command('refusal')
+    .description('fit the refusal thresholds on the tune half of eval/questions.json and the older seed set; prints every signal')
+    .option('--questions <file>', 'question set (JSON)', 'eval/questions.json')
+    .action(async (opts: { questions: string }) => {
+      const { fitRefusal } = await import('./eval/answers.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        console.log(await fitRefusal(app.chain, app.retriever, opts.questions, 'eval/seed-questions.json'));
+      });
+    });
+  evalCmd
     .command('answers')
     .description('refusal precision/recall, first-citation accuracy and answer latency on the seed question set')
     .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')

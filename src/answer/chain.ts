@@ -5,7 +5,8 @@ import type { HybridRetriever, PaperHit } from '../retrieval/hybrid-retriever.js
 import { ConversationStore, resolveFollowUp } from './conversation.js';
 import { composeExtractive, sourcePassages } from './extractive.js';
 import { LlmUnavailable, NO_ANSWER, askModel, repairCitations } from './llm.js';
-import { DEFAULT_REFUSAL, isUnsupported, type RefusalThresholds } from './refusal.js';
+import { SentenceMeaning } from './meaning.js';
+import { isUnsupported, refusalFor, signalsOf, type EvidenceSignals, type RefusalThresholds } from './refusal.js';
 import type { Answer, Citation, Evidence, Source } from './types.js';
 
 export interface AskInput {
@@ -27,6 +28,8 @@ export interface AnswerChainDeps {
 
 interface Retrieved extends AskInput {
   resolved: string;
+  /** The resolved question as a query vector (computed once: search and sentence meaning share it). */
+  vector: number[];
   focus: string[];
   /** The follow-up asks which of the focused papers fits. */
   among: boolean;
@@ -35,6 +38,8 @@ interface Retrieved extends AskInput {
 interface Selected extends Retrieved {
   sources: Source[];
   refuse: boolean;
+  /** Candidate sentence → cosine similarity to the question. */
+  meaning: Map<string, number>;
 }
 interface Composed extends Selected {
   text: string;
@@ -52,12 +57,15 @@ export const UNAVAILABLE_NOTICE = 'The language model was unavailable, so this a
  */
 export class AnswerChain {
   readonly conversations: ConversationStore;
+  /** Sentence similarity to questions; off when refusal thresholds have no sentence threshold (USE-lite). */
+  private readonly meaning?: SentenceMeaning;
   readonly runnable: RunnableSequence<AskInput, Answer>;
   private readonly d: Required<Omit<AnswerChainDeps, 'model' | 'log'>> & Pick<AnswerChainDeps, 'model' | 'log'>;
 
   constructor(deps: AnswerChainDeps) {
     this.conversations = deps.conversations ?? new ConversationStore();
-    this.d = { timeoutMs: 20_000, refusal: DEFAULT_REFUSAL, maxSources: 5, ...deps, conversations: this.conversations };
+    this.d = { timeoutMs: 20_000, refusal: refusalFor(deps.retriever.embeddings), maxSources: 5, ...deps, conversations: this.conversations };
+    if (this.d.refusal.sentence > 0) this.meaning = new SentenceMeaning(deps.retriever.embeddings);
     this.runnable = RunnableSequence.from<AskInput, Answer>([
       RunnableLambda.from((input: AskInput) => this.retrieve(input)).withConfig({ runName: 'retrieve' }),
       RunnableLambda.from((r: Retrieved) => this.select(r)).withConfig({ runName: 'selectEvidence' }),
@@ -75,21 +83,27 @@ export class AnswerChain {
     return answer;
   }
 
+  /** The evidence signals refusal looks at, for a question on its own (calibration, diagnostics). */
+  async signals(question: string): Promise<EvidenceSignals> {
+    const s = await this.select(await this.retrieve({ question }));
+    return signalsOf(s.hits, s.meaning.size ? Math.max(...s.meaning.values()) : undefined);
+  }
+
   private async retrieve(input: AskInput): Promise<Retrieved> {
     const turns = input.conversationId === undefined ? [] : this.conversations.turns(input.conversationId);
     const { question: resolved, focus, among } = resolveFollowUp(input.question, turns);
     // "Which of them …": rank every earlier source by this question (deep enough to reach them all).
-    let hits = await this.d.retriever.search(resolved, { k: among ? 50 : 8, passages: 3 });
+    const vector = await this.d.retriever.embeddings.embedQuery(resolved);
+    let hits = await this.d.retriever.searchWithVector(resolved, vector, { k: among ? 50 : 8, passages: 3 });
     if (focus.length) {
       const focused = focus.map((id) => hits.find((h) => h.id === id) ?? this.d.retriever.hitFor(id, resolved, 3)).filter((h): h is PaperHit => !!h);
       if (among) focused.sort((a, b) => b.score - a.score);
       hits = [...focused, ...hits.filter((h) => !focus.includes(h.id))].slice(0, Math.max(8, focused.length));
     }
-    return { ...input, resolved, focus, among: !!among, hits };
+    return { ...input, resolved, vector, focus, among: !!among, hits };
   }
 
-  private select(r: Retrieved): Selected {
-    const refuse = r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal);
+  private async select(r: Retrieved): Promise<Selected> {
     const top = r.hits[0]?.score ?? 0;
     // A follow-up about one paper answers from it; "which of them …" from the earlier sources that match best.
     const chosen = r.among
@@ -102,7 +116,13 @@ export class AnswerChain {
       if (h.url) s.url = h.url;
       return s;
     });
-    return { ...r, sources, refuse };
+    // What could be quoted, by meaning: for choosing sentences, and for refusing when none addresses the question.
+    const idf = (t: string) => this.d.retriever.lexical.idf(t);
+    const quotableSources = chosen.map((h) => ({ passages: sourcePassages(h) }));
+    const meaning = this.meaning ? await this.meaning.similarities(r.vector, SentenceMeaning.candidates(r.resolved, quotableSources, idf)) : new Map<string, number>();
+    const sentence = meaning.size ? Math.max(...meaning.values()) : undefined;
+    const refuse = r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal, sentence);
+    return { ...r, sources, refuse, meaning };
   }
 
   private async compose(s: Selected): Promise<Composed> {
@@ -126,7 +146,7 @@ export class AnswerChain {
   private extractive(s: Selected): Composed {
     const sources = this.d.model ? s.sources.map((x) => ({ ...x, passages: sourcePassages(s.hits[x.n - 1]!) })) : s.sources;
     const idf = (t: string) => this.d.retriever.lexical.idf(t);
-    const r = composeExtractive(s.resolved, sources, s.hits, idf);
+    const r = composeExtractive(s.resolved, sources, s.hits, idf, s.meaning);
     return { ...s, text: r.answer, evidenceFor: new Map(r.used.map((u) => [u.n, u.passage])) };
   }
 

@@ -1,9 +1,18 @@
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 import { toPassages } from '../retrieval/passages.js';
 import { splitSentences, terms } from '../retrieval/text.js';
+import { quotable } from './meaning.js';
 import type { Source } from './types.js';
 
 export const MAX_ANSWER_CHARS = 900;
+
+/**
+ * A sentence's cosine similarity to the question adds MEANING_WEIGHT × (similarity − MEANING_FLOOR)
+ * to its score: with bge, unrelated sentences sit near 0.45–0.5 and sentences that answer near
+ * 0.65–0.8, so a sentence that answers gains about as much as one sharing all the question's words.
+ */
+const MEANING_WEIGHT = 3;
+const MEANING_FLOOR = 0.5;
 
 /** Questions that ask about several papers at once. */
 const MULTI = /\b(papers|works|studies|methods|approaches|which (?:work|paper)s?|compare|comparison|several|both|differences?|differ|versus|vs\.?)\b/i;
@@ -60,7 +69,7 @@ export interface ExtractiveResult {
  * sentence with its [n]. 2–5 sentences, at most MAX_ANSWER_CHARS; several papers when the question
  * asks about several. Deterministic.
  */
-export function composeExtractive(question: string, sources: Source[], hits: PaperHit[], idf: (t: string) => number): ExtractiveResult {
+export function composeExtractive(question: string, sources: Source[], hits: PaperHit[], idf: (t: string) => number, meaning: Map<string, number> = new Map()): ExtractiveResult {
   const qTerms = [...new Set(terms(question))];
   const qWeight = qTerms.reduce((s, t) => s + idf(t), 0) || 1;
   const paperScore = new Map(hits.map((h) => [h.id, h.score]));
@@ -71,13 +80,14 @@ export function composeExtractive(question: string, sources: Source[], hits: Pap
     let position = 0;
     for (const passage of src.passages) {
       for (const sentence of splitSentences(passage)) {
-        const words = sentence.split(/\s+/).length;
         const st = new Set(terms(sentence));
         const overlap = qTerms.reduce((s, t) => s + (st.has(t) ? idf(t) : 0), 0) / qWeight;
         position++;
-        // Link lines, fragments and run-ons do not read as answers.
-        if (words < 6 || words > 60 || /https?:\/\/|github\.com/i.test(sentence)) continue;
-        const score = overlap + 0.35 * ((paperScore.get(src.id) ?? 0) / top) + (position <= 2 ? 0.1 : 0);
+        if (!quotable(sentence)) continue;
+        // Meaning (encoder similarity to the question) as well as words: a paraphrase shares few words.
+        const sim = meaning.get(sentence);
+        const byMeaning = sim === undefined ? 0 : MEANING_WEIGHT * Math.max(0, sim - MEANING_FLOOR);
+        const score = overlap + byMeaning + 0.35 * ((paperScore.get(src.id) ?? 0) / top) + (position <= 2 ? 0.1 : 0);
         candidates.push({ source: src.n, position, text: sentence, passage, score });
       }
     }

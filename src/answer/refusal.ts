@@ -1,59 +1,99 @@
 import { confusion } from '../confusion.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 
-export interface RefusalThresholds {
-  /** Refuse when the best paper covers less than this share of the question's IDF weight ... */
+/** What the chain knows about its evidence for a question. */
+export interface EvidenceSignals {
+  /** Share of the question's IDF weight found in the best of the top 3 papers (unseen words count as rarest). */
   coverage: number;
-  /** ... and its embedding similarity is below this. */
+  /** Cosine similarity of the question to the best paper. */
   dense: number;
-  /** Refuse whatever the words when the embedding similarity is below this (word matches by accident). */
+  /** Best cosine similarity of the question to a sentence the answer could quote (undefined: not measured). */
+  sentence?: number;
+}
+
+export interface RefusalThresholds {
+  /** Refuse when no quotable sentence is at least this close to the question (0: no sentence check). */
+  sentence: number;
+  /** Refuse whatever the words when the best paper is less similar than this. */
   denseFloor: number;
+  /** Refuse when the best papers cover less than this share of the question's words ... */
+  coverage: number;
+  /** ... and the best paper is less similar than this. */
+  dense: number;
 }
 
 /**
- * Calibrated with `paperbot eval answers` on the seed question set (12 out-of-scope vs 67 answerable
- * questions, USE-lite): the thresholds that maximise refusal F1 there (precision 0.917, recall 0.917,
- * one answerable question refused), ties broken toward fewer wrongly refused answerable questions.
- * The dense floor catches questions whose only shared word is an accident of stemming
- * ("capital" ~ "capitalizing").
+ * bge-small-en-v1.5, fitted with `paperbot eval refusal` on the tune half of eval/questions.json plus
+ * the older seed question set (never the heldout half): the most off-topic questions refused while at
+ * most 3 % of answerable ones are.
  */
-export const DEFAULT_REFUSAL: RefusalThresholds = { coverage: 0.22, dense: 0.48, denseFloor: 0.08 };
+export const BGE_REFUSAL: RefusalThresholds = { sentence: 0.57, denseFloor: 0.61, coverage: 0.2, dense: 0.7 };
 
-/** Too little evidence: no paper shares enough of the question's words or meaning. */
-export function isUnsupported(hits: PaperHit[], t: RefusalThresholds = DEFAULT_REFUSAL): boolean {
-  const top = hits[0];
-  if (!top) return true;
-  return refuses(t, Math.max(...hits.slice(0, 3).map((h) => h.signals.coverage)), top.signals.dense);
+/** USE-lite (the fallback encoder): the earlier calibration on the seed question set; no sentence check. */
+export const USE_LITE_REFUSAL: RefusalThresholds = { sentence: 0, denseFloor: 0.08, coverage: 0.22, dense: 0.48 };
+
+/** Thresholds for the encoder in use: similarities are not comparable across encoders. */
+export function refusalFor(embeddings: unknown): RefusalThresholds {
+  const id = (embeddings as { modelId?: string }).modelId ?? '';
+  return id.startsWith('tf-Xenova_bge-small-en-v1.5') ? BGE_REFUSAL : USE_LITE_REFUSAL;
 }
 
-const refuses = (t: RefusalThresholds, coverage: number, dense: number) => dense < t.denseFloor || (coverage < t.coverage && dense < t.dense);
+export function signalsOf(hits: PaperHit[], sentence?: number): EvidenceSignals {
+  return {
+    coverage: hits.length ? Math.max(...hits.slice(0, 3).map((h) => h.signals.coverage)) : 0,
+    dense: hits[0]?.signals.dense ?? 0,
+    ...(sentence === undefined ? {} : { sentence }),
+  };
+}
 
-export interface CalibrationPoint {
+export function refuses(t: RefusalThresholds, s: EvidenceSignals): boolean {
+  if (t.sentence > 0 && s.sentence !== undefined && s.sentence < t.sentence) return true;
+  return s.dense < t.denseFloor || (s.coverage < t.coverage && s.dense < t.dense);
+}
+
+/** Too little evidence: nothing quotable addresses the question, or no paper shares enough of its words or meaning. */
+export function isUnsupported(hits: PaperHit[], t: RefusalThresholds, sentence?: number): boolean {
+  if (hits.length === 0) return true;
+  return refuses(t, signalsOf(hits, sentence));
+}
+
+export interface CalibrationPoint extends EvidenceSignals {
   outOfScope: boolean;
-  coverage: number;
-  dense: number;
 }
 
-/** Refusal precision and recall of thresholds over labelled points. */
+/** Refusal precision and recall of thresholds over labelled points, and how many answerable questions they refuse. */
 export function refusalScore(t: RefusalThresholds, points: CalibrationPoint[]) {
-  const c = confusion(points, (p) => p.outOfScope, (p) => refuses(t, p.coverage, p.dense));
+  const c = confusion(points, (p) => p.outOfScope, (p) => refuses(t, p));
   return { precision: c.precision, recall: c.recall, falseRefusals: c.falsePositives };
 }
 
-/** Grid search for the thresholds with the best refusal F1 (ties: fewer false refusals, then lower). */
-export function calibrate(points: CalibrationPoint[]): RefusalThresholds & { f1: number; precision: number; recall: number } {
-  let best = { coverage: 0, dense: 0, denseFloor: 0, f1: -1, precision: 0, recall: 0, falseRefusals: Infinity };
-  for (let f = 0; f <= 0.3001; f += 0.02) for (let c = 0; c <= 0.6001; c += 0.02) {
-    for (let d = 0; d <= 0.7001; d += 0.02) {
-      const t = { coverage: c, dense: d, denseFloor: f };
-      const { precision, recall, f1, falsePositives } = confusion(points, (p) => p.outOfScope, (p) => refuses(t, p.coverage, p.dense));
-      if (f1 > best.f1 + 1e-9 || (Math.abs(f1 - best.f1) < 1e-9 && falsePositives < best.falseRefusals)) {
-        best = { coverage: round(c), dense: round(d), denseFloor: round(f), f1, precision, recall, falseRefusals: falsePositives };
+/** How far below the least similar answerable question the sentence check sits (a margin for unseen questions). */
+export const SENTENCE_MARGIN = 0.03;
+
+/**
+ * Fits the thresholds. The sentence check is a guard: it sits SENTENCE_MARGIN below the lowest
+ * sentence similarity of any answerable question, so it refuses answers whose best quotable sentence
+ * is less related to the question than any answerable question's was. The rest is a grid search: the
+ * thresholds that refuse the most out-of-scope questions while refusing at most `maxFalseRefusal` of
+ * the answerable ones; ties go to fewer false refusals, then to the lowest thresholds (the side that
+ * refuses fewer unseen answerable questions).
+ */
+export function calibrate(points: CalibrationPoint[], maxFalseRefusal = 0.03): RefusalThresholds & { recall: number; falseRefusalRate: number } {
+  const answerable = points.filter((p) => !p.outOfScope);
+  const sims = answerable.map((p) => p.sentence).filter((x): x is number => x !== undefined);
+  const sentence = sims.length ? Math.max(0, Math.round((Math.min(...sims) - SENTENCE_MARGIN) * 100) / 100) : 0;
+  let best: (RefusalThresholds & { recall: number; falseRefusalRate: number; fp: number }) | undefined;
+  const steps = (from: number, to: number, step: number) => Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => Math.round((from + i * step) * 100) / 100);
+  for (const denseFloor of steps(0.3, 0.75, 0.01))
+    for (const coverage of steps(0, 0.6, 0.05))
+      for (const dense of steps(0.4, 0.8, 0.02)) {
+        if (dense < denseFloor) continue;
+        const t = { sentence, denseFloor, coverage, dense };
+        const c = confusion(points, (p) => p.outOfScope, (p) => refuses(t, p));
+        if (c.falsePositives > maxFalseRefusal * answerable.length) continue;
+        const better = !best || c.recall > best.recall + 1e-9 || (Math.abs(c.recall - best.recall) < 1e-9 && (c.falsePositives < best.fp || (c.falsePositives === best.fp && denseFloor + coverage + dense < best.denseFloor + best.coverage + best.dense - 1e-9)));
+        if (better) best = { ...t, recall: c.recall, falseRefusalRate: answerable.length ? c.falsePositives / answerable.length : 0, fp: c.falsePositives };
       }
-    }
-  }
-  const { falseRefusals: _fp, ...out } = best;
+  const { fp: _fp, ...out } = best!;
   return out;
 }
-
-const round = (x: number) => Math.round(x * 100) / 100;
