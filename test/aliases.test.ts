@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aliasesOf, aliasText } from '../src/retrieval/aliases.js';
+import { aliasesOf, aliasText, namesPaper } from '../src/retrieval/aliases.js';
 import { terms } from '../src/retrieval/text.js';
 
 const paper = (title: string, abstract = 'We study things.', links: string[] = []) => ({ title, abstract, links });
@@ -31,5 +31,16 @@ describe('aliases: names people use for a paper', () => {
     const swin = paper('Swin Transformer V2: Scaling Up Capacity and Resolution', 'x', ['https://github.com/microsoft/Swin-Transformer']);
     expect(aliasText(swin, terms).split(' ')).toContain('SwinV2');
     expect(aliasText(swin, terms).split(' ')).not.toContain('Swin');
+  });
+
+  it('knows when a question names a paper, as a whole word or phrase', () => {
+    const clip = paper('Learning Transferable Visual Models From Natural Language Supervision', 'x', ['https://github.com/OpenAI/CLIP']);
+    expect(namesPaper('What is CLIP?', clip)).toBe(true);
+    expect(namesPaper('what is clip', clip)).toBe(true);
+    expect(namesPaper('Is gradient clipping useful?', clip)).toBe(false);
+    const laion = paper('LAION-5B: An open large-scale dataset');
+    expect(namesPaper('What is LAION 5B?', laion)).toBe(true);
+    expect(namesPaper('laion5b', laion)).toBe(true);
+    expect(namesPaper('How large is the largest open dataset?', laion)).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
 import type { Logger } from '../log.js';
 import type { HybridRetriever, PaperHit } from '../retrieval/hybrid-retriever.js';
-import { ConversationStore, resolveFollowUp } from './conversation.js';
+import { ASKS_AGAIN, ConversationStore, resolveFollowUp } from './conversation.js';
 import { composeExtractive, sourcePassages } from './extractive.js';
 import { LlmUnavailable, NO_ANSWER, askModel, repairCitations } from './llm.js';
 import { SentenceMeaning } from './meaning.js';
@@ -33,6 +33,8 @@ interface Retrieved extends AskInput {
   focus: string[];
   /** The follow-up asks which of the focused papers fits. */
   among: boolean;
+  /** Sentences already quoted in this conversation. */
+  avoid: ReadonlySet<string>;
   hits: PaperHit[];
 }
 interface Selected extends Retrieved {
@@ -47,6 +49,7 @@ interface Composed extends Selected {
   evidenceFor: Map<number, string>;
   notice?: string;
   modelRefused?: boolean;
+  quoted?: string[];
 }
 
 export const UNAVAILABLE_NOTICE = 'The language model was unavailable, so this answer was composed directly from the abstracts.';
@@ -78,7 +81,7 @@ export class AnswerChain {
   async ask(question: string, conversationId?: string): Promise<Answer> {
     const answer = await this.runnable.invoke(conversationId === undefined ? { question } : { question, conversationId });
     if (conversationId !== undefined) {
-      this.conversations.add(conversationId, { question, resolved: answer.resolvedQuestion, citations: answer.citations });
+      this.conversations.add(conversationId, { question, resolved: answer.resolvedQuestion, citations: answer.citations, ...(answer.quoted ? { quoted: answer.quoted } : {}) });
     }
     return answer;
   }
@@ -100,15 +103,18 @@ export class AnswerChain {
       if (among) focused.sort((a, b) => b.score - a.score);
       hits = [...focused, ...hits.filter((h) => !focus.includes(h.id))].slice(0, Math.max(8, focused.length));
     }
-    return { ...input, resolved, vector, focus, among: !!among, hits };
+    const avoid = new Set(ASKS_AGAIN.test(input.question) ? [] : turns.flatMap((t) => t.quoted ?? []));
+    return { ...input, resolved, vector, focus, among: !!among, hits, avoid };
   }
 
   private async select(r: Retrieved): Promise<Selected> {
     const top = r.hits[0]?.score ?? 0;
     // A follow-up about one paper answers from it; "which of them …" from the earlier sources that match best.
+    // A question that names its best paper ("What is CLIP?") is answered from that paper too.
+    const named = r.focus.length === 0 && !!r.hits[0]?.signals.named;
     const chosen = r.among
       ? r.hits.slice(0, r.focus.length).filter((h, i) => i === 0 || h.score >= 0.5 * top)
-      : r.focus.length
+      : r.focus.length || named
         ? r.hits.slice(0, 1)
         : r.hits.filter((h, i) => i === 0 || h.score >= 0.5 * top).slice(0, this.d.maxSources);
     const sources = chosen.map((h, i) => {
@@ -146,8 +152,8 @@ export class AnswerChain {
   private extractive(s: Selected): Composed {
     const sources = this.d.model ? s.sources.map((x) => ({ ...x, passages: sourcePassages(s.hits[x.n - 1]!) })) : s.sources;
     const idf = (t: string) => this.d.retriever.lexical.idf(t);
-    const r = composeExtractive(s.resolved, sources, s.hits, idf, s.meaning);
-    return { ...s, text: r.answer, evidenceFor: new Map(r.used.map((u) => [u.n, u.passage])) };
+    const r = composeExtractive(s.resolved, sources, s.hits, idf, s.meaning, s.avoid);
+    return { ...s, text: r.answer, evidenceFor: new Map(r.used.map((u) => [u.n, u.passage])), quoted: r.quoted };
   }
 
   /** Renumbers citations by first appearance and checks each maps to a source with evidence. */
@@ -176,6 +182,6 @@ export class AnswerChain {
       return s.url ? { n: renumber.get(n)!, id: s.id, title: s.title, url: s.url } : { n: renumber.get(n)!, id: s.id, title: s.title };
     });
     const evidence: Evidence[] = order.map((n) => ({ n: renumber.get(n)!, text: c.evidenceFor.get(n) ?? c.sources.find((x) => x.n === n)!.passages[0] ?? '' }));
-    return { answer, citations, evidence, refused: false, resolvedQuestion: c.resolved, ...(c.notice ? { notice: c.notice } : {}) };
+    return { answer, citations, evidence, refused: false, resolvedQuestion: c.resolved, ...(c.notice ? { notice: c.notice } : {}), ...(c.quoted ? { quoted: c.quoted } : {}) };
   }
 }

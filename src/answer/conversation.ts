@@ -5,8 +5,13 @@ export interface Turn {
   question: string;
   resolved: string;
   citations: Citation[];
+  /** Abstract sentences this turn's answer quoted (not quoted again in the conversation unless asked). */
+  quoted?: string[];
   at: number;
 }
+
+/** A follow-up that asks to hear the same thing again. */
+export const ASKS_AGAIN = /\b(again|repeat|once more|same answer|say that)\b/i;
 
 export interface ConversationLimits {
   /** Turns kept per conversation. */

@@ -61,6 +61,8 @@ export interface ExtractiveResult {
   answer: string;
   /** Source numbers (as given) in order of first use, with the passage each first use rests on. */
   used: { n: number; passage: string }[];
+  /** The abstract sentences quoted, as they appear in the abstracts. */
+  quoted: string[];
 }
 
 /**
@@ -69,7 +71,15 @@ export interface ExtractiveResult {
  * sentence with its [n]. 2–5 sentences, at most MAX_ANSWER_CHARS; several papers when the question
  * asks about several. Deterministic.
  */
-export function composeExtractive(question: string, sources: Source[], hits: PaperHit[], idf: (t: string) => number, meaning: Map<string, number> = new Map()): ExtractiveResult {
+export function composeExtractive(
+  question: string,
+  sources: Source[],
+  hits: PaperHit[],
+  idf: (t: string) => number,
+  meaning: Map<string, number> = new Map(),
+  /** Sentences quoted earlier in the conversation: not quoted again while others can answer. */
+  avoid: ReadonlySet<string> = new Set(),
+): ExtractiveResult {
   const qTerms = [...new Set(terms(question))];
   const qWeight = qTerms.reduce((s, t) => s + idf(t), 0) || 1;
   const paperScore = new Map(hits.map((h) => [h.id, h.score]));
@@ -93,6 +103,9 @@ export function composeExtractive(question: string, sources: Source[], hits: Pap
     }
   }
   candidates.sort((a, b) => b.score - a.score || a.source - b.source || a.position - b.position);
+  if (candidates.some((c) => !avoid.has(c.text))) {
+    for (let i = candidates.length - 1; i >= 0; i--) if (avoid.has(candidates[i]!.text)) candidates.splice(i, 1);
+  }
 
   const multi = MULTI.test(question) && sources.length > 1;
   const chosen: Candidate[] = [];
@@ -148,7 +161,7 @@ export function composeExtractive(question: string, sources: Source[], hits: Pap
   });
   // The estimate above is conservative; this guarantees the limit.
   while (sentences.length > 1 && sentences.join(' ').length > MAX_ANSWER_CHARS) sentences.pop();
-  return { answer: sentences.join(' '), used: used.filter((u) => sentences.some((s) => s.includes(`[${u.n}]`))) };
+  return { answer: sentences.join(' '), used: used.filter((u) => sentences.some((s) => s.includes(`[${u.n}]`))), quoted: chosen.slice(0, sentences.length).map((c) => c.text) };
 }
 
 /** A paper's quotable passages (sentence windows) for a source. */

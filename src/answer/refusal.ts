@@ -54,6 +54,8 @@ export function refuses(t: RefusalThresholds, s: EvidenceSignals): boolean {
 /** Too little evidence: nothing quotable addresses the question, or no paper shares enough of its words or meaning. */
 export function isUnsupported(hits: PaperHit[], t: RefusalThresholds, sentence?: number): boolean {
   if (hits.length === 0) return true;
+  // A question that names the best paper ("What is CLIP?") is about it, however little its abstract says the name.
+  if (hits[0]!.signals.named) return false;
   return refuses(t, signalsOf(hits, sentence));
 }
 

@@ -23,6 +23,8 @@ export interface Answer {
   closest?: { id: string; title: string; url?: string }[];
   /** The self-contained question retrieval saw (after follow-up resolution). */
   resolvedQuestion: string;
+  /** Abstract sentences the answer quoted (kept with the conversation so they are not repeated). */
+  quoted?: string[];
 }
 
 /** A source handed to a composer: number, paper and the passages it may quote. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { AnswerChain } from '../answer/chain.js';
-import { DEFAULT_FUSION, type FusionParams } from '../retrieval/fusion.js';
+import type { FusionParams } from '../retrieval/fusion.js';
 import type { HybridRetriever } from '../retrieval/hybrid-retriever.js';
 import { mean, percentile } from './metrics.js';
 import { RANKINGS } from './seeds.js';
@@ -50,7 +50,7 @@ export interface QuestionEval {
   latencyMs: { p50: number; p95: number };
 }
 
-export async function evalQuestions(chain: AnswerChain, retriever: HybridRetriever, file: string, split: Split, fusion: FusionParams = DEFAULT_FUSION): Promise<QuestionEval> {
+export async function evalQuestions(chain: AnswerChain, retriever: HybridRetriever, file: string, split: Split, fusion: FusionParams = retriever.fusion): Promise<QuestionEval> {
   const questions = loadQuestions(file, split, retriever.allPapers().map((p) => p.id));
   const retrieval: QuestionEval['retrieval'] = {};
   for (const [name, make] of Object.entries(RANKINGS)) {

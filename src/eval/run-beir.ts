@@ -2,7 +2,6 @@ import { loadConfig } from '../config.js';
 import { createProgress } from '../library/progress.js';
 import { log } from '../log.js';
 import { createEmbeddings } from '../retrieval/embeddings.js';
-import { DEFAULT_FUSION } from '../retrieval/fusion.js';
 import { fusionGrid, judgeBeir, scoreSetting } from './sweep.js';
 import { indexBeir, loadBeir, scoreBeir, type RankingScore } from './beir.js';
 import { RANKINGS } from './seeds.js';
@@ -19,7 +18,7 @@ export async function runBeirEval(opts: { corpus: string; queries: string; qrels
     const qv: number[][] = [];
     for (const q of data.queries) qv.push(await embeddings.embedQuery(q.text));
     const out: Record<string, RankingScore> = {};
-    for (const [name, make] of Object.entries(RANKINGS)) out[name] = await scoreBeir(idx.retriever, data, qv, make(DEFAULT_FUSION));
+    for (const [name, make] of Object.entries(RANKINGS)) out[name] = await scoreBeir(idx.retriever, data, qv, make(idx.retriever.fusion));
     if (opts.json) console.log(JSON.stringify(out));
     else for (const [name, s] of Object.entries(out)) console.log(`${name.padEnd(8)} nDCG@10 ${s.ndcg10.toFixed(4)}  Recall@100 ${s.recall100.toFixed(4)}  (${s.queries} queries)`);
     if (opts.sweep) {

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import type { FusionParams } from '../retrieval/fusion.js';
-import { DEFAULT_FUSION } from '../retrieval/fusion.js';
 import type { HybridRetriever } from '../retrieval/hybrid-retriever.js';
 import { mean } from './metrics.js';
 
@@ -51,7 +50,7 @@ export interface SeedEval {
   topSignals: { kind: QuestionKind; q: string; lexical: number; dense: number }[];
 }
 
-export async function evalSeeds(retriever: HybridRetriever, file: string, fusion: FusionParams = DEFAULT_FUSION): Promise<SeedEval> {
+export async function evalSeeds(retriever: HybridRetriever, file: string, fusion: FusionParams = retriever.fusion): Promise<SeedEval> {
   const questions = loadSeedQuestions(file, retriever.allPapers().map((p) => p.id));
   const recall: SeedEval['recall'] = {};
   const topSignals: SeedEval['topSignals'] = [];

@@ -56,3 +56,18 @@ export function aliasText(p: { title: string; abstract: string; links?: string[]
   const words = aliasesOf(p).flatMap((a) => a.split(/[^A-Za-z0-9+']+/)).filter((w) => w.length >= 3 && !/^nets?$/i.test(w) && termsOf(w).some((t) => !inTitle.has(t)));
   return [...new Set(words)].join(' ');
 }
+
+const norm = (s: string) => ` ${s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9+]+/g, ' ').trim()} `;
+
+/**
+ * Does the question name the paper: one of its aliases (or the name before its title's colon) as a
+ * whole word or phrase, in any case? "What is CLIP?" names the CLIP paper; "clipping" does not.
+ */
+export function namesPaper(question: string, p: { title: string; abstract: string; links?: string[] }): boolean {
+  const q = norm(question);
+  const collapsed = ` ${q.replace(/ /g, '')} `;
+  return aliasesOf(p).some((a) => {
+    const n = norm(a);
+    return n.trim().length >= 3 && (q.includes(n) || (!n.trim().includes(' ') && collapsed === ` ${n.trim()} `));
+  });
+}

@@ -2,9 +2,9 @@ import { BaseRetriever } from '@langchain/core/retrievers';
 import { Document } from '@langchain/core/documents';
 import type { Embeddings } from '@langchain/core/embeddings';
 import type { VectorStore } from '@langchain/core/vectorstores';
-import { DEFAULT_FUSION, fuseCandidates, type Candidates, type FusionParams, type Scored } from './fusion.js';
+import { fuseCandidates, fusionFor, type Candidates, type FusionParams, type Scored } from './fusion.js';
 import { LexicalIndex } from './lexical.js';
-import { aliasText } from './aliases.js';
+import { aliasText, namesPaper } from './aliases.js';
 import { denseChunks, toPassages, type Passage } from './passages.js';
 import { terms } from './text.js';
 
@@ -36,7 +36,7 @@ export interface PaperHit {
    * Raw signals behind the fused score: BM25, cosine similarity, and coverage = share of the
    * question's IDF-weighted terms that occur in the paper (0..1; used for refusal).
    */
-  signals: { lexical: number; dense: number; coverage: number };
+  signals: { lexical: number; dense: number; coverage: number; named?: boolean };
 }
 
 export interface SearchOptions {
@@ -54,16 +54,19 @@ export interface SearchOptions {
 export class HybridRetriever extends BaseRetriever {
   lc_namespace = ['paperbot', 'retrieval'];
   readonly lexical: LexicalIndex;
+  /** Fusion weights: given, or the ones fitted for this encoder. */
+  readonly fusion: FusionParams;
   private readonly papers = new Map<string, RetrievablePaper>();
 
   constructor(
     readonly embeddings: Embeddings,
     private readonly vectors: VectorStore,
     papers: RetrievablePaper[],
-    private readonly fusion: FusionParams = DEFAULT_FUSION,
+    fusion?: FusionParams,
     lexical?: LexicalIndex,
   ) {
     super({});
+    this.fusion = fusion ?? fusionFor(embeddings);
     this.lexical = lexical ?? new LexicalIndex();
     this.addPapers(papers);
   }
@@ -114,6 +117,7 @@ export class HybridRetriever extends BaseRetriever {
           passages: opts.passages === 0 ? [] : this.rankPassages(paper.id, qTerms, denseScore.get(r.id) ?? floor).slice(0, opts.passages ?? 2),
           signals: { lexical: round(lexScore.get(r.id) ?? 0), dense: round(denseScore.get(r.id) ?? floor), coverage: round(this.coverage(r.id, qTerms, 'rarest')) },
         };
+        if (namesPaper(query, paper)) hit.signals.named = true;
         if (paper.url) hit.url = paper.url;
         return hit;
       });

@@ -4,15 +4,15 @@ import path from 'node:path';
 import { ingest } from '../../src/library/ingest.js';
 import { PaperStore } from '../../src/library/store.js';
 import { HybridRetriever } from '../../src/retrieval/hybrid-retriever.js';
-import { UseLiteEmbeddings } from '../../src/retrieval/use-lite.js';
+import { TransformersEmbeddings } from '../../src/retrieval/transformers.js';
 import { VectraStore } from '../../src/retrieval/vector-store.js';
 import { readSeedFile } from '../../src/sources/seed.js';
 
-/** The seed library, ingested for real (USE-lite) into a temporary folder. */
+/** The seed library, ingested for real with the default encoder (bge-small-en-v1.5 from ./models) into a temporary folder. */
 export async function seedLibrary() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-lib-'));
   const store = new PaperStore(dir);
-  const embeddings = new UseLiteEmbeddings();
+  const embeddings = new TransformersEmbeddings({ model: 'Xenova/bge-small-en-v1.5', modelsDir: path.resolve('models') });
   const vectors = await VectraStore.open(path.join(dir, 'vectors'), embeddings);
   await ingest(readSeedFile('seeds/daily-papers.txt'), { store, vectors, embeddings });
   const retriever = new HybridRetriever(embeddings, vectors, store.all());
