@@ -38,6 +38,8 @@ describe('aliases: names people use for a paper', () => {
     expect(namesPaper('What is CLIP?', clip)).toBe(true);
     expect(namesPaper('what is clip', clip)).toBe(true);
     expect(namesPaper('Is gradient clipping useful?', clip)).toBe(false);
+    expect(namesPaper('Which method cuts CLIP training cost by discarding redundant samples?', clip)).toBe(false);
+    expect(namesPaper('SELECT * FROM users; DROP TABLE papers;--', paper('SELECT: A Large-Scale Benchmark of Data Curation Strategies'))).toBe(false);
     const laion = paper('LAION-5B: An open large-scale dataset');
     expect(namesPaper('What is LAION 5B?', laion)).toBe(true);
     expect(namesPaper('laion5b', laion)).toBe(true);

@@ -1,3 +1,5 @@
+import { terms } from './text.js';
+
 /**
  * Names people use for a paper that its title may not contain: the repository name of its code link
  * (github.com/OpenAI/CLIP → CLIP), what the abstract says it is "dubbed / named / called / termed",
@@ -60,14 +62,18 @@ export function aliasText(p: { title: string; abstract: string; links?: string[]
 const norm = (s: string) => ` ${s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9+]+/g, ' ').trim()} `;
 
 /**
- * Does the question name the paper: one of its aliases (or the name before its title's colon) as a
- * whole word or phrase, in any case? "What is CLIP?" names the CLIP paper; "clipping" does not.
+ * Is the question about the paper by name: one of its aliases (or the name before its title's colon)
+ * as a whole word or phrase, in any case, making up at least half of the question's content words?
+ * "What is CLIP?" and "How was SwinV2 trained?" name their papers; "gradient clipping" does not, and
+ * neither does "SELECT * FROM users; DROP TABLE papers" (a name among other business).
  */
 export function namesPaper(question: string, p: { title: string; abstract: string; links?: string[] }): boolean {
   const q = norm(question);
   const collapsed = ` ${q.replace(/ /g, '')} `;
+  const content = terms(question).length;
   return aliasesOf(p).some((a) => {
     const n = norm(a);
-    return n.trim().length >= 3 && (q.includes(n) || (!n.trim().includes(' ') && collapsed === ` ${n.trim()} `));
+    const found = n.trim().length >= 3 && (q.includes(n) || (!n.trim().includes(' ') && collapsed === ` ${n.trim()} `));
+    return found && Math.max(1, terms(a).length) * 2 >= content;
   });
 }
