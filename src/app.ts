@@ -5,7 +5,7 @@ import { AnswerChain } from './answer/chain.js';
 import { DigestStore } from './digest/store.js';
 import { TopicStore } from './topics/store.js';
 import { createChatModel } from './answer/models.js';
-import { loadLexical, saveLexical } from './library/lexical-cache.js';
+import { loadLexicalSnapshot, saveLexical } from './library/lexical-cache.js';
 import { PaperStore } from './library/store.js';
 import { createEmbeddings, type NamedEmbeddings } from './retrieval/embeddings.js';
 import { HybridRetriever } from './retrieval/hybrid-retriever.js';
@@ -35,10 +35,9 @@ export async function openApp(config: Config, log: Logger): Promise<App> {
     const embeddings = await createEmbeddings(config, log);
     const vectors = await VectraStore.open(path.join(config.DATA_DIR, 'vectors', embeddings.modelId), embeddings, (m) => log.warn(m));
     const papers = store.all();
-    const lexical = loadLexical(config.DATA_DIR, papers);
-    const retriever = new HybridRetriever(embeddings, vectors, lexical.fresh ? papers : [], undefined, lexical.index);
-    if (!lexical.fresh) retriever.addPapers(papers, { indexed: true });
-    else if (papers.length) await saveLexical(config.DATA_DIR, lexical.index, papers);
+    const snapshot = loadLexicalSnapshot(config.DATA_DIR, papers);
+    const retriever = new HybridRetriever(embeddings, vectors, papers, snapshot ? { lexical: snapshot } : {});
+    if (!snapshot && papers.length) await saveLexical(config.DATA_DIR, retriever.lexical, papers);
     const model = await createChatModel(config);
     const chain = new AnswerChain({ retriever, timeoutMs: config.LLM_TIMEOUT_MS, log, ...(model ? { model } : {}) });
     return {

@@ -37,12 +37,14 @@ describe('TransformersEmbeddings loading code (tiny generated model)', () => {
   });
 
   it('gives the same vectors from worker threads as from the calling thread', async () => {
-    const texts = Array.from({ length: 40 }, (_, i) => `${i % 2 ? 'sourdough bread' : 'vision transformer scaling'} ${'model '.repeat(i % 7)}`);
+    // Above the size at which bulk work goes to worker threads (128 texts).
+    const texts = Array.from({ length: 140 }, (_, i) => `${i % 2 ? 'sourdough bread' : 'vision transformer scaling'} ${'model '.repeat(i % 7)}`);
     const inline = new TransformersEmbeddings({ model: 'test/tiny-bert', modelsDir, workers: 0 });
     const pooled = new TransformersEmbeddings({ model: 'test/tiny-bert', modelsDir, workers: 2 });
     try {
       const [x, y] = [await inline.embedDocuments(texts), await pooled.embedDocuments(texts)];
-      expect(y).toHaveLength(40);
+      expect(y).toHaveLength(140);
+      expect((pooled as unknown as { workers?: unknown[] }).workers).toHaveLength(2);
       y.forEach((v, i) => v.forEach((n, d) => expect(n).toBeCloseTo(x[i]![d]!, 5)));
     } finally {
       await pooled.dispose();

@@ -15,20 +15,16 @@ export function libraryFingerprint(papers: Pick<StoredPaper, 'id' | 'contentHash
 }
 
 /**
- * The lexical index for these papers: the saved snapshot when it was made for exactly this library,
- * else built now (and saved). A missing or unreadable snapshot is only slower, never wrong.
+ * The saved lexical index, when it was made for exactly this library (and this index format); else
+ * undefined, and the retriever builds the index from the papers. A missing or unreadable snapshot is
+ * only slower, never wrong.
  */
-export function loadLexical(dataDir: string, papers: StoredPaper[]): { index: LexicalIndex; fresh: boolean } {
-  const fingerprint = libraryFingerprint(papers);
+export function loadLexicalSnapshot(dataDir: string, papers: StoredPaper[]): LexicalIndex | undefined {
   try {
-    const snap = LexicalIndex.fromSnapshot(JSON.parse(fs.readFileSync(path.join(dataDir, FILE), 'utf8')), fingerprint);
-    if (snap) return { index: snap, fresh: false };
+    return LexicalIndex.fromSnapshot(JSON.parse(fs.readFileSync(path.join(dataDir, FILE), 'utf8')), libraryFingerprint(papers));
   } catch {
-    // no snapshot yet, or an unreadable one: rebuild
+    return undefined; // no snapshot yet, or an unreadable one
   }
-  const index = new LexicalIndex();
-  index.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract })));
-  return { index, fresh: true };
 }
 
 /** Saves the index for the library as it is now (atomically: a crash leaves the old snapshot). */

@@ -30,6 +30,12 @@ export interface BertOnnxOptions {
   modelsDir: string;
   /** onnxruntime intra-op threads (default: cores, at most 4). */
   threads?: number;
+  /**
+   * No memory arena or memory-pattern planning: ~30 MB less resident memory for a long-lived session
+   * (measured: +55 MB instead of +85 MB once loaded), 1–4 % slower per call. Bulk workers, which
+   * stop when idle, keep the arena.
+   */
+  lean?: boolean;
   quantized?: boolean;
 }
 
@@ -64,7 +70,8 @@ export class BertOnnx {
     const folder = modelFolder(opts.modelsDir, opts.model);
     const file = path.join(folder, 'onnx', opts.quantized === false ? 'model.onnx' : 'model_quantized.onnx');
     for (const f of [path.join(folder, 'tokenizer.json'), file]) if (!fs.existsSync(f)) throw new Error(`not found: ${f}`);
-    const { AutoTokenizer, env } = await import('@xenova/transformers');
+    // The tokenizer module alone: the package root also loads image and audio code (sharp), ~14 MB.
+    const [{ AutoTokenizer }, { env }] = await Promise.all([import('@xenova/transformers/src/tokenizers.js'), import('@xenova/transformers/src/env.js')]);
     env.localModelPath = opts.modelsDir;
     env.allowLocalModels = true;
     env.allowRemoteModels = false;
@@ -75,6 +82,7 @@ export class BertOnnx {
       intraOpNumThreads: opts.threads ?? Math.min(4, os.availableParallelism()),
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      ...(opts.lean ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
     });
     return new BertOnnx(tokenizer, session, ort, profileFor(opts.model));
   }

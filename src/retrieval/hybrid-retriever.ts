@@ -39,6 +39,13 @@ export interface PaperHit {
   signals: { lexical: number; dense: number; coverage: number; named?: boolean };
 }
 
+export interface RetrieverOptions {
+  /** Fusion weights (default: the ones fitted for this encoder). */
+  fusion?: FusionParams;
+  /** A lexical index that already holds `papers` (loaded from a snapshot); otherwise one is built. */
+  lexical?: LexicalIndex;
+}
+
 export interface SearchOptions {
   k?: number;
   /** Passages returned per paper. */
@@ -62,13 +69,12 @@ export class HybridRetriever extends BaseRetriever {
     readonly embeddings: Embeddings,
     private readonly vectors: VectorStore,
     papers: RetrievablePaper[],
-    fusion?: FusionParams,
-    lexical?: LexicalIndex,
+    opts: RetrieverOptions = {},
   ) {
     super({});
-    this.fusion = fusion ?? fusionFor(embeddings);
-    this.lexical = lexical ?? new LexicalIndex();
-    this.addPapers(papers);
+    this.fusion = opts.fusion ?? fusionFor(embeddings);
+    this.lexical = opts.lexical ?? new LexicalIndex();
+    this.addPapers(papers, { indexed: opts.lexical !== undefined });
   }
 
   get size(): number {

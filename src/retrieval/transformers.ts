@@ -16,8 +16,8 @@ export interface TransformersParams extends EmbeddingsParams {
   idleMs?: number;
 }
 
-/** Below this many texts, embedding stays on the calling thread (starting workers costs ~0.5 s). */
-const WORKER_THRESHOLD = 32;
+/** Below this many texts, embedding stays on the calling thread (starting two workers costs ~2 s). */
+const WORKER_THRESHOLD = 128;
 /** Texts per message to a worker: small enough that both workers stay busy to the end. */
 const WORKER_BATCH = 16;
 
@@ -49,7 +49,7 @@ export class TransformersEmbeddings extends Embeddings {
 
   /** Loads the model on this thread (once). Rejects when the files are not in modelsDir. */
   load(): Promise<BertOnnx> {
-    this.encoder ??= BertOnnx.load({ model: this.params.model, modelsDir: this.params.modelsDir, ...(this.params.quantized === undefined ? {} : { quantized: this.params.quantized }) });
+    this.encoder ??= BertOnnx.load({ model: this.params.model, modelsDir: this.params.modelsDir, lean: true, ...(this.params.quantized === undefined ? {} : { quantized: this.params.quantized }) });
     this.encoder.catch(() => (this.encoder = undefined));
     return this.encoder;
   }
