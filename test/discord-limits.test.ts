@@ -69,3 +69,16 @@ describe('rate limiter', () => {
     expect(retryMessage(400)).toMatch(/wait 1 second /);
   });
 });
+
+describe('/paper view', () => {
+  it('shows the thumbnail where the source has one, and upvotes and code as fields', () => {
+    const p = { id: '2410.17243', title: 'Breaking the Memory Barrier', abstract: 'Contrastive loss.', url: 'https://huggingface.co/papers/2410.17243', links: ['https://github.com/DAMO-NLP-SG/Inf-CLIP', 'https://example.org/page'], upvotes: 64, thumbnail: 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2410.17243.png' };
+    const embed = paperView(p).embeds[0]!.toJSON();
+    expect(embed.thumbnail).toEqual({ url: p.thumbnail });
+    expect(embed.fields).toContainEqual({ name: 'Upvotes', value: '64', inline: true });
+    expect(embed.fields).toContainEqual({ name: 'Code', value: 'https://github.com/DAMO-NLP-SG/Inf-CLIP', inline: true });
+    const bare = paperView({ ...p, thumbnail: undefined, upvotes: undefined, links: [] } as never).embeds[0]!.toJSON();
+    expect(bare.thumbnail).toBeUndefined();
+    expect(bare.fields ?? []).toEqual([]);
+  });
+});

@@ -27,6 +27,7 @@ describe('Hugging Face daily papers parser', () => {
     expect(p!.links).toContain('https://circle-lmm.github.io/');
     expect(p!.publishedAt).toBe('2026-03-06T03:55:12.777Z');
     expect(p!.upvotes).toBe(10);
+    expect(p!.thumbnail).toBe('https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2602.23229.png');
   });
 
   it('skips malformed items; rejects bodies that are not a JSON array', () => {

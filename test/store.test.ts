@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, migrate } from '../src/library/migrations.js';
 import { PaperStore } from '../src/library/store.js';
 import { readSeedFile } from '../src/sources/seed.js';
 
@@ -53,5 +55,36 @@ describe('PaperStore', () => {
     const b = new PaperStore(dir);
     expect(b.count()).toBe(63);
     b.close();
+  });
+
+  it('opens a database made by an earlier release: versioned migrations add what it lacks and keep its papers', () => {
+    const dir = tmp();
+    const old = new Database(path.join(dir, 'paperbot.db'));
+    // What releases before migrations created: the first three migrations' tables, no record, no thumbnail column.
+    for (const m of MIGRATIONS.slice(0, 3)) old.exec(m.sql);
+    old.prepare("INSERT INTO papers (id, title, abstract, links, source, norm_title, content_hash, added_at) VALUES ('x', 'Old Paper', 'An abstract.', '[]', 'seed', 'old paper', 'h', '2026-01-01')").run();
+    old.close();
+
+    const store = new PaperStore(dir);
+    const applied = store.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[];
+    expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(store.get('x')!.title).toBe('Old Paper');
+    store.upsert([{ ...papers[0]!, thumbnail: 'https://cdn-thumbnails.huggingface.co/p.png' }]);
+    expect(store.get(papers[0]!.id)!.thumbnail).toBe('https://cdn-thumbnails.huggingface.co/p.png');
+    store.close();
+    // Opening again applies nothing.
+    const again = new PaperStore(dir);
+    expect(migrate(again.db)).toEqual([]);
+    again.close();
+  });
+
+  it('a failing migration is rolled back whole and not recorded', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const bad = [...MIGRATIONS, { version: 99, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);' }];
+    expect(() => migrate(db, bad)).toThrow(/no such table: nowhere/);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half'").get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT count(*) AS n FROM schema_migrations WHERE version = 99').get()).toEqual({ n: 0 });
+    db.close();
   });
 });

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { terms } from '../retrieval/text.js';
 import type { Citation } from './types.js';
 
@@ -26,29 +27,22 @@ export const DEFAULT_LIMITS: ConversationLimits = { maxTurns: 6, maxAgeMs: 30 * 
 
 /** Recent turns per conversation id (a DM channel, a CLI session), bounded in turns, age and count. */
 export class ConversationStore {
-  private readonly byId = new Map<string, Turn[]>();
+  private readonly byId: LRUCache<string, Turn[]>;
 
   constructor(
     private readonly limits: ConversationLimits = DEFAULT_LIMITS,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    // Idle conversations expire (the clock restarts at each turn); the least recently used go first.
+    this.byId = new LRUCache({ max: limits.maxConversations, ttl: limits.maxAgeMs, ttlResolution: 0, perf: { now } });
+  }
 
   turns(id: string): Turn[] {
-    const turns = this.byId.get(id);
-    if (!turns) return [];
-    const last = turns[turns.length - 1];
-    if (!last || this.now() - last.at > this.limits.maxAgeMs) {
-      this.byId.delete(id);
-      return [];
-    }
-    return turns;
+    return this.byId.get(id) ?? [];
   }
 
   add(id: string, turn: Omit<Turn, 'at'>): void {
-    const turns = [...this.turns(id), { ...turn, at: this.now() }].slice(-this.limits.maxTurns);
-    this.byId.delete(id); // re-insert: Map order is recency order
-    this.byId.set(id, turns);
-    while (this.byId.size > this.limits.maxConversations) this.byId.delete(this.byId.keys().next().value!);
+    this.byId.set(id, [...this.turns(id), { ...turn, at: this.now() }].slice(-this.limits.maxTurns));
   }
 
   reset(id: string): void {
@@ -56,6 +50,7 @@ export class ConversationStore {
   }
 
   get size(): number {
+    this.byId.purgeStale();
     return this.byId.size;
   }
 }

@@ -1,3 +1,4 @@
+import { clip } from '../util.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 import { toPassages } from '../retrieval/passages.js';
 import { splitSentences, terms } from '../retrieval/text.js';
@@ -22,7 +23,7 @@ export function shortTitle(title: string): string {
   const head = title.split(/:\s| -- /)[0]!.trim();
   if (head.length >= 3 && head.length <= 48 && head !== title) return head;
   if (title.length <= 80) return title;
-  return `${title.slice(0, 77).replace(/\s+\S*$/, '')}…`;
+  return clip(title, 78);
 }
 
 /** Words that may start a sentence without being a name, so they can be lower-cased after a lead-in. */

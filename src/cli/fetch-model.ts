@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { log } from '../log.js';
 import { createByteProgress } from '../library/progress.js';
-import { fetchFromHub, fetchFromMaven, KNOWN_MODELS, MAVEN_CENTRAL, ModelFetchError, modelFolder, modelPresent } from '../retrieval/model-files.js';
+import { fetchFromHub, fetchFromMaven, KNOWN_MODELS, ModelFetchError, modelFolder, modelPresent } from '../retrieval/model-files.js';
 
 /**
  * `paperbot fetch-model` (`npm run fetch-model`): puts the sentence-encoder model into MODELS_DIR for
@@ -14,7 +14,7 @@ export function fetchModelCommand(): Command {
     .description('put the embedding model into MODELS_DIR (from Maven Central by default; checksum-verified, idempotent)')
     .option('--model <id>', 'model id (default: EMBEDDING_MODEL)')
     .addOption(new Option('--from <where>', 'where to download from').choices(['maven', 'hub']).default('maven'))
-    .option('--maven-repo <url>', 'Maven repository or mirror (default: MAVEN_REPO_URL or Maven Central)')
+    .option('--maven-repo <url>', 'Maven repository or mirror (default: MAVEN_REPO_URL, Maven Central)')
     .action(async (opts: { model?: string; from: 'maven' | 'hub'; mavenRepo?: string }) => {
       const config = loadConfig();
       const id = opts.model ?? config.EMBEDDING_MODEL;
@@ -28,7 +28,7 @@ export function fetchModelCommand(): Command {
       const bar = createByteProgress(id, log);
       try {
         if (opts.from === 'hub') await fetchFromHub(config.MODELS_DIR, spec, { hubBase: config.HF_API_BASE, onProgress: bar.update });
-        else await fetchFromMaven(config.MODELS_DIR, spec, { mavenRepo: opts.mavenRepo ?? process.env.MAVEN_REPO_URL ?? MAVEN_CENTRAL, onProgress: bar.update });
+        else await fetchFromMaven(config.MODELS_DIR, spec, { mavenRepo: opts.mavenRepo ?? config.MAVEN_REPO_URL, onProgress: bar.update });
       } finally {
         bar.stop();
       }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SlashCommandBuilder } from 'discord.js';
+import { SlashCommandBuilder, MessageFlags } from 'discord.js';
 import { MAX_QUESTION_CHARS } from '../question.js';
 import { answerEmbed, evidenceButton, evidenceEmbed } from '../discord/render.js';
 import type { Command } from './types.js';
@@ -33,7 +33,7 @@ export const ask: Command = {
         await interaction.reply(ephemeral('That answer is too old to show its evidence; please ask again.'));
         return;
       }
-      await interaction.reply({ embeds: [evidenceEmbed(answer)], flags: ephemeral('').flags });
+      await interaction.reply({ embeds: [evidenceEmbed(answer)], flags: MessageFlags.Ephemeral });
     },
   },
 };

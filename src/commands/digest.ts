@@ -1,4 +1,4 @@
-import { ChannelType, EmbedBuilder, InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type GuildBasedChannel } from 'discord.js';
+import { ChannelType, EmbedBuilder, InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type GuildBasedChannel, MessageFlags } from 'discord.js';
 import { prepareDigest } from '../digest/run.js';
 import { digestMessages } from '../digest/discord.js';
 import { isTimeZone, localDay, parseTime } from '../digest/scheduler.js';
@@ -88,11 +88,11 @@ export const digest: Command = {
         return `<#${s.channelId}> — ${s.count} papers at ${s.time} ${s.timezone} (${s.source}) — ${state}${last ? ` — last: ${last.day} ${last.status}` : ''}`;
       });
       const e = new EmbedBuilder().setTitle('Daily posts').setDescription(fit(lines.join('\n') || 'No daily posts in this server. Use /digest subscribe.', LIMITS.embedDescription));
-      await interaction.reply({ embeds: [e], flags: ephemeral('').flags });
+      await interaction.reply({ embeds: [e], flags: MessageFlags.Ephemeral });
       return;
     }
     // preview
-    await interaction.deferReply({ flags: ephemeral('').flags });
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const channel = interaction.options.getChannel('channel');
     const s = channel ? digests.subscription(channel.id) : undefined;
     const tz = s?.timezone ?? 'UTC';

@@ -1,6 +1,6 @@
-import { EmbedBuilder, SlashCommandBuilder } from 'discord.js';
+import { EmbedBuilder, SlashCommandBuilder, MessageFlags } from 'discord.js';
 import type { Command } from './types.js';
-import { ephemeral, everywhere } from './shared.js';
+import { everywhere } from './shared.js';
 
 /** /help — what the bot does, with examples (only you see it). */
 export const help: Command = {
@@ -24,6 +24,6 @@ export const help: Command = {
           'When the library has no paper on your question, I say so rather than guess.',
         ].join('\n'),
       );
-    await interaction.reply({ embeds: [e], flags: ephemeral('').flags });
+    await interaction.reply({ embeds: [e], flags: MessageFlags.Ephemeral });
   },
 };

@@ -1,4 +1,4 @@
-import { SlashCommandBuilder } from 'discord.js';
+import { SlashCommandBuilder, MessageFlags } from 'discord.js';
 import { paperView, similarView } from '../discord/render.js';
 import type { Command } from './types.js';
 import { autocompleteTitles, ephemeral, everywhere, paperOption } from './shared.js';
@@ -25,7 +25,7 @@ export const paper: Command = {
         await interaction.reply(ephemeral('That paper is no longer in the library.'));
         return;
       }
-      await interaction.deferReply({ flags: ephemeral('').flags });
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
       await interaction.editReply(similarView(p, await ctx.work.run(() => ctx.app.retriever.similar(p.id, 5))));
     },
   },

@@ -1,8 +1,8 @@
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, SlashCommandBuilder } from 'discord.js';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, SlashCommandBuilder, MessageFlags } from 'discord.js';
 import type { BotContext } from '../discord/context.js';
 import { fit } from '../discord/limits.js';
 import type { Command } from './types.js';
-import { ephemeral, everywhere } from './shared.js';
+import { everywhere } from './shared.js';
 
 function view(userId: string, ctx: BotContext) {
   const topics = ctx.app.topics.list(userId);
@@ -31,7 +31,7 @@ export const subscriptions: Command = {
   data: everywhere(new SlashCommandBuilder()).setName('subscriptions').setDescription('List and remove the topics you follow'),
 
   async execute(interaction, ctx) {
-    await interaction.reply({ ...view(interaction.user.id, ctx), flags: ephemeral('').flags });
+    await interaction.reply({ ...view(interaction.user.id, ctx), flags: MessageFlags.Ephemeral });
   },
 
   buttons: {

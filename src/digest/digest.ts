@@ -1,3 +1,5 @@
+import { clip } from '../util.js';
+import { codeLink } from '../library/paper.js';
 import { splitSentences } from '../retrieval/text.js';
 import type { StoredPaper } from '../library/store.js';
 import type { PaperStore } from '../library/store.js';
@@ -10,6 +12,7 @@ export interface DigestPaper {
   url: string;
   upvotes?: number;
   code?: string;
+  thumbnail?: string;
 }
 
 export interface Digest {
@@ -30,18 +33,18 @@ export function summarise(p: Pick<StoredPaper, 'abstract' | 'aiSummary'>, max = 
   if (p.aiSummary) return p.aiSummary;
   const [first = '', second] = splitSentences(p.abstract);
   const two = second && first.length + second.length + 1 <= max ? `${first} ${second}` : first;
-  return two.length <= max ? two : `${two.slice(0, max - 1).replace(/\s+\S*$/, '')}…`;
+  return clip(two, max);
 }
 
-const CODE_HOSTS = /github\.com|gitlab\.com|bitbucket\.org|huggingface\.co\/(?!papers)/;
 
 export function toDigestPaper(p: StoredPaper): DigestPaper {
   const out = { id: p.id, title: p.title, summary: summarise(p) } as DigestPaper;
   // Every post links somewhere: the paper's page, else its first link, else an arXiv title search.
   out.url = p.url ?? (p.arxivId ? `https://arxiv.org/abs/${p.arxivId}` : p.links[0]) ?? `https://arxiv.org/search/?searchtype=title&query=${encodeURIComponent(p.title)}`;
   if (p.upvotes !== undefined) out.upvotes = p.upvotes;
-  const code = p.links.find((l) => CODE_HOSTS.test(l));
+  const code = codeLink(p);
   if (code) out.code = code;
+  if (p.thumbnail) out.thumbnail = p.thumbnail;
   return out;
 }
 

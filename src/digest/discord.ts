@@ -8,6 +8,7 @@ export function digestMessages(d: Digest) {
   const embeds = d.papers.map((p) => {
     const e = new EmbedBuilder().setColor(0xff9d00).setTitle(fit(p.title, LIMITS.embedTitle)).setDescription(fit(p.summary, 1000));
     if (p.url) e.setURL(p.url);
+    if (p.thumbnail) e.setThumbnail(p.thumbnail);
     if (p.upvotes !== undefined) e.addFields({ name: 'Upvotes', value: String(p.upvotes), inline: true });
     if (p.code) e.addFields({ name: 'Code', value: fit(p.code, LIMITS.fieldValue), inline: true });
     return e.toJSON();

@@ -22,34 +22,7 @@ export type PostStatus = 'claimed' | 'sent' | 'skipped' | 'failed';
  */
 export class DigestStore {
   constructor(private readonly db: Database.Database) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS digest_subscriptions (
-        channel_id      TEXT PRIMARY KEY,
-        guild_id        TEXT,
-        time            TEXT NOT NULL,
-        timezone        TEXT NOT NULL,
-        count           INTEGER NOT NULL,
-        source          TEXT NOT NULL,
-        enabled         INTEGER NOT NULL DEFAULT 1,
-        disabled_reason TEXT,
-        created_at      TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS digest_posts (
-        channel_id TEXT NOT NULL,
-        day        TEXT NOT NULL,
-        status     TEXT NOT NULL,
-        at         TEXT NOT NULL,
-        paper_ids  TEXT NOT NULL DEFAULT '[]',
-        note       TEXT,
-        PRIMARY KEY (channel_id, day)
-      );
-      CREATE TABLE IF NOT EXISTS digest_seen (
-        channel_id TEXT NOT NULL,
-        paper_id   TEXT NOT NULL,
-        day        TEXT NOT NULL,
-        PRIMARY KEY (channel_id, paper_id)
-      );
-    `);
+    // Its tables come from the database's migrations (library/migrations.ts), applied when it was opened.
   }
 
   upsertSubscription(s: Omit<Subscription, 'enabled' | 'disabledReason' | 'createdAt'>, now: Date): Subscription {

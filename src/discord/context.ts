@@ -2,26 +2,8 @@ import type { App } from '../app.js';
 import type { Answer } from '../answer/types.js';
 import type { Logger } from '../log.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
+import { LRUCache } from 'lru-cache';
 import { RateLimiter } from './rate-limit.js';
-
-/** A small least-recently-used map (button state, answer evidence). */
-export class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(key: string): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-  set(key: string, v: V): void {
-    this.map.delete(key);
-    this.map.set(key, v);
-    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
-  }
-}
 
 /**
  * Runs CPU-bound work (embedding, retrieval, composing) one job at a time, yielding to the event
@@ -42,14 +24,14 @@ export interface BotContext {
   app: App;
   log: Logger;
   /** Answers by key, for the "Show evidence" button. */
-  answers: Lru<Answer>;
+  answers: LRUCache<string, Answer>;
   /** Search results by key, for paging. */
-  searches: Lru<{ query: string; hits: PaperHit[] }>;
+  searches: LRUCache<string, { query: string; hits: PaperHit[] }>;
   questions: RateLimiter;
   /** Where answers and searches are computed (see WorkQueue). */
   work: WorkQueue;
 }
 
 export function createContext(app: App, log: Logger, perMinute: number): BotContext {
-  return { app, log, answers: new Lru(2000), searches: new Lru(2000), questions: new RateLimiter(perMinute, 60_000), work: new WorkQueue() };
+  return { app, log, answers: new LRUCache({ max: 2000 }), searches: new LRUCache({ max: 2000 }), questions: new RateLimiter(perMinute, 60_000), work: new WorkQueue() };
 }

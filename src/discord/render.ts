@@ -1,3 +1,4 @@
+import { codeLink } from '../library/paper.js';
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder } from 'discord.js';
 import type { Answer } from '../answer/types.js';
 import type { PaperHit, RetrievablePaper } from '../retrieval/hybrid-retriever.js';
@@ -102,6 +103,10 @@ export function paperView(p: RetrievablePaper) {
   const e = new EmbedBuilder().setColor(BLUE).setTitle(fit(p.title, LIMITS.embedTitle)).setDescription(fit(p.abstract, LIMITS.embedDescription - 200));
   const url = paperLink(p);
   if (url && url.length <= 2048) e.setURL(url);
+  if (p.thumbnail) e.setThumbnail(p.thumbnail);
+  if (p.upvotes !== undefined) e.addFields({ name: 'Upvotes', value: String(p.upvotes), inline: true });
+  const code = codeLink(p);
+  if (code) e.addFields({ name: 'Code', value: fit(code, LIMITS.fieldValue), inline: true });
   if (p.links.length) e.addFields({ name: 'Links', value: fit(p.links.map((l) => `<${l}>`).join('\n'), LIMITS.fieldValue) });
   const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder().setCustomId(`similar:${p.id}`.slice(0, LIMITS.customId)).setLabel('Similar papers').setStyle(ButtonStyle.Primary),

@@ -1,3 +1,4 @@
+import { round } from '../util.js';
 import type { AnswerChain } from '../answer/chain.js';
 import { calibrate, refusalFor, refusalScore, type CalibrationPoint } from '../answer/refusal.js';
 import type { HybridRetriever } from '../retrieval/hybrid-retriever.js';
@@ -31,7 +32,7 @@ export async function evalAnswers(chain: AnswerChain, retriever: HybridRetriever
       if (a.citations[0] && q.gold.includes(a.citations[0].id)) firstGold++;
     }
   }
-  const r = (x: number) => Math.round(x * 1000) / 1000;
+  const r = (x: number) => round(x, 3);
   const s = refusalScore(refusalFor(retriever.embeddings), points);
   return {
     questions: questions.length,

@@ -1,3 +1,4 @@
+import { round } from '../util.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -103,4 +104,3 @@ export async function scoreBeir(
   return { ndcg10: round(mean(ndcg)), recall100: round(mean(recall)), queries: data.queries.length };
 }
 
-const round = (x: number) => Math.round(x * 10000) / 10000;

@@ -1,3 +1,4 @@
+import { round } from '../util.js';
 import fs from 'node:fs';
 import type { AnswerChain } from '../answer/chain.js';
 import type { FusionParams } from '../retrieval/fusion.js';
@@ -65,7 +66,7 @@ export async function evalQuestions(chain: AnswerChain, retriever: HybridRetriev
         r3.push(recallAtK(q.gold, ranked, 3));
       } else m3.push(recallAtK(q.gold, ranked, 3));
     }
-    retrieval[name] = { paraphraseR1: round(mean(r1)), paraphraseR3: round(mean(r3)), multiR3: round(mean(m3)) };
+    retrieval[name] = { paraphraseR1: round(mean(r1), 3), paraphraseR3: round(mean(r3), 3), multiR3: round(mean(m3), 3) };
   }
   await chain.ask('warm up');
   const latencies: number[] = [];
@@ -100,11 +101,11 @@ export async function evalQuestions(chain: AnswerChain, retriever: HybridRetriev
     split,
     retrieval,
     counts,
-    offtopicRefused: round(counts.offtopic ? offRefused / counts.offtopic : 0),
-    answerableRefused: round(ansRefused / Math.max(1, counts.paraphrase + counts.multi)),
-    firstCitationGold: round(answeredPara ? firstGold / answeredPara : 0),
+    offtopicRefused: round(counts.offtopic ? offRefused / counts.offtopic : 0, 3),
+    answerableRefused: round(ansRefused / Math.max(1, counts.paraphrase + counts.multi), 3),
+    firstCitationGold: round(answeredPara ? firstGold / answeredPara : 0, 3),
     mistakes,
-    latencyMs: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)) },
+    latencyMs: { p50: round(percentile(latencies, 50), 3), p95: round(percentile(latencies, 95), 3) },
   };
 }
 
@@ -122,4 +123,3 @@ export function formatQuestionEval(e: QuestionEval): string {
   return lines.join('\n');
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;

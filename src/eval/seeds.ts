@@ -1,3 +1,4 @@
+import { round } from '../util.js';
 import fs from 'node:fs';
 import type { FusionParams } from '../retrieval/fusion.js';
 import type { HybridRetriever } from '../retrieval/hybrid-retriever.js';
@@ -67,7 +68,7 @@ export async function evalSeeds(retriever: HybridRetriever, file: string, fusion
       per[q.kind]!.r1.push(recallOf(q, ranked, 1));
       per[q.kind]!.r3.push(recallOf(q, ranked, 3));
     }
-    recall[name] = Object.fromEntries(Object.entries(per).map(([kind, v]) => [kind, { r1: round(mean(v.r1)), r3: round(mean(v.r3)), n: v.r1.length }]));
+    recall[name] = Object.fromEntries(Object.entries(per).map(([kind, v]) => [kind, { r1: round(mean(v.r1), 3), r3: round(mean(v.r3), 3), n: v.r1.length }]));
   }
   return { recall, topSignals };
 }
@@ -81,4 +82,3 @@ export function formatSeedEval(e: SeedEval): string {
   return lines.join('\n');
 }
 
-const round = (x: number) => Math.round(x * 1000) / 1000;

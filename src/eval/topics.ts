@@ -1,3 +1,4 @@
+import { round } from '../util.js';
 import { confusion } from '../confusion.js';
 import type { HybridRetriever } from '../retrieval/hybrid-retriever.js';
 import { DEFAULT_TOPIC_THRESHOLDS, calibrateTopics, type PairPoint } from '../topics/match.js';
@@ -14,6 +15,6 @@ export async function evalTopics(retriever: HybridRetriever, file: string) {
   }
   const t = DEFAULT_TOPIC_THRESHOLDS;
   const { precision, recall } = confusion(points, (p) => p.match, (p) => p.dense >= t.dense && p.coverage >= t.coverage);
-  const r = (x: number) => Math.round(x * 1000) / 1000;
+  const r = (x: number) => round(x, 3);
   return { pairs: points.length, positives: points.filter((p) => p.match).length, precision: r(precision), recall: r(recall), calibrated: calibrateTopics(points) };
 }

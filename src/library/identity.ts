@@ -28,6 +28,8 @@ export function reconcile(store: PaperStore, papers: Paper[]): Paper[] {
     if (upvotes !== undefined) merged.upvotes = upvotes;
     const aiSummary = p.aiSummary ?? known.aiSummary;
     if (aiSummary) merged.aiSummary = aiSummary;
+    const thumbnail = p.thumbnail ?? known.thumbnail;
+    if (thumbnail) merged.thumbnail = thumbnail;
     const publishedAt = p.publishedAt ?? known.publishedAt;
     if (publishedAt) merged.publishedAt = publishedAt;
     return merged;

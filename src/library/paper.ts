@@ -16,6 +16,8 @@ export interface Paper {
   arxivId?: string;
   upvotes?: number;
   aiSummary?: string;
+  /** A picture of the paper (the Hugging Face page's thumbnail), shown with it on Discord. */
+  thumbnail?: string;
   publishedAt?: string;
 }
 
@@ -75,4 +77,12 @@ export function extractLinks(text: string): string[] {
     }
   }
   return out;
+}
+
+/** Hosts whose links are a paper's code. */
+const CODE_HOSTS = /github\.com|gitlab\.com|bitbucket\.org|huggingface\.co\/(?!papers)/;
+
+/** A paper's code link (GitHub, GitLab, …), if it has one. */
+export function codeLink(p: Pick<Paper, 'links'>): string | undefined {
+  return p.links.find((l) => CODE_HOSTS.test(l));
 }

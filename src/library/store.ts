@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { migrate } from './migrations.js';
 import { contentHash, normaliseTitle, type Paper } from './paper.js';
 
 export interface StoredPaper extends Paper {
@@ -16,7 +17,8 @@ export interface UpsertResult {
 
 /**
  * The paper library: one SQLite file under DATA_DIR (WAL journal, so a crash mid-write leaves
- * the last committed state). Later features (subscriptions, digest history) add their own tables here.
+ * the last committed state). Its schema, and that of the digest and topic tables in the same file,
+ * comes from the versioned migrations applied when it is opened (migrations.ts).
  */
 export class PaperStore {
   readonly db: Database.Database;
@@ -27,26 +29,7 @@ export class PaperStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS papers (
-        id           TEXT PRIMARY KEY,
-        title        TEXT NOT NULL,
-        abstract     TEXT NOT NULL,
-        url          TEXT,
-        links        TEXT NOT NULL DEFAULT '[]',
-        source       TEXT NOT NULL,
-        source_order INTEGER,
-        arxiv_id     TEXT,
-        upvotes      INTEGER,
-        ai_summary   TEXT,
-        published_at TEXT,
-        norm_title   TEXT NOT NULL,
-        content_hash TEXT NOT NULL,
-        added_at     TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS papers_norm_title ON papers(norm_title);
-      CREATE INDEX IF NOT EXISTS papers_arxiv_id ON papers(arxiv_id);
-    `);
+    migrate(this.db);
   }
 
   count(): number {
@@ -90,12 +73,12 @@ export class PaperStore {
     const select = this.db.prepare('SELECT * FROM papers WHERE id = ?');
     const write = this.db.prepare(`
       INSERT INTO papers (id, title, abstract, url, links, source, source_order, arxiv_id, upvotes, ai_summary,
-                          published_at, norm_title, content_hash, added_at)
+                          thumbnail, published_at, norm_title, content_hash, added_at)
       VALUES (@id, @title, @abstract, @url, @links, @source, @source_order, @arxiv_id, @upvotes, @ai_summary,
-              @published_at, @norm_title, @content_hash, @added_at)
+              @thumbnail, @published_at, @norm_title, @content_hash, @added_at)
       ON CONFLICT(id) DO UPDATE SET title = excluded.title, abstract = excluded.abstract, url = excluded.url,
         links = excluded.links, source = excluded.source, source_order = excluded.source_order,
-        arxiv_id = excluded.arxiv_id, upvotes = excluded.upvotes, ai_summary = excluded.ai_summary,
+        arxiv_id = excluded.arxiv_id, upvotes = excluded.upvotes, ai_summary = excluded.ai_summary, thumbnail = excluded.thumbnail,
         published_at = excluded.published_at, norm_title = excluded.norm_title,
         content_hash = excluded.content_hash`);
     this.db.transaction(() => {
@@ -132,13 +115,14 @@ interface Row {
   arxiv_id: string | null;
   upvotes: number | null;
   ai_summary: string | null;
+  thumbnail: string | null;
   published_at: string | null;
   norm_title: string;
   content_hash: string;
   added_at: string;
 }
 
-const COMPARED: (keyof Row)[] = ['title', 'abstract', 'url', 'links', 'source', 'source_order', 'arxiv_id', 'upvotes', 'ai_summary', 'published_at'];
+const COMPARED: (keyof Row)[] = ['title', 'abstract', 'url', 'links', 'source', 'source_order', 'arxiv_id', 'upvotes', 'ai_summary', 'thumbnail', 'published_at'];
 
 function sameRow(a: Row, b: Row): boolean {
   return COMPARED.every((k) => (a[k] ?? null) === (b[k] ?? null));
@@ -156,6 +140,7 @@ function toRow(p: Paper, now: string): Row {
     arxiv_id: p.arxivId ?? null,
     upvotes: p.upvotes ?? null,
     ai_summary: p.aiSummary ?? null,
+    thumbnail: p.thumbnail ?? null,
     published_at: p.publishedAt ?? null,
     norm_title: normaliseTitle(p.title),
     content_hash: contentHash(p),
@@ -178,6 +163,7 @@ function fromRow(r: Row): StoredPaper {
   if (r.arxiv_id) p.arxivId = r.arxiv_id;
   if (r.upvotes !== null) p.upvotes = r.upvotes;
   if (r.ai_summary) p.aiSummary = r.ai_summary;
+  if (r.thumbnail) p.thumbnail = r.thumbnail;
   if (r.published_at) p.publishedAt = r.published_at;
   return p;
 }

@@ -1,3 +1,4 @@
+import { clip } from '../util.js';
 import type { PaperHit } from './hybrid-retriever.js';
 
 /** The `--json` shape of a search hit: `{ id, title, score, url?, passages: [{ text, score }] }`. */
@@ -17,7 +18,7 @@ export function formatHits(hits: PaperHit[]): string {
   return hits
     .map((h, i) => {
       const passage = h.passages[0]?.text ?? '';
-      const snippet = passage.length > 240 ? `${passage.slice(0, 240).replace(/\s+\S*$/, '')}…` : passage;
+      const snippet = clip(passage, 240);
       return `${i + 1}. ${h.title}  (score ${h.score.toFixed(3)})\n   ${snippet}`;
     })
     .join('\n');

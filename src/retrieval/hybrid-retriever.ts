@@ -1,3 +1,4 @@
+import { round } from '../util.js';
 import { BaseRetriever } from '@langchain/core/retrievers';
 import { Document } from '@langchain/core/documents';
 import type { Embeddings } from '@langchain/core/embeddings';
@@ -15,6 +16,8 @@ export interface RetrievablePaper {
   abstract: string;
   url?: string;
   links: string[];
+  upvotes?: number;
+  thumbnail?: string;
 }
 
 export interface PassageHit {
@@ -242,4 +245,3 @@ export class HybridRetriever extends BaseRetriever {
   }
 }
 
-const round = (x: number) => Math.round(x * 10000) / 10000;

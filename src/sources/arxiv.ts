@@ -1,9 +1,9 @@
+import { oneLine } from '../util.js';
 import { XMLParser } from 'fast-xml-parser';
 import { extractLinks, type Paper } from '../library/paper.js';
 import { SourceError, fetchText, type FetchOptions } from './http.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['entry', 'link', 'author', 'category'].includes(name) });
-const oneLine = (s: unknown) => String(s ?? '').replace(/\s+/g, ' ').trim();
 
 /** Parses an arXiv Atom feed; an unreadable feed is an error, entries without title/abstract are skipped. */
 export function parseArxivAtom(xml: string, where = 'arxiv'): Paper[] {

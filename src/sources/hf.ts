@@ -1,3 +1,4 @@
+import { oneLine } from '../util.js';
 import { z } from 'zod';
 import { extractLinks, type Paper } from '../library/paper.js';
 import { SourceError, fetchText, type FetchOptions } from './http.js';
@@ -19,9 +20,9 @@ const itemSchema = z.object({
   }),
   numComments: z.number().optional(),
   publishedAt: z.string().optional(),
+  thumbnail: z.string().nullish(),
 });
 
-const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /**
  * Parses a daily_papers response. A body that is not a JSON array is an error (a bad answer never
@@ -56,6 +57,7 @@ export function parseHfDaily(body: string, where = 'daily_papers'): { papers: Pa
       ...(ARXIV_ID.test(id) ? { arxivId: id } : {}),
       ...(p.upvotes !== undefined ? { upvotes: p.upvotes } : {}),
       ...(p.ai_summary ? { aiSummary: oneLine(p.ai_summary) } : {}),
+      ...(r.data.thumbnail && /^https:\/\//.test(r.data.thumbnail) ? { thumbnail: r.data.thumbnail } : {}),
     };
     const at = p.submittedOnDailyAt ?? r.data.publishedAt ?? p.publishedAt;
     if (at) paper.publishedAt = at;

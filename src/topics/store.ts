@@ -21,27 +21,7 @@ export const MAX_TOPICS_PER_USER = 10;
  */
 export class TopicStore {
   constructor(private readonly db: Database.Database) {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS topics (
-        id         INTEGER PRIMARY KEY AUTOINCREMENT,
-        user_id    TEXT NOT NULL,
-        topic      TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        UNIQUE (user_id, topic)
-      );
-      CREATE TABLE IF NOT EXISTS topic_matches (
-        user_id  TEXT NOT NULL,
-        paper_id TEXT NOT NULL,
-        topic    TEXT NOT NULL,
-        sent_day TEXT,
-        PRIMARY KEY (user_id, paper_id)
-      );
-      CREATE TABLE IF NOT EXISTS topic_users (
-        user_id      TEXT PRIMARY KEY,
-        last_dm_day  TEXT,
-        dms_closed   INTEGER NOT NULL DEFAULT 0
-      );
-    `);
+    // Its tables come from the database's migrations (library/migrations.ts), applied when it was opened.
   }
 
   add(userId: string, topic: string, now: Date): { ok: true; topic: Topic } | { ok: false; reason: string } {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 
 export interface RunResult {
   code: number | null;
@@ -7,9 +8,10 @@ export interface RunResult {
 }
 
 /** Runs the real `paperbot` executable (bin/paperbot.js) as a child process. */
-export function runCli(args: string[], env: Record<string, string>, stdin?: string, timeoutMs = 90_000): Promise<RunResult> {
+export function runCli(args: string[], env: Record<string, string>, stdin?: string, timeoutMs = 90_000, cwd = process.cwd()): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/paperbot.js', ...args], {
+    const child = spawn(process.execPath, [path.resolve('bin/paperbot.js'), ...args], {
+      cwd,
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
