@@ -1,11 +1,13 @@
 // Benchmark: ingest speed, search latency, cold start and memory. Prints a Markdown table.
 // Run: npm run bench            (seed + SciFact + a year of papers, ~15 min on 2 cores: SciFact is embedded cold)
-//      npm run bench -- --quick (seed library and Discord only)
+//      npm run bench -- --quick (seed library and Discord only; add --year for the year of papers)
+// A development tool, not part of the shipped CLI: it drives the bot against the test fakes.
 // The encoder is the configured one (bge-small-en-v1.5 by default).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { indexBeir, loadBeir } from '../src/eval/beir.js';
 import { percentile } from '../src/eval/metrics.js';
 import { loadSeedQuestions } from '../src/eval/seeds.js';
@@ -63,10 +65,17 @@ function startedSession(dataDir: string, questions: string[]) {
 /** V8 gives back the heap pages freed after loading once the process has been idle a while (its memory reducer). */
 const IDLE_MS = 25_000;
 
-function startedSessionWith(dataDir: string, env: Record<string, string>, questions: string[]): Promise<{ readyMs: number; rssReady: number; rssAfter: number; rssIdle: number }> {
+function startedSessionWith(
+  dataDir: string,
+  env: Record<string, string>,
+  questions: string[],
+): Promise<{ readyMs: number; rssReady: number; rssAfter: number; rssIdle: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['bin/paperbot.js', 'start'], { env: { ...process.env, DATA_DIR: dataDir, DISCORD_TOKEN: '', LOG_LEVEL: 'warn', ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['bin/paperbot.js', 'start'], {
+      env: { ...process.env, DATA_DIR: dataDir, DISCORD_TOKEN: '', LOG_LEVEL: 'warn', ...env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let out = '';
     let readyMs = 0;
     let rssReady = 0;
@@ -136,7 +145,10 @@ async function discordBench(dataDir: string, questions: string[]) {
 /** Deterministic pseudo-random generator, so simulated libraries are the same on every run. */
 function rng(seed: number) {
   let x = seed >>> 0;
-  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return x / 2 ** 32;
+  };
 }
 
 /** Synthetic daily papers: titles and abstracts recombined from real SciFact abstract sentences. */
@@ -156,8 +168,27 @@ export async function simulatedPapers(scifactDir: string, days: number, perDay: 
     for (let n = 0; n < perDay; n++) {
       const id = `${String(2600 + Math.floor(d / 30)).padStart(4, '0')}.${String(d * perDay + n).padStart(5, '0')}`;
       // Two fragments and the day make each title unique (a repeated title would be the same paper).
-      const title = `${pick().split(' ').slice(0, 6).join(' ').replace(/[.,;:]$/, '')}: ${pick().split(' ').slice(0, 5).join(' ').replace(/[.,;:]$/, '')} (day ${d + 1}, #${n + 1})`;
-      out.push({ id, title, abstract: Array.from({ length: 7 }, pick).join(' '), links: [], source: 'hf', url: `https://huggingface.co/papers/${id}`, arxivId: id, upvotes: Math.floor(rand() * 100), publishedAt: day, sourceOrder: n });
+      const title = `${pick()
+        .split(' ')
+        .slice(0, 6)
+        .join(' ')
+        .replace(/[.,;:]$/, '')}: ${pick()
+        .split(' ')
+        .slice(0, 5)
+        .join(' ')
+        .replace(/[.,;:]$/, '')} (day ${d + 1}, #${n + 1})`;
+      out.push({
+        id,
+        title,
+        abstract: Array.from({ length: 7 }, pick).join(' '),
+        links: [],
+        source: 'hf',
+        url: `https://huggingface.co/papers/${id}`,
+        arxivId: id,
+        upvotes: Math.floor(rand() * 100),
+        publishedAt: day,
+        sourceOrder: n,
+      });
     }
   }
   return out;
@@ -195,8 +226,8 @@ async function yearBench(scifactDir: string, model: { modelId: string; dim: numb
   const { startFakeSources } = await import('../test/helpers/fake-sources.js');
   const { FakeDiscord } = await import('../test/helpers/fake-discord.js');
   const { openApp } = await import('../src/app.js');
-  const { ingestSeed } = await import('../src/update.js');
-  const { prepareDigest } = await import('../src/digest/run.js');
+  const { ingestSeed } = await import('../src/jobs/update.js');
+  const { prepareDigest } = await import('../src/jobs/digest.js');
   const { sendDigest } = await import('../src/digest/discord.js');
   const { REST } = await import('discord.js');
   const sim = await simulatedPapers(scifactDir, 366, 50, '2025-11-26');
@@ -207,7 +238,9 @@ async function yearBench(scifactDir: string, model: { modelId: string; dim: numb
   const yearDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-year-'));
   try {
     const day = sim.slice(0, 50);
-    sources.days.set('2025-11-26', [JSON.stringify(day.map((p) => ({ paper: { id: p.id, title: p.title, summary: p.abstract, upvotes: p.upvotes, submittedOnDailyAt: p.publishedAt } })))]);
+    sources.days.set('2025-11-26', [
+      JSON.stringify(day.map((p) => ({ paper: { id: p.id, title: p.title, summary: p.abstract, upvotes: p.upvotes, submittedOnDailyAt: p.publishedAt } }))),
+    ]);
     const config = loadConfig({ ...process.env, DATA_DIR: dayDir, HF_API_BASE: sources.base, DISCORD_API_BASE: discord.apiBase, LOG_LEVEL: 'silent' });
     const app = await openApp(config, log);
     await ingestSeed(app);
@@ -216,7 +249,11 @@ async function yearBench(scifactDir: string, model: { modelId: string; dim: numb
     const t = performance.now();
     const digest = await prepareDigest(app, { source: 'hf', count: 5 }, '2025-11-26');
     await sendDigest(rest, '700000000000000001', digest);
-    row(`a day of 50 papers: fetch + store + embed (${model.modelId}) + post the digest`, `${((performance.now() - t) / 1000).toFixed(1)} s (${digest.papers.length} papers posted)`, '');
+    row(
+      `a day of 50 papers: fetch + store + embed (${model.modelId}) + post the digest`,
+      `${((performance.now() - t) / 1000).toFixed(1)} s (${digest.papers.length} papers posted)`,
+      '',
+    );
     await app.close();
 
     // A year: 365 more days into one library, then serve it.
@@ -231,11 +268,23 @@ async function yearBench(scifactDir: string, model: { modelId: string; dim: numb
     const { HybridRetriever } = await import('../src/retrieval/hybrid-retriever.js');
     const all = store.all();
     await saveLexical(yearDir, new HybridRetriever(fake as never, vectors, all).lexical, all);
-    row(`365 simulated days stored and indexed (${store.count().toLocaleString('en')} papers, stand-in vectors)`, `${((performance.now() - t2) / 1000).toFixed(0)} s`, '');
+    row(
+      `365 simulated days stored and indexed (${store.count().toLocaleString('en')} papers, stand-in vectors)`,
+      `${((performance.now() - t2) / 1000).toFixed(0)} s`,
+      '',
+    );
     store.close();
     fs.copyFileSync('seeds/daily-papers.txt', path.join(yearDir, 'seed.txt'));
-    const session = await startedSessionWith(yearDir, { SEED_FILE: path.join(yearDir, 'seed.txt') }, ['What is dataset distillation?', 'How is insulin resistance measured?', 'What causes inflammation in the lung?']);
-    row('RSS of `paperbot start` with a year of papers (18k + seed): ready / after questions / then 25 s idle', `${Math.round(session.rssReady / 1e6)} MB / ${Math.round(session.rssAfter / 1e6)} MB / ${Math.round(session.rssIdle / 1e6)} MB`, '< 500 MB');
+    const session = await startedSessionWith(yearDir, { SEED_FILE: path.join(yearDir, 'seed.txt') }, [
+      'What is dataset distillation?',
+      'How is insulin resistance measured?',
+      'What causes inflammation in the lung?',
+    ]);
+    row(
+      'RSS of `paperbot start` with a year of papers (18k + seed): ready / after questions / then 25 s idle',
+      `${Math.round(session.rssReady / 1e6)} MB / ${Math.round(session.rssAfter / 1e6)} MB / ${Math.round(session.rssIdle / 1e6)} MB`,
+      '< 500 MB',
+    );
     row('cold start to ready with a year of papers', ms(session.readyMs), '< 5 s');
   } finally {
     await Promise.all([sources.close(), discord.stop()]);
@@ -276,17 +325,28 @@ export async function runBench(opts: { scifact: string; quick?: boolean; year?: 
     const vectors = await VectraStore.open(path.join(tmp, 'vectors', embeddings.modelId), embeddings);
     await ingest(papers, { store, vectors, embeddings });
     const coldS = (performance.now() - t) / 1000;
-    row('seed ingest, cold (63 papers, incl. starting the worker threads)', `${coldS.toFixed(2)} s (${(63 / coldS).toFixed(1)} abstracts/s)`, '≥ 25 abstracts/s');
+    row(
+      'seed ingest, cold (63 papers, incl. starting the worker threads)',
+      `${coldS.toFixed(2)} s (${(63 / coldS).toFixed(1)} abstracts/s)`,
+      '≥ 25 abstracts/s',
+    );
     t = performance.now();
     const again = await ingest(papers, { store, vectors, embeddings });
     row('seed re-ingest, unchanged', `${((performance.now() - t) / 1000).toFixed(3)} s (${again.embeddedPassages} embedded)`, '< 2 s');
 
     const { HybridRetriever } = await import('../src/retrieval/hybrid-retriever.js');
     const retriever = new HybridRetriever(embeddings, vectors, store.all());
-    const questions = loadSeedQuestions('eval/seed-questions.json', store.all().map((p) => p.id)).map((q) => q.q);
+    const questions = loadSeedQuestions(
+      'eval/seed-questions.json',
+      store.all().map((p) => p.id),
+    ).map((q) => q.q);
     await retriever.search('warm up');
     const seedLat = await latency(retriever, questions, 3);
-    row('seed search p50 / p95, end to end (incl. query embedding)', `${ms(percentile(seedLat.endToEnd, 50))} / ${ms(percentile(seedLat.endToEnd, 95))}`, 'p50 < 15 ms');
+    row(
+      'seed search p50 / p95, end to end (incl. query embedding)',
+      `${ms(percentile(seedLat.endToEnd, 50))} / ${ms(percentile(seedLat.endToEnd, 95))}`,
+      'p50 < 15 ms',
+    );
     row('seed search p50 / p95, index only (query vector given)', `${ms(percentile(seedLat.indexOnly, 50))} / ${ms(percentile(seedLat.indexOnly, 95))}`, '');
     row('RSS of this benchmark process (seed, incl. ingest worker threads)', mb(), '');
     store.close();
@@ -294,7 +354,11 @@ export async function runBench(opts: { scifact: string; quick?: boolean; year?: 
     await new Promise((r) => setTimeout(r, 200));
     const session = await startedSession(tmp, questions.slice(0, 20));
     row('cold start to ready (`paperbot start`, seed already ingested, model warm)', ms(session.readyMs), '< 5 s');
-    row('RSS of `paperbot start` with the seed library: ready / after answering 20 questions / then 25 s idle', `${Math.round(session.rssReady / 1e6)} MB / ${Math.round(session.rssAfter / 1e6)} MB / ${Math.round(session.rssIdle / 1e6)} MB`, '< 300 MB');
+    row(
+      'RSS of `paperbot start` with the seed library: ready / after answering 20 questions / then 25 s idle',
+      `${Math.round(session.rssReady / 1e6)} MB / ${Math.round(session.rssAfter / 1e6)} MB / ${Math.round(session.rssIdle / 1e6)} MB`,
+      '< 300 MB',
+    );
 
     await discordBench(tmp, questions);
 
@@ -308,13 +372,26 @@ export async function runBench(opts: { scifact: string; quick?: boolean; year?: 
       t = performance.now();
       const idx = await indexBeir(data, path.join(tmp, 'scifact'), embeddings);
       const s = (performance.now() - t) / 1000;
-      row(`SciFact ingest, cold (${data.corpus.length} abstracts, ${embeddings.modelId})`, `${s.toFixed(1)} s (${(data.corpus.length / s).toFixed(1)} abstracts/s)`, '≥ 25 abstracts/s');
-      const sciLat = await latency(idx.retriever, data.queries.slice(0, 200).map((q) => q.text), 1);
+      row(
+        `SciFact ingest, cold (${data.corpus.length} abstracts, ${embeddings.modelId})`,
+        `${s.toFixed(1)} s (${(data.corpus.length / s).toFixed(1)} abstracts/s)`,
+        '≥ 25 abstracts/s',
+      );
+      const sciLat = await latency(
+        idx.retriever,
+        data.queries.slice(0, 200).map((q) => q.text),
+        1,
+      );
       row('SciFact search p50 / p95, end to end', `${ms(percentile(sciLat.endToEnd, 50))} / ${ms(percentile(sciLat.endToEnd, 95))}`, 'p50 < 25 ms');
       row('SciFact search p50 / p95, index only', `${ms(percentile(sciLat.indexOnly, 50))} / ${ms(percentile(sciLat.indexOnly, 95))}`, '');
       row('RSS with SciFact loaded (plus the seed library)', mb(), '');
       idx.close();
-      if (embeddings instanceof TransformersEmbeddings) await threadsVsWorkers(data.corpus.slice(0, 384).map((p) => `${p.title}. ${p.abstract}`), config.MODELS_DIR, config.EMBEDDING_MODEL);
+      if (embeddings instanceof TransformersEmbeddings)
+        await threadsVsWorkers(
+          data.corpus.slice(0, 384).map((p) => `${p.title}. ${p.abstract}`),
+          config.MODELS_DIR,
+          config.EMBEDDING_MODEL,
+        );
     }
     await (embeddings as { dispose?: () => Promise<void> }).dispose?.();
   } finally {
@@ -322,4 +399,16 @@ export async function runBench(opts: { scifact: string; quick?: boolean; year?: 
   }
   console.log('| measure | value | target |\n|---|---|---|');
   for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
+}
+
+// `npm run bench -- [--quick] [--year] [--scifact DIR]`
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const { Command } = await import('commander');
+  const opts = new Command('bench')
+    .option('--scifact <dir>', 'BEIR SciFact folder', '../shared/data/scifact')
+    .option('--quick', 'seed library and Discord only')
+    .option('--year', 'with --quick: also the day-of-50 and 365-day (18k papers) simulation')
+    .parse()
+    .opts<{ scifact: string; quick?: boolean; year?: boolean }>();
+  await runBench(opts);
 }

@@ -9,7 +9,7 @@ import { formatHits, hitToJson } from './retrieval/format.js';
 import { SourceFormatError } from './sources/seed.js';
 import { SourceError } from './sources/http.js';
 import type { SourceName } from './sources/index.js';
-import { ingestFrom, ingestSeed } from './update.js';
+import { ingestFrom, ingestSeed } from './jobs/update.js';
 import { fetchModelCommand } from './cli/fetch-model.js';
 import { ModelFetchError } from './retrieval/model-files.js';
 
@@ -55,7 +55,15 @@ export function buildCli(): Command {
     .action(async (opts: { source: SourceName; seed?: string; date?: string; query?: string; max: number }) => {
       if (opts.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new UserError(`--date must be YYYY-MM-DD, got "${opts.date}"`);
       await withApp(async (app) =>
-        console.log(await ingestFrom(app, { source: opts.source, ...(opts.seed ? { seed: opts.seed } : {}), ...(opts.date ? { date: opts.date } : {}), ...(opts.query ? { query: opts.query } : {}), max: opts.max })),
+        console.log(
+          await ingestFrom(app, {
+            source: opts.source,
+            ...(opts.seed ? { seed: opts.seed } : {}),
+            ...(opts.date ? { date: opts.date } : {}),
+            ...(opts.query ? { query: opts.query } : {}),
+            max: opts.max,
+          }),
+        ),
       );
     });
 
@@ -224,7 +232,7 @@ export function buildCli(): Command {
     .option('--json', 'print JSON: { header, papers: [{ id, title, summary, url, upvotes?, code? }] }')
     .action(async (opts: { channel?: string; source?: 'seed' | 'hf'; date?: string; count?: number; json?: boolean }) => {
       if (opts.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.date)) throw new UserError(`--date must be YYYY-MM-DD, got "${opts.date}"`);
-      const { prepareDigest } = await import('./digest/run.js');
+      const { prepareDigest } = await import('./jobs/digest.js');
       const { today } = await import('./sources/index.js');
       await withApp(async (app) => {
         if (app.store.count() === 0) await ingestSeed(app);
@@ -235,7 +243,17 @@ export function buildCli(): Command {
           opts.date ?? today(),
         );
         if (opts.json) console.log(JSON.stringify(d));
-        else console.log([d.header, '', ...d.papers.map((p, i) => `${i + 1}. ${p.title}${p.upvotes !== undefined ? ` (▲ ${p.upvotes})` : ''}\n   ${p.summary}${p.url ? `\n   ${p.url}` : ''}${p.code ? `\n   code: ${p.code}` : ''}`)].join('\n'));
+        else
+          console.log(
+            [
+              d.header,
+              '',
+              ...d.papers.map(
+                (p, i) =>
+                  `${i + 1}. ${p.title}${p.upvotes !== undefined ? ` (▲ ${p.upvotes})` : ''}\n   ${p.summary}${p.url ? `\n   ${p.url}` : ''}${p.code ? `\n   code: ${p.code}` : ''}`,
+              ),
+            ].join('\n'),
+          );
       });
     });
 
@@ -245,21 +263,10 @@ export function buildCli(): Command {
     .command('deploy-commands')
     .description('register the slash commands with Discord (global, or in DISCORD_GUILD_ID)')
     .action(async () => {
-      const { deployCommands } = await import('./discord/deploy.js');
+      const { deployCommands } = await import('./bot/deploy.js');
       const config = loadConfig();
       if (!config.DISCORD_TOKEN) throw new UserError('DISCORD_TOKEN is not set (see .env.example)');
       console.log(`registered ${await deployCommands(config, log)} commands`);
-    });
-
-  program
-    .command('bench')
-    .description('measure ingest, search latency and memory; prints a table')
-    .option('--scifact <dir>', 'BEIR SciFact folder', '../shared/data/scifact')
-    .option('--quick', 'seed library and Discord only')
-    .option('--year', 'with --quick: also the day-of-50 and 365-day (18k papers) simulation')
-    .action(async (opts: { scifact: string; quick?: boolean; year?: boolean }) => {
-      const { runBench } = await import('../bench/bench.js');
-      await runBench(opts);
     });
 
   return program;
@@ -273,7 +280,13 @@ export async function main(argv = process.argv): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander printed the message
-    if (err instanceof UserError || err instanceof ConfigError || err instanceof SourceFormatError || err instanceof SourceError || err instanceof ModelFetchError) {
+    if (
+      err instanceof UserError ||
+      err instanceof ConfigError ||
+      err instanceof SourceFormatError ||
+      err instanceof SourceError ||
+      err instanceof ModelFetchError
+    ) {
       console.error(`paperbot: ${err.message}`);
       return 2;
     }

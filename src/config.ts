@@ -49,9 +49,21 @@ export const configSchema = z.object({
 
   DISCORD_TOKEN: optionalString,
   /** Application id; when unset it is read from the token (its first part is the bot's user id). */
-  DISCORD_APP_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{15,25}$/, 'expected a Discord snowflake id').optional()),
+  DISCORD_APP_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d{15,25}$/, 'expected a Discord snowflake id')
+      .optional(),
+  ),
   /** Register commands in this server only (instant), instead of globally. */
-  DISCORD_GUILD_ID: z.preprocess(emptyToUndefined, z.string().regex(/^\d{15,25}$/, 'expected a Discord snowflake id').optional()),
+  DISCORD_GUILD_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d{15,25}$/, 'expected a Discord snowflake id')
+      .optional(),
+  ),
   /** REST base URL handed to discord.js as `rest.api` (a REST proxy, or a test server). */
   DISCORD_API_BASE: z.preprocess(emptyToUndefined, z.url().default('https://discord.com/api')),
   /** Register the slash commands when the bot starts. */

@@ -1,6 +1,6 @@
 import readline from 'node:readline';
 import { openApp, type App } from './app.js';
-import { ingestSeed } from './update.js';
+import { ingestSeed } from './jobs/update.js';
 import { loadConfig } from './config.js';
 import { configureLogging, log } from './log.js';
 import { checkQuestion } from './question.js';
@@ -35,7 +35,7 @@ export async function start(): Promise<void> {
     }
     // A stray rejection in some handler must not take the whole bot down: log it and keep serving.
     process.on('unhandledRejection', (err) => log.error({ err: (err as Error)?.message ?? String(err) }, 'unhandled rejection'));
-    const { startBot } = await import('./discord/bot.js');
+    const { startBot } = await import('./bot/bot.js');
     const bot = await startBot(app, config, log);
     // Serve until told to stop; then close the gateway and the database cleanly.
     await new Promise<void>((resolve) => {

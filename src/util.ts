@@ -9,7 +9,10 @@ export function clip(text: string, max: number): string {
 }
 
 /** Every run of whitespace (newlines included) as one space, trimmed. */
-export const oneLine = (s: unknown): string => String(s ?? '').replace(/\s+/g, ' ').trim();
+export const oneLine = (s: unknown): string =>
+  String(s ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** Rounds to `digits` decimals (for scores in output and JSON). */
 export const round = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -6,14 +6,21 @@ const paper = (title: string, abstract = 'We study things.', links: string[] = [
 
 describe('aliases: names people use for a paper', () => {
   it('takes the repository name of a code link', () => {
-    expect(aliasesOf(paper('Learning Transferable Visual Models From Natural Language Supervision', 'x', ['https://github.com/OpenAI/CLIP']))).toEqual(['CLIP']);
-    expect(aliasesOf(paper('Dataset Distillation via Curriculum Data Synthesis', 'x', ['https://github.com/VILA-Lab/SRe2L/tree/main/CDA']))).toEqual(['SRe2L', 'CDA']);
+    expect(aliasesOf(paper('Learning Transferable Visual Models From Natural Language Supervision', 'x', ['https://github.com/OpenAI/CLIP']))).toEqual([
+      'CLIP',
+    ]);
+    expect(aliasesOf(paper('Dataset Distillation via Curriculum Data Synthesis', 'x', ['https://github.com/VILA-Lab/SRe2L/tree/main/CDA']))).toEqual([
+      'SRe2L',
+      'CDA',
+    ]);
     expect(aliasesOf(paper('GeneCIS: A Benchmark', 'x', ['https://sgvaze.github.io/genecis/']))).toContain('genecis');
   });
 
   it('takes what the abstract says the method is dubbed, named, called or termed', () => {
     expect(aliasesOf(paper('Some Title', 'We present a family of models, dubbed FooNet, that scale.'))).toContain('FooNet');
-    expect(aliasesOf(paper('Some Title', 'We call the general class of models "Plug and Play Generative Networks".'))).toContain('Plug and Play Generative Networks');
+    expect(aliasesOf(paper('Some Title', 'We call the general class of models "Plug and Play Generative Networks".'))).toContain(
+      'Plug and Play Generative Networks',
+    );
     expect(aliasesOf(paper('Some Title', 'a novel task, termed as Vocabulary-free Image Classification'))).toEqual([]);
   });
 

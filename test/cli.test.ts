@@ -45,7 +45,10 @@ describe('paperbot CLI', () => {
     const input = 'What is LAION-5B?\n\nHow does CrossViT use cross-attention?\n';
     const r = await runCli(['search', '--stdin', '--json', '-k', '2'], env, input);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(3);
     expect(lines[0][0].id).toMatch(/^laion-5b/);
     expect(lines[1].error).toMatch(/empty/);
@@ -63,7 +66,10 @@ describe('paperbot CLI', () => {
     expect(a.evidence[0].n).toBe(1);
 
     const lines = await runCli(['ask', '--stdin', '--json'], env, 'How do I bake sourdough bread?\nWhat is LAION-5B?\n');
-    const [refused, answered] = lines.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [refused, answered] = lines.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(refused).toMatchObject({ refused: true, citations: [] });
     expect(refused.closest).toHaveLength(3);
     expect(answered.citations[0].id).toMatch(/^laion-5b/);
@@ -113,8 +119,8 @@ describe('paperbot CLI', () => {
   it('reads .env from the working directory, and the environment wins over it', async () => {
     const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-dotenv-'));
     try {
-      fs.writeFileSync(path.join(cwd, '.env'), '# a user\'s settings\nDISCORD_GUILD_ID=not-a-snowflake\nDISCORD_TOKEN=\n');
-      const fromFile = await runCli(['deploy-commands'], { DISCORD_GUILD_ID: '' , DISCORD_TOKEN: '' }, undefined, 30_000, cwd);
+      fs.writeFileSync(path.join(cwd, '.env'), "# a user's settings\nDISCORD_GUILD_ID=not-a-snowflake\nDISCORD_TOKEN=\n");
+      const fromFile = await runCli(['deploy-commands'], { DISCORD_GUILD_ID: '', DISCORD_TOKEN: '' }, undefined, 30_000, cwd);
       // An empty variable in the environment counts as set: the environment wins, so the .env value is not used...
       expect(fromFile.stderr).toMatch(/DISCORD_TOKEN is not set/);
       const { DISCORD_GUILD_ID: _g, DISCORD_TOKEN: _t, ...rest } = process.env;

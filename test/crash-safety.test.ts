@@ -44,7 +44,11 @@ describe('crash safety (a real child process killed with SIGKILL mid-write)', ()
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-crash-'));
     try {
       // Several kills at different moments of the write cycle; each run resumes from what survived.
-      for (const [minCommits, delay] of [[2, 0], [1, 150], [1, 300]] as const) {
+      for (const [minCommits, delay] of [
+        [2, 0],
+        [1, 150],
+        [1, 300],
+      ] as const) {
         const before = await VectraStore.open(path.join(dir, 'vectors'), new FakeEmbeddings());
         const startItems = await before.size();
         const commits = await killMidWrite(dir, minCommits, delay);

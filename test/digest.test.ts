@@ -32,7 +32,11 @@ function scheduler(sent: { channel: string; digest: Digest }[], logs: string[] =
       if (failWith) throw failWith;
       sent.push({ channel: sub.channelId, digest });
     },
-    log: { info: (o: unknown) => logs.push(JSON.stringify(o)), warn: (o: unknown, m?: string) => logs.push(`${m} ${JSON.stringify(o)}`), error: (o: unknown) => logs.push(JSON.stringify(o)) } as never,
+    log: {
+      info: (o: unknown) => logs.push(JSON.stringify(o)),
+      warn: (o: unknown, m?: string) => logs.push(`${m} ${JSON.stringify(o)}`),
+      error: (o: unknown) => logs.push(JSON.stringify(o)),
+    } as never,
   });
 }
 
@@ -131,7 +135,10 @@ describe('what is posted', () => {
     for (const p of d.papers) expect(p.url).toMatch(/^https:\/\//);
     // A paper with a picture (Hugging Face thumbnail) shows it; upvotes and code are fields.
     const pictured = selectTrending(
-      { ...papers, all: () => papers.all().map((p, i) => (i === 0 ? { ...p, thumbnail: 'https://cdn-thumbnails.huggingface.co/x.png', upvotes: 42 } : p)) } as typeof papers,
+      {
+        ...papers,
+        all: () => papers.all().map((p, i) => (i === 0 ? { ...p, thumbnail: 'https://cdn-thumbnails.huggingface.co/x.png', upvotes: 42 } : p)),
+      } as typeof papers,
       digests,
       { source: 'seed', day: '2026-11-26', count: 2 },
     );

@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
-import type { RunningBot } from '../src/discord/bot.js';
+import type { RunningBot } from '../src/bot/bot.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
 
@@ -27,8 +27,15 @@ afterAll(async () => t?.close());
 const callback = (id: string) => (c: RestCall) => c.method === 'POST' && c.path.startsWith(`/interactions/${id}/`);
 const resolved = (id: string) => ({ [id]: { id, type: 0, name: 'papers', permissions: '0', guild_id: GUILD } });
 const subscribe = (channel: string, extra: { name: string; type: number; value: unknown }[] = []) =>
-  discord.guildCommand(GUILD, OK, 'digest', [{ name: 'subscribe', type: 1, options: [{ name: 'channel', type: 7, value: channel }, ...extra] }], resolved(channel));
-const nextSlot = (time: string, tz: string) => new Cron(`${time.split(':')[1]} ${time.split(':')[0]} * * *`, { timezone: tz, paused: true }).nextRun(new Date())!;
+  discord.guildCommand(
+    GUILD,
+    OK,
+    'digest',
+    [{ name: 'subscribe', type: 1, options: [{ name: 'channel', type: 7, value: channel }, ...extra] }],
+    resolved(channel),
+  );
+const nextSlot = (time: string, tz: string) =>
+  new Cron(`${time.split(':')[1]} ${time.split(':')[0]} * * *`, { timezone: tz, paused: true }).nextRun(new Date())!;
 
 describe('/digest through the loopback Discord', () => {
   it('subscribe validates time, time zone and the bot’s permission in the channel', async () => {
@@ -49,18 +56,40 @@ describe('/digest through the loopback Discord', () => {
   it('time zones autocomplete', async () => {
     const id = String(Date.now());
     discord.dispatch('INTERACTION_CREATE', {
-      id, application_id: discord.botId, type: 4, token: `t-${id}`, version: 1, guild_id: GUILD, channel_id: OK, channel: { id: OK, type: 0, guild_id: GUILD },
+      id,
+      application_id: discord.botId,
+      type: 4,
+      token: `t-${id}`,
+      version: 1,
+      guild_id: GUILD,
+      channel_id: OK,
+      channel: { id: OK, type: 0, guild_id: GUILD },
       member: { user: discord.user(), roles: [], permissions: '32', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
-      data: { id: '1', type: 1, name: 'digest', options: [{ name: 'subscribe', type: 1, options: [{ name: 'timezone', type: 3, value: 'berl', focused: true }] }] },
-      locale: 'en-US', app_permissions: '0', entitlements: [], authorizing_integration_owners: {}, context: 0,
+      data: {
+        id: '1',
+        type: 1,
+        name: 'digest',
+        options: [{ name: 'subscribe', type: 1, options: [{ name: 'timezone', type: 3, value: 'berl', focused: true }] }],
+      },
+      locale: 'en-US',
+      app_permissions: '0',
+      entitlements: [],
+      authorizing_integration_owners: {},
+      context: 0,
     });
     const r = await discord.waitFor(callback(id));
     expect(r.body.data.choices).toEqual([{ name: 'Europe/Berlin', value: 'Europe/Berlin' }]);
   });
 
   it('posts the day’s papers at the subscribed time: header + one embed per paper, no pings', async () => {
-    const i = subscribe(OK, [{ name: 'time', type: 3, value: '09:00' }, { name: 'timezone', type: 3, value: 'Europe/Berlin' }, { name: 'count', type: 4, value: 3 }]);
-    expect((await discord.waitFor(callback(i.id))).body.data.content).toMatch(/Subscribed <#700000000000000001>: 3 trending papers every day at 09:00 Europe\/Berlin/);
+    const i = subscribe(OK, [
+      { name: 'time', type: 3, value: '09:00' },
+      { name: 'timezone', type: 3, value: 'Europe/Berlin' },
+      { name: 'count', type: 4, value: 3 },
+    ]);
+    expect((await discord.waitFor(callback(i.id))).body.data.content).toMatch(
+      /Subscribed <#700000000000000001>: 3 trending papers every day at 09:00 Europe\/Berlin/,
+    );
     const slot = nextSlot('09:00', 'Europe/Berlin');
     const mark = discord.calls.length;
     const r = await bot.scheduler.runDue(new Date(slot.getTime() + 30_000));
@@ -76,7 +105,10 @@ describe('/digest through the loopback Discord', () => {
   });
 
   it('a channel where the bot lost permission is paused, and /digest status says why', async () => {
-    const i = subscribe(LOST, [{ name: 'time', type: 3, value: '07:15' }, { name: 'timezone', type: 3, value: 'UTC' }]);
+    const i = subscribe(LOST, [
+      { name: 'time', type: 3, value: '07:15' },
+      { name: 'timezone', type: 3, value: 'UTC' },
+    ]);
     await discord.waitFor(callback(i.id));
     discord.failingChannels.set(LOST, 50013);
     await bot.scheduler.runDue(new Date(nextSlot('07:15', 'UTC').getTime() + 10_000));

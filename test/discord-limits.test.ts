@@ -27,7 +27,12 @@ describe('Discord limits', () => {
   });
 
   it('embeds built from huge inputs stay within every limit', () => {
-    const citations = Array.from({ length: 40 }, (_, i) => ({ n: i + 1, id: `p${i}`, title: `A very long title ${'x'.repeat(300)} ${i}`, url: `https://arxiv.org/abs/2401.${i}` }));
+    const citations = Array.from({ length: 40 }, (_, i) => ({
+      n: i + 1,
+      id: `p${i}`,
+      title: `A very long title ${'x'.repeat(300)} ${i}`,
+      url: `https://arxiv.org/abs/2401.${i}`,
+    }));
     const a: Answer = { answer: long, citations, evidence: citations.map((c) => ({ n: c.n, text: long })), refused: false, resolvedQuestion: 'q' };
     const e = answerEmbed(a, 'q'.repeat(400), () => undefined);
     expect(e.data.title!.length).toBeLessThanOrEqual(LIMITS.embedTitle);
@@ -44,7 +49,14 @@ describe('Discord limits', () => {
     expect(pv.embeds[0]!.data.title!.length).toBeLessThanOrEqual(LIMITS.embedTitle);
     expect(embedSize(pv.embeds[0]!)).toBeLessThanOrEqual(LIMITS.embedTotal);
 
-    const hits = Array.from({ length: 25 }, (_, i) => ({ id: `p${i}`, title: `T ${i} ${'y'.repeat(300)}`, score: 0.5, paper: { ...paper, id: `p${i}` }, passages: [{ id: 'x', text: long, score: 1, dense: 0 }], signals: { lexical: 0, dense: 0, coverage: 0 } })) as PaperHit[];
+    const hits = Array.from({ length: 25 }, (_, i) => ({
+      id: `p${i}`,
+      title: `T ${i} ${'y'.repeat(300)}`,
+      score: 0.5,
+      paper: { ...paper, id: `p${i}` },
+      passages: [{ id: 'x', text: long, score: 1, dense: 0 }],
+      signals: { lexical: 0, dense: 0, coverage: 0 },
+    })) as PaperHit[];
     const sp = searchPage('q'.repeat(2000), hits, 0, 'k');
     expect(embedSize(sp.embeds[0]!)).toBeLessThanOrEqual(LIMITS.embedTotal);
   });
@@ -72,7 +84,15 @@ describe('rate limiter', () => {
 
 describe('/paper view', () => {
   it('shows the thumbnail where the source has one, and upvotes and code as fields', () => {
-    const p = { id: '2410.17243', title: 'Breaking the Memory Barrier', abstract: 'Contrastive loss.', url: 'https://huggingface.co/papers/2410.17243', links: ['https://github.com/DAMO-NLP-SG/Inf-CLIP', 'https://example.org/page'], upvotes: 64, thumbnail: 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2410.17243.png' };
+    const p = {
+      id: '2410.17243',
+      title: 'Breaking the Memory Barrier',
+      abstract: 'Contrastive loss.',
+      url: 'https://huggingface.co/papers/2410.17243',
+      links: ['https://github.com/DAMO-NLP-SG/Inf-CLIP', 'https://example.org/page'],
+      upvotes: 64,
+      thumbnail: 'https://cdn-thumbnails.huggingface.co/social-thumbnails/papers/2410.17243.png',
+    };
     const embed = paperView(p).embeds[0]!.toJSON();
     expect(embed.thumbnail).toEqual({ url: p.thumbnail });
     expect(embed.fields).toContainEqual({ name: 'Upvotes', value: '64', inline: true });

@@ -30,7 +30,16 @@ describe('the real `npm start` path with DISCORD_TOKEN set (child process)', () 
     try {
       const put = await discord.waitFor((c) => c.method === 'PUT' && c.path === `/applications/${discord.botId}/commands`, 90_000);
       expect(put.auth).toBe(`Bot ${discord.token}`);
-      expect((put.body as { name: string }[]).map((c) => c.name).sort()).toEqual(['ask', 'digest', 'help', 'paper', 'search', 'similar', 'subscribe', 'subscriptions']);
+      expect((put.body as { name: string }[]).map((c) => c.name).sort()).toEqual([
+        'ask',
+        'digest',
+        'help',
+        'paper',
+        'search',
+        'similar',
+        'subscribe',
+        'subscriptions',
+      ]);
       expect(put.body[0].contexts).toEqual([0, 1, 2]);
 
       const i = discord.command('ask', [{ name: 'question', type: 3, value: 'What is LAION-5B?' }]);
@@ -49,7 +58,12 @@ describe('the real `npm start` path with DISCORD_TOKEN set (child process)', () 
   it('npm run deploy-commands registers guild-scoped commands from the same definitions', async () => {
     const guild = '222222222222222222';
     const mark = discord.calls.length;
-    const r = await runCli(['deploy-commands'], { DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, DISCORD_GUILD_ID: guild });
+    const r = await runCli(['deploy-commands'], {
+      DATA_DIR: dataDir,
+      DISCORD_TOKEN: discord.token,
+      DISCORD_API_BASE: discord.apiBase,
+      DISCORD_GUILD_ID: guild,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/registered 8 commands/);
     const put = await discord.waitFor((c) => c.method === 'PUT' && c.path === `/applications/${discord.botId}/guilds/${guild}/commands`, 5000, mark);

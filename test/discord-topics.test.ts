@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
-import { ingestFrom } from '../src/update.js';
-import type { RunningBot } from '../src/discord/bot.js';
+import { ingestFrom } from '../src/jobs/update.js';
+import type { RunningBot } from '../src/bot/bot.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
 import { startFakeSources, type FakeSources } from './helpers/fake-sources.js';
@@ -25,14 +25,21 @@ afterAll(async () => {
 });
 
 const callback = (id: string) => (c: RestCall) => c.method === 'POST' && c.path.startsWith(`/interactions/${id}/`);
-const item = (id: string, title: string, summary: string, upvotes = 5) => ({ paper: { id, title, summary, upvotes, submittedOnDailyAt: '2026-11-26T06:00:00.000Z' }, numComments: 0 });
+const item = (id: string, title: string, summary: string, upvotes = 5) => ({
+  paper: { id, title, summary, upvotes, submittedOnDailyAt: '2026-11-26T06:00:00.000Z' },
+  numComments: 0,
+});
 
 describe('topic subscriptions', () => {
   const dana = { id: '310000000000000001', username: 'dana', discriminator: '0', global_name: 'dana', avatar: null };
   const bob = { id: '320000000000000002', username: 'bob', discriminator: '0', global_name: 'bob', avatar: null };
 
   it('subscribe, list, and a daily DM bundling the new papers that match; nothing for unrelated papers', async () => {
-    for (const [user, topic] of [[dana, 'dataset distillation with synthetic images'], [dana, 'robot grasping'], [bob, 'dataset distillation']] as const) {
+    for (const [user, topic] of [
+      [dana, 'dataset distillation with synthetic images'],
+      [dana, 'robot grasping'],
+      [bob, 'dataset distillation'],
+    ] as const) {
       const i = discord.command('subscribe', [{ name: 'topic', type: 3, value: topic }], user);
       const r = await discord.waitFor(callback(i.id));
       expect(r.body.data.flags).toBe(EPHEMERAL);
@@ -43,8 +50,16 @@ describe('topic subscriptions', () => {
 
     sources.days.set('2026-11-26', [
       JSON.stringify([
-        item('2611.00001', 'Dataset Distillation with Synthetic Images at Scale', 'Dataset distillation compresses a large training set into a few synthetic images. We distil ImageNet into synthetic images with a new matching objective and show that models trained on the distilled synthetic set reach strong accuracy at a fraction of the cost of training on the full dataset.'),
-        item('2611.00002', 'Sourdough Fermentation Kinetics', 'We study how wild yeast and lactic acid bacteria interact during sourdough fermentation and measure the rise of bread dough under different temperatures, hydration levels and flour types, giving bakers a simple predictive model of proofing time for crusty loaves.'),
+        item(
+          '2611.00001',
+          'Dataset Distillation with Synthetic Images at Scale',
+          'Dataset distillation compresses a large training set into a few synthetic images. We distil ImageNet into synthetic images with a new matching objective and show that models trained on the distilled synthetic set reach strong accuracy at a fraction of the cost of training on the full dataset.',
+        ),
+        item(
+          '2611.00002',
+          'Sourdough Fermentation Kinetics',
+          'We study how wild yeast and lactic acid bacteria interact during sourdough fermentation and measure the rise of bread dough under different temperatures, hydration levels and flour types, giving bakers a simple predictive model of proofing time for crusty loaves.',
+        ),
       ]),
     ]);
     const summary = await ingestFrom(app, { source: 'hf', date: '2026-11-26' });
@@ -61,7 +76,15 @@ describe('topic subscriptions', () => {
     expect(toDana.body.allowed_mentions).toEqual({ parse: [] });
 
     // At most one DM a day: a new match the same day waits for tomorrow.
-    sources.days.set('2026-11-27', [JSON.stringify([item('2611.00003', 'Efficient Dataset Distillation via Synthetic Image Matching', 'Dataset distillation creates a small synthetic image set that replaces a large dataset for training; we propose an efficient matching method for distilling synthetic images that scales dataset distillation to large datasets with less memory.')])]);
+    sources.days.set('2026-11-27', [
+      JSON.stringify([
+        item(
+          '2611.00003',
+          'Efficient Dataset Distillation via Synthetic Image Matching',
+          'Dataset distillation creates a small synthetic image set that replaces a large dataset for training; we propose an efficient matching method for distilling synthetic images that scales dataset distillation to large datasets with less memory.',
+        ),
+      ]),
+    ]);
     await ingestFrom(app, { source: 'hf', date: '2026-11-27' });
     const m2 = discord.calls.length;
     expect(await bot.notifier.flush(new Date('2026-11-26T20:00:00Z'))).toBe(0);
@@ -74,7 +97,22 @@ describe('topic subscriptions', () => {
     const r = await discord.waitFor(callback(i.id));
     expect(r.body.data.embeds[0].description).toBe('1. dataset distillation with synthetic images\n2. robot grasping');
     const removeSecond = r.body.data.components[0].components[1].custom_id;
-    const msg = { id: '5', channel_id: '900000000000000001', author: { id: discord.botId, username: 'paperbot', discriminator: '0' }, content: '', embeds: r.body.data.embeds, components: r.body.data.components, timestamp: new Date().toISOString(), type: 0, attachments: [], mentions: [], mention_roles: [], pinned: false, tts: false, edited_timestamp: null };
+    const msg = {
+      id: '5',
+      channel_id: '900000000000000001',
+      author: { id: discord.botId, username: 'paperbot', discriminator: '0' },
+      content: '',
+      embeds: r.body.data.embeds,
+      components: r.body.data.components,
+      timestamp: new Date().toISOString(),
+      type: 0,
+      attachments: [],
+      mentions: [],
+      mention_roles: [],
+      pinned: false,
+      tts: false,
+      edited_timestamp: null,
+    };
     const click = discord.interaction('button', { custom_id: removeSecond }, dana, msg);
     const upd = await discord.waitFor(callback(click.id));
     expect(upd.body.type).toBe(7);
@@ -86,7 +124,15 @@ describe('topic subscriptions', () => {
     const i = discord.command('subscribe', [{ name: 'topic', type: 3, value: 'dataset distillation' }], carol);
     await discord.waitFor(callback(i.id));
     discord.failingChannels.set(discord.dmChannelOf(carol.id), 50007);
-    sources.days.set('2026-11-28', [JSON.stringify([item('2611.00004', 'Dataset Distillation for Synthetic Image Pretraining', 'We apply dataset distillation to build a compact synthetic image set for pretraining, and show dataset distillation with synthetic images transfers to downstream tasks while cutting pretraining cost substantially across several large benchmarks and model sizes.')])]);
+    sources.days.set('2026-11-28', [
+      JSON.stringify([
+        item(
+          '2611.00004',
+          'Dataset Distillation for Synthetic Image Pretraining',
+          'We apply dataset distillation to build a compact synthetic image set for pretraining, and show dataset distillation with synthetic images transfers to downstream tasks while cutting pretraining cost substantially across several large benchmarks and model sizes.',
+        ),
+      ]),
+    ]);
     await ingestFrom(app, { source: 'hf', date: '2026-11-28' });
     await bot.notifier.flush(new Date('2026-11-28T07:00:00Z'));
     expect(app.topics.dmsClosed(carol.id)).toBe(true);

@@ -50,7 +50,20 @@ describe('the bot against a loopback Discord', () => {
     const i = ask('What is Matryoshka Representation Learning?');
     const edit = await discord.waitFor(original(i.token));
     const customId = edit.body.components[0].components[0].custom_id;
-    const click = discord.interaction('button', { custom_id: customId }, i.user, { ...edit.body, id: '1', channel_id: '900000000000000001', author: { id: discord.botId, username: 'paperbot', discriminator: '0' }, timestamp: new Date().toISOString(), type: 0, attachments: [], mentions: [], mention_roles: [], pinned: false, tts: false, edited_timestamp: null });
+    const click = discord.interaction('button', { custom_id: customId }, i.user, {
+      ...edit.body,
+      id: '1',
+      channel_id: '900000000000000001',
+      author: { id: discord.botId, username: 'paperbot', discriminator: '0' },
+      timestamp: new Date().toISOString(),
+      type: 0,
+      attachments: [],
+      mentions: [],
+      mention_roles: [],
+      pinned: false,
+      tts: false,
+      edited_timestamp: null,
+    });
     const reply = await discord.waitFor(callback(click.id));
     expect(reply.body.type).toBe(4);
     expect(reply.body.data.flags).toBe(EPHEMERAL);
@@ -59,13 +72,29 @@ describe('the bot against a loopback Discord', () => {
   });
 
   it('/search pages through results with buttons', async () => {
-    const i = discord.command('search', [{ name: 'query', type: 3, value: 'dataset distillation synthetic images' }, { name: 'count', type: 4, value: 8 }]);
+    const i = discord.command('search', [
+      { name: 'query', type: 3, value: 'dataset distillation synthetic images' },
+      { name: 'count', type: 4, value: 8 },
+    ]);
     const edit = await discord.waitFor(original(i.token));
     expect(edit.body.embeds[0].footer.text).toBe('Page 1 of 2 · 8 papers');
     expect(edit.body.embeds[0].description).toMatch(/^\*\*1\.\*\* .* — relevance \d+%/);
     const [prev, next] = edit.body.components[0].components;
     expect(prev.disabled).toBe(true);
-    const msg = { ...edit.body, id: '2', channel_id: '900000000000000001', author: { id: discord.botId, username: 'paperbot', discriminator: '0' }, timestamp: new Date().toISOString(), type: 0, attachments: [], mentions: [], mention_roles: [], pinned: false, tts: false, edited_timestamp: null };
+    const msg = {
+      ...edit.body,
+      id: '2',
+      channel_id: '900000000000000001',
+      author: { id: discord.botId, username: 'paperbot', discriminator: '0' },
+      timestamp: new Date().toISOString(),
+      type: 0,
+      attachments: [],
+      mentions: [],
+      mention_roles: [],
+      pinned: false,
+      tts: false,
+      edited_timestamp: null,
+    };
     const click = discord.interaction('button', { custom_id: next.custom_id }, i.user, msg);
     const update = await discord.waitFor(callback(click.id));
     expect(update.body.type).toBe(7); // UPDATE_MESSAGE
@@ -152,7 +181,11 @@ describe('the bot against a loopback Discord', () => {
   });
 
   it('an over-long, empty or control-character question gets an ephemeral explanation', async () => {
-    for (const [q, msg] of [['x'.repeat(1001), /1001 characters long; the limit is 1000/], ['   ', /question is empty/], ['what\u0007 is this', /control characters/]] as const) {
+    for (const [q, msg] of [
+      ['x'.repeat(1001), /1001 characters long; the limit is 1000/],
+      ['   ', /question is empty/],
+      ['what\u0007 is this', /control characters/],
+    ] as const) {
       const i = ask(q);
       const reply = await discord.waitFor(callback(i.id));
       expect(reply.body.type).toBe(4);
@@ -179,4 +212,3 @@ describe('the bot against a loopback Discord', () => {
     expect((await discord.waitFor(original(i.token))).body.embeds[0].fields[0].value).toMatch(/LAION-5B/);
   });
 });
-

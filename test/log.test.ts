@@ -4,7 +4,12 @@ import { configureLogging, createLogger } from '../src/log.js';
 
 const sink = () => {
   const lines: string[] = [];
-  const stream = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+  const stream = new Writable({
+    write: (chunk, _enc, done) => {
+      lines.push(String(chunk));
+      done();
+    },
+  });
   return { stream, text: () => lines.join('') };
 };
 

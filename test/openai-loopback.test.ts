@@ -14,7 +14,13 @@ describe('the real @langchain/openai client against a loopback OpenAI-compatible
 
   beforeAll(async () => {
     [lib, server] = await Promise.all([seedLibrary(), startFakeOpenAI()]);
-    const config = loadConfig({ ANSWER_COMPOSER: 'openai', OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'sk-test-secret', OPENAI_MODEL: 'fake-model', LLM_TIMEOUT_MS: '1500' });
+    const config = loadConfig({
+      ANSWER_COMPOSER: 'openai',
+      OPENAI_BASE_URL: server.baseURL,
+      OPENAI_API_KEY: 'sk-test-secret',
+      OPENAI_MODEL: 'fake-model',
+      LLM_TIMEOUT_MS: '1500',
+    });
     const model = await createChatModel(config);
     chain = new AnswerChain({ retriever: lib.retriever, model: model!, timeoutMs: config.LLM_TIMEOUT_MS, log: { warn: (m: string) => warnings.push(m) } });
   }, 120_000);

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createProgress } from '../src/library/progress.js';
+import { createProgress } from '../src/progress.js';
 
 describe('ingest progress', () => {
   it('logs plain lines every 10 % when the stream is not a terminal', () => {
@@ -17,7 +17,13 @@ describe('ingest progress', () => {
   });
 
   it('draws a cli-progress bar on a terminal', () => {
-    const out = new PassThrough() as unknown as NodeJS.WriteStream & { isTTY: boolean; columns: number; cursorTo(): boolean; clearLine(): boolean; moveCursor(): boolean };
+    const out = new PassThrough() as unknown as NodeJS.WriteStream & {
+      isTTY: boolean;
+      columns: number;
+      cursorTo(): boolean;
+      clearLine(): boolean;
+      moveCursor(): boolean;
+    };
     let written = '';
     out.isTTY = true;
     out.columns = 120;

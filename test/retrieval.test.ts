@@ -56,8 +56,16 @@ describe('lexical index snapshot', () => {
 });
 
 describe('fusion', () => {
-  const lex = [{ id: 'a', score: 10 }, { id: 'b', score: 9 }, { id: 'c', score: 1 }];
-  const dense = [{ id: 'c', score: 0.9 }, { id: 'b', score: 0.8 }, { id: 'a', score: 0.2 }];
+  const lex = [
+    { id: 'a', score: 10 },
+    { id: 'b', score: 9 },
+    { id: 'c', score: 1 },
+  ];
+  const dense = [
+    { id: 'c', score: 0.9 },
+    { id: 'b', score: 0.8 },
+    { id: 'a', score: 0.2 },
+  ];
   it('convex fusion keeps score gaps: a near-tie in BM25 is decided by the dense side', () => {
     expect(fuse(lex, dense, { method: 'convex', alpha: 0.5, rrfK: 60 }).map((r) => r.id)).toEqual(['b', 'c', 'a']);
   });
@@ -109,7 +117,10 @@ describe('hybrid retrieval on the seed library (real USE-lite embeddings)', () =
   }, 60_000);
 
   it('the question set covers every kind and resolves every gold id', () => {
-    const qs = loadSeedQuestions('eval/seed-questions.json', store.all().map((p) => p.id));
+    const qs = loadSeedQuestions(
+      'eval/seed-questions.json',
+      store.all().map((p) => p.id),
+    );
     expect(qs.length).toBeGreaterThanOrEqual(60);
     for (const kind of ['literal', 'paraphrase', 'multi', 'out_of_scope']) expect(qs.some((q) => q.kind === kind)).toBe(true);
     const multi = qs.find((q) => q.kind === 'multi')!;

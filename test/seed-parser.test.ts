@@ -48,7 +48,8 @@ describe('seed page parser', () => {
 });
 
 describe('malformed seed files', () => {
-  const abstract = 'We study a problem in depth and show that a carefully designed method with many words in it beats every baseline on several benchmarks by a wide margin.';
+  const abstract =
+    'We study a problem in depth and show that a carefully designed method with many words in it beats every baseline on several benchmarks by a wide margin.';
 
   it('a title without an abstract names the file and line', () => {
     const text = `Daily Papers\n\nFirst Paper\n\n${abstract}\n\nOrphan Title\n\nThird Paper\n\n${abstract}\n`;

@@ -76,7 +76,9 @@ describe('source HTTP client against a loopback server', () => {
     await expect(fetchText(`${srv.base}/api/daily_papers?date=2024-01-01`, { minBackoffMs: 5 })).rejects.toThrow(/HTTP 404/);
     expect(srv.requests.length - before).toBe(1);
     srv.days.set('2024-01-02', ['HANG']);
-    await expect(fetchText(`${srv.base}/api/daily_papers?date=2024-01-02`, { timeoutMs: 100, retries: 1, minBackoffMs: 5 })).rejects.toThrow(/no answer within 100 ms/);
+    await expect(fetchText(`${srv.base}/api/daily_papers?date=2024-01-02`, { timeoutMs: 100, retries: 1, minBackoffMs: 5 })).rejects.toThrow(
+      /no answer within 100 ms/,
+    );
   });
 });
 

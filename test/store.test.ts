@@ -13,7 +13,9 @@ const tmp = () => {
   dirs.push(d);
   return d;
 };
-afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
 
 describe('PaperStore', () => {
   const papers = readSeedFile('seeds/daily-papers.txt');
@@ -62,7 +64,11 @@ describe('PaperStore', () => {
     const old = new Database(path.join(dir, 'paperbot.db'));
     // What releases before migrations created: the first three migrations' tables, no record, no thumbnail column.
     for (const m of MIGRATIONS.slice(0, 3)) old.exec(m.sql);
-    old.prepare("INSERT INTO papers (id, title, abstract, links, source, norm_title, content_hash, added_at) VALUES ('x', 'Old Paper', 'An abstract.', '[]', 'seed', 'old paper', 'h', '2026-01-01')").run();
+    old
+      .prepare(
+        "INSERT INTO papers (id, title, abstract, links, source, norm_title, content_hash, added_at) VALUES ('x', 'Old Paper', 'An abstract.', '[]', 'seed', 'old paper', 'h', '2026-01-01')",
+      )
+      .run();
     old.close();
 
     const store = new PaperStore(dir);

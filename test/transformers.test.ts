@@ -45,7 +45,7 @@ describe('TransformersEmbeddings loading code (tiny generated model)', () => {
       const [x, y] = [await inline.embedDocuments(texts), await pooled.embedDocuments(texts)];
       expect(y).toHaveLength(140);
       expect((pooled as unknown as { workers?: unknown[] }).workers).toHaveLength(2);
-      y.forEach((v, i) => v.forEach((n, d) => expect(n).toBeCloseTo(x[i]![d]!, 5)));
+      for (const [i, v] of y.entries()) for (const [d, n] of v.entries()) expect(n).toBeCloseTo(x[i]![d]!, 5);
     } finally {
       await pooled.dispose();
     }
@@ -135,10 +135,16 @@ describe('bge-small-en-v1.5, the default encoder (real weights; `npm run fetch-m
     const docs = await bge.embedDocuments(papers.map((p) => `${p.title}. ${p.abstract}`));
     const cases: [string, string][] = [
       ['matryoshka-representation-learning', 'one vector whose first few dimensions already work as a smaller embedding'],
-      ['unsafebench-benchmarking-image-safety-classifiers-on-real-world-and-ai-generated', 'do detectors of violent or sexual pictures still work on AI-made pictures?'],
+      [
+        'unsafebench-benchmarking-image-safety-classifiers-on-real-world-and-ai-generated',
+        'do detectors of violent or sexual pictures still work on AI-made pictures?',
+      ],
       ['towards-real-world-prohibited-item-detection-a-large-scale-x-ray-benchmark', 'finding knives hidden in luggage at airport security scanners'],
       ['mammalnet-a-large-scale-video-benchmark-for-mammal-recognition-and-behavior', 'clips of wild animals labelled with what they are doing'],
-      ['learning-transferable-visual-models-from-natural-language-supervision', 'zero-shot classifiers trained by matching pictures with their internet captions'],
+      [
+        'learning-transferable-visual-models-from-natural-language-supervision',
+        'zero-shot classifiers trained by matching pictures with their internet captions',
+      ],
     ];
     const ranks: number[] = [];
     for (const [id, question] of cases) {

@@ -81,7 +81,12 @@ export class AnswerChain {
   async ask(question: string, conversationId?: string): Promise<Answer> {
     const answer = await this.runnable.invoke(conversationId === undefined ? { question } : { question, conversationId });
     if (conversationId !== undefined) {
-      this.conversations.add(conversationId, { question, resolved: answer.resolvedQuestion, citations: answer.citations, ...(answer.quoted ? { quoted: answer.quoted } : {}) });
+      this.conversations.add(conversationId, {
+        question,
+        resolved: answer.resolvedQuestion,
+        citations: answer.citations,
+        ...(answer.quoted ? { quoted: answer.quoted } : {}),
+      });
     }
     return answer;
   }
@@ -125,7 +130,9 @@ export class AnswerChain {
     // What could be quoted, by meaning: for choosing sentences, and for refusing when none addresses the question.
     const idf = (t: string) => this.d.retriever.lexical.idf(t);
     const quotableSources = chosen.map((h) => ({ passages: sourcePassages(h) }));
-    const meaning = this.meaning ? await this.meaning.similarities(r.vector, SentenceMeaning.candidates(r.resolved, quotableSources, idf)) : new Map<string, number>();
+    const meaning = this.meaning
+      ? await this.meaning.similarities(r.vector, SentenceMeaning.candidates(r.resolved, quotableSources, idf))
+      : new Map<string, number>();
     const sentence = meaning.size ? Math.max(...meaning.values()) : undefined;
     const refuse = r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal, sentence);
     return { ...r, sources, refuse, meaning };
@@ -176,12 +183,20 @@ export class AnswerChain {
       if (!order.includes(n) && c.sources.some((s) => s.n === n)) order.push(n);
     }
     const renumber = new Map(order.map((n, i) => [n, i + 1]));
-    const answer = c.text.replace(/\[(\d+)\]/g, (m, n: string) => (renumber.has(Number(n)) ? `[${renumber.get(Number(n))}]` : ''));
+    const answer = c.text.replace(/\[(\d+)\]/g, (_m, n: string) => (renumber.has(Number(n)) ? `[${renumber.get(Number(n))}]` : ''));
     const citations: Citation[] = order.map((n) => {
       const s = c.sources.find((x) => x.n === n)!;
       return s.url ? { n: renumber.get(n)!, id: s.id, title: s.title, url: s.url } : { n: renumber.get(n)!, id: s.id, title: s.title };
     });
     const evidence: Evidence[] = order.map((n) => ({ n: renumber.get(n)!, text: c.evidenceFor.get(n) ?? c.sources.find((x) => x.n === n)!.passages[0] ?? '' }));
-    return { answer, citations, evidence, refused: false, resolvedQuestion: c.resolved, ...(c.notice ? { notice: c.notice } : {}), ...(c.quoted ? { quoted: c.quoted } : {}) };
+    return {
+      answer,
+      citations,
+      evidence,
+      refused: false,
+      resolvedQuestion: c.resolved,
+      ...(c.notice ? { notice: c.notice } : {}),
+      ...(c.quoted ? { quoted: c.quoted } : {}),
+    };
   }
 }

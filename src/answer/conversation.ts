@@ -60,7 +60,8 @@ const ORDINAL_REF = /\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last
 const NUMBER_REF = /(?:\[(\d)\]|\b(?:paper|source|number|no\.?)\s*#?(\d)\b)/i;
 const DEICTIC = /\b(it|its|they|their|them|this|that|these|those|the (?:paper|method|model|approach|dataset|authors|work))\b/i;
 /** A question about the previous answer's papers as a group: "which of them …", "do any of these …". */
-const AMONG = /\b(?:which|what|who|any|all|each|either|both|none|one|how many)\s+(?:one\s+)?of\s+(?:them|these|those|the(?:se|m)?\s+(?:papers|works|sources|ones))\b|\b(?:do|does|did|are|were)\s+(?:they|these|those)\b/i;
+const AMONG =
+  /\b(?:which|what|who|any|all|each|either|both|none|one|how many)\s+(?:one\s+)?of\s+(?:them|these|those|the(?:se|m)?\s+(?:papers|works|sources|ones))\b|\b(?:do|does|did|are|were)\s+(?:they|these|those)\b/i;
 
 export interface Resolved {
   question: string;

@@ -27,7 +27,8 @@ export function shortTitle(title: string): string {
 }
 
 /** Words that may start a sentence without being a name, so they can be lower-cased after a lead-in. */
-const COMMON_START = /^(The|This|These|Those|It|Its|Our|In|To|Recent|Most|Many|Although|However|Existing|Despite|Large|While|With|A|An|As|For|By|On|Such|Each|When|Unlike|Compared|Current|Modern|Finally|Further|Furthermore|Moreover|Additionally|Specifically|Experiments|Extensive|Results)$/;
+const COMMON_START =
+  /^(The|This|These|Those|It|Its|Our|In|To|Recent|Most|Many|Although|However|Existing|Despite|Large|While|With|A|An|As|For|By|On|Such|Each|When|Unlike|Compared|Current|Modern|Finally|Further|Furthermore|Moreover|Additionally|Specifically|Experiments|Extensive|Results)$/;
 
 /** "We propose X" → "In <Paper>, the authors propose X"; otherwise "According to <Paper>, …". */
 export function attribute(sentence: string, name: string): string {
@@ -113,7 +114,8 @@ export function composeExtractive(
   const perSource = new Map<number, number>();
   // Cost of a sentence in the answer: its text, its [n], and the paper's name the first time.
   const nameCost = (n: number) => shortTitle(sources.find((s) => s.n === n)!.title).length + 22;
-  const cost = (list: Candidate[]) => list.reduce((sum, x, i) => sum + x.text.length + 6 + (list.findIndex((y) => y.source === x.source) === i ? nameCost(x.source) : 0), 0);
+  const cost = (list: Candidate[]) =>
+    list.reduce((sum, x, i) => sum + x.text.length + 6 + (list.findIndex((y) => y.source === x.source) === i ? nameCost(x.source) : 0), 0);
   const fits = (c: Candidate) => cost([...chosen, c]) <= MAX_ANSWER_CHARS;
   if (multi) {
     // One sentence per paper first (best papers first), then fill.
@@ -162,7 +164,11 @@ export function composeExtractive(
   });
   // The estimate above is conservative; this guarantees the limit.
   while (sentences.length > 1 && sentences.join(' ').length > MAX_ANSWER_CHARS) sentences.pop();
-  return { answer: sentences.join(' '), used: used.filter((u) => sentences.some((s) => s.includes(`[${u.n}]`))), quoted: chosen.slice(0, sentences.length).map((c) => c.text) };
+  return {
+    answer: sentences.join(' '),
+    used: used.filter((u) => sentences.some((s) => s.includes(`[${u.n}]`))),
+    quoted: chosen.slice(0, sentences.length).map((c) => c.text),
+  };
 }
 
 /** A paper's quotable passages (sentence windows) for a source. */

@@ -38,7 +38,10 @@ export function repairCitations(text: string, valid: Set<number>): { text: strin
   const cited: number[] = [];
   const cleaned = text
     .replace(/\[(\s*\d+\s*(?:[,;–-]\s*\d+\s*)*)\]/g, (_m, inner: string) => {
-      const nums = inner.split(/[,;–-]/).map((x) => Number(x.trim())).filter((n) => valid.has(n));
+      const nums = inner
+        .split(/[,;–-]/)
+        .map((x) => Number(x.trim()))
+        .filter((n) => valid.has(n));
       for (const n of nums) if (!cited.includes(n)) cited.push(n);
       return nums.map((n) => `[${n}]`).join('');
     })

@@ -46,7 +46,7 @@ export class SentenceMeaning {
     const missing = [...new Set(sentences)].filter((s) => !this.cache.has(s));
     if (missing.length) {
       const vectors = await this.embeddings.embedDocuments(missing);
-      missing.forEach((s, i) => this.cache.set(s, Float32Array.from(vectors[i]!)));
+      for (const [i, s] of missing.entries()) this.cache.set(s, Float32Array.from(vectors[i]!));
     }
     const out = new Map<string, number>();
     for (const s of sentences) {

@@ -65,7 +65,11 @@ export interface CalibrationPoint extends EvidenceSignals {
 
 /** Refusal precision and recall of thresholds over labelled points, and how many answerable questions they refuse. */
 export function refusalScore(t: RefusalThresholds, points: CalibrationPoint[]) {
-  const c = confusion(points, (p) => p.outOfScope, (p) => refuses(t, p));
+  const c = confusion(
+    points,
+    (p) => p.outOfScope,
+    (p) => refuses(t, p),
+  );
   return { precision: c.precision, recall: c.recall, falseRefusals: c.falsePositives };
 }
 
@@ -85,15 +89,25 @@ export function calibrate(points: CalibrationPoint[], maxFalseRefusal = 0.03): R
   const sims = answerable.map((p) => p.sentence).filter((x): x is number => x !== undefined);
   const sentence = sims.length ? Math.max(0, Math.round((Math.min(...sims) - SENTENCE_MARGIN) * 100) / 100) : 0;
   let best: (RefusalThresholds & { recall: number; falseRefusalRate: number; fp: number }) | undefined;
-  const steps = (from: number, to: number, step: number) => Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => Math.round((from + i * step) * 100) / 100);
+  const steps = (from: number, to: number, step: number) =>
+    Array.from({ length: Math.round((to - from) / step) + 1 }, (_, i) => Math.round((from + i * step) * 100) / 100);
   for (const denseFloor of steps(0.3, 0.75, 0.01))
     for (const coverage of steps(0, 0.6, 0.05))
       for (const dense of steps(0.4, 0.8, 0.02)) {
         if (dense < denseFloor) continue;
         const t = { sentence, denseFloor, coverage, dense };
-        const c = confusion(points, (p) => p.outOfScope, (p) => refuses(t, p));
+        const c = confusion(
+          points,
+          (p) => p.outOfScope,
+          (p) => refuses(t, p),
+        );
         if (c.falsePositives > maxFalseRefusal * answerable.length) continue;
-        const better = !best || c.recall > best.recall + 1e-9 || (Math.abs(c.recall - best.recall) < 1e-9 && (c.falsePositives < best.fp || (c.falsePositives === best.fp && denseFloor + coverage + dense < best.denseFloor + best.coverage + best.dense - 1e-9)));
+        const better =
+          !best ||
+          c.recall > best.recall + 1e-9 ||
+          (Math.abs(c.recall - best.recall) < 1e-9 &&
+            (c.falsePositives < best.fp ||
+              (c.falsePositives === best.fp && denseFloor + coverage + dense < best.denseFloor + best.coverage + best.dense - 1e-9)));
         if (better) best = { ...t, recall: c.recall, falseRefusalRate: answerable.length ? c.falsePositives / answerable.length : 0, fp: c.falsePositives };
       }
   const { fp: _fp, ...out } = best!;

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { log } from '../log.js';
-import { createByteProgress } from '../library/progress.js';
+import { createByteProgress } from '../progress.js';
 import { fetchFromHub, fetchFromMaven, KNOWN_MODELS, ModelFetchError, modelFolder, modelPresent } from '../retrieval/model-files.js';
 
 /**

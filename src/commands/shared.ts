@@ -1,7 +1,15 @@
-import { ApplicationIntegrationType, InteractionContextType, MessageFlags, type AutocompleteInteraction, type ChatInputCommandInteraction, type RepliableInteraction, type SlashCommandBuilder } from 'discord.js';
+import {
+  ApplicationIntegrationType,
+  InteractionContextType,
+  MessageFlags,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type RepliableInteraction,
+  type SlashCommandBuilder,
+} from 'discord.js';
 import type { RetrievablePaper } from '../retrieval/hybrid-retriever.js';
 import { checkQuestion } from '../question.js';
-import type { BotContext } from '../discord/context.js';
+import type { BotContext } from './context.js';
 import { retryMessage } from '../discord/rate-limit.js';
 import { LIMITS, fit } from '../discord/limits.js';
 import { normaliseTitle } from '../library/paper.js';
@@ -34,12 +42,13 @@ export async function admitQuestion(interaction: RepliableInteraction, raw: stri
 export function matchTitles(ctx: BotContext, typed: string) {
   const words = normaliseTitle(typed).split(' ').filter(Boolean);
   const papers = ctx.app.retriever.allPapers();
-  const matches = words.length === 0
-    ? papers
-    : papers.filter((p) => {
-        const title = ` ${normaliseTitle(p.title)} `;
-        return words.every((w, i) => (i === words.length - 1 ? title.includes(` ${w}`) : title.includes(` ${w} `)));
-      });
+  const matches =
+    words.length === 0
+      ? papers
+      : papers.filter((p) => {
+          const title = ` ${normaliseTitle(p.title)} `;
+          return words.every((w, i) => (i === words.length - 1 ? title.includes(` ${w}`) : title.includes(` ${w} `)));
+        });
   return matches.slice(0, LIMITS.choices).map((p) => ({ name: fit(p.title, LIMITS.choiceName), value: p.id.slice(0, 100) }));
 }
 

@@ -10,7 +10,9 @@ export const subscribe: Command = {
   data: everywhere(new SlashCommandBuilder())
     .setName('subscribe')
     .setDescription('Get a DM when new papers match a topic (at most one DM a day)')
-    .addStringOption((o) => o.setName('topic').setDescription('e.g. "dataset distillation" or "medical image segmentation"').setRequired(true).setMaxLength(MAX_TOPIC_CHARS)),
+    .addStringOption((o) =>
+      o.setName('topic').setDescription('e.g. "dataset distillation" or "medical image segmentation"').setRequired(true).setMaxLength(MAX_TOPIC_CHARS),
+    ),
 
   async execute(interaction, ctx) {
     const q = checkQuestion(interaction.options.getString('topic') ?? '');
@@ -19,7 +21,9 @@ export const subscribe: Command = {
     const r = ctx.app.topics.add(interaction.user.id, q.question, new Date());
     if (!r.ok) return void (await interaction.reply(ephemeral(r.reason)));
     await interaction.reply(
-      ephemeral(`Following “${q.question}”. When new papers on it arrive I'll DM you, at most once a day — make sure DMs from this server's members (or from apps) are open. /subscriptions lists and removes topics.`),
+      ephemeral(
+        `Following “${q.question}”. When new papers on it arrive I'll DM you, at most once a day — make sure DMs from this server's members (or from apps) are open. /subscriptions lists and removes topics.`,
+      ),
     );
   },
 };

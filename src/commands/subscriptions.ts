@@ -1,5 +1,5 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, SlashCommandBuilder, MessageFlags } from 'discord.js';
-import type { BotContext } from '../discord/context.js';
+import type { BotContext } from './context.js';
 import { fit } from '../discord/limits.js';
 import type { Command } from './types.js';
 import { everywhere } from './shared.js';
@@ -12,14 +12,20 @@ function view(userId: string, ctx: BotContext) {
     .setTitle('Your topics')
     .setDescription(
       topics.length
-        ? topics.map((t, i) => `${i + 1}. ${fit(t.topic, 200)}`).join('\n') + (paused ? '\n\n**Paused**: my last DM to you could not be delivered (DMs closed). Open DMs and /subscribe again to resume.' : '')
+        ? topics.map((t, i) => `${i + 1}. ${fit(t.topic, 200)}`).join('\n') +
+            (paused ? '\n\n**Paused**: my last DM to you could not be delivered (DMs closed). Open DMs and /subscribe again to resume.' : '')
         : 'You follow no topics. Use /subscribe topic: …',
     );
   const rows: ActionRowBuilder<ButtonBuilder>[] = [];
   for (let i = 0; i < topics.length; i += 5) {
     rows.push(
       new ActionRowBuilder<ButtonBuilder>().addComponents(
-        topics.slice(i, i + 5).map((t, j) => new ButtonBuilder().setCustomId(`topic-remove:${t.id}`).setLabel(`Remove ${i + j + 1}`).setStyle(ButtonStyle.Danger)),
+        topics.slice(i, i + 5).map((t, j) =>
+          new ButtonBuilder()
+            .setCustomId(`topic-remove:${t.id}`)
+            .setLabel(`Remove ${i + j + 1}`)
+            .setStyle(ButtonStyle.Danger),
+        ),
       ),
     );
   }

@@ -1,5 +1,5 @@
 import type { AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
-import type { BotContext } from '../discord/context.js';
+import type { BotContext } from './context.js';
 
 /** A slash command: its builder definition and its handlers (discord.js guide's command shape). */
 export interface Command {

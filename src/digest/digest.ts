@@ -36,11 +36,13 @@ export function summarise(p: Pick<StoredPaper, 'abstract' | 'aiSummary'>, max = 
   return clip(two, max);
 }
 
-
 export function toDigestPaper(p: StoredPaper): DigestPaper {
   const out = { id: p.id, title: p.title, summary: summarise(p) } as DigestPaper;
   // Every post links somewhere: the paper's page, else its first link, else an arXiv title search.
-  out.url = p.url ?? (p.arxivId ? `https://arxiv.org/abs/${p.arxivId}` : p.links[0]) ?? `https://arxiv.org/search/?searchtype=title&query=${encodeURIComponent(p.title)}`;
+  out.url =
+    p.url ??
+    (p.arxivId ? `https://arxiv.org/abs/${p.arxivId}` : p.links[0]) ??
+    `https://arxiv.org/search/?searchtype=title&query=${encodeURIComponent(p.title)}`;
   if (p.upvotes !== undefined) out.upvotes = p.upvotes;
   const code = codeLink(p);
   if (code) out.code = code;
@@ -53,7 +55,11 @@ export function toDigestPaper(p: StoredPaper): DigestPaper {
  * next papers of the page not yet posted to this channel, in page order — a channel never sees a
  * paper twice.
  */
-export function selectTrending(papers: PaperStore, digests: DigestStore, opts: { source: 'seed' | 'hf'; day: string; channelId?: string; count: number }): Digest {
+export function selectTrending(
+  papers: PaperStore,
+  digests: DigestStore,
+  opts: { source: 'seed' | 'hf'; day: string; channelId?: string; count: number },
+): Digest {
   const count = Math.min(Math.max(1, opts.count), MAX_DIGEST_PAPERS);
   const seen = opts.channelId ? digests.seen(opts.channelId) : new Set<string>();
   const pool =
@@ -63,5 +69,11 @@ export function selectTrending(papers: PaperStore, digests: DigestStore, opts: {
           .all()
           .filter((p) => p.source === 'seed')
           .sort((a, b) => (a.sourceOrder ?? 0) - (b.sourceOrder ?? 0));
-  return { header: digestHeader(opts.day), papers: pool.filter((p) => !seen.has(p.id)).slice(0, count).map(toDigestPaper) };
+  return {
+    header: digestHeader(opts.day),
+    papers: pool
+      .filter((p) => !seen.has(p.id))
+      .slice(0, count)
+      .map(toDigestPaper),
+  };
 }

@@ -106,7 +106,16 @@ export class DigestScheduler {
       this.d.log.error({ channel: sub.channelId, day, err: (err as Error).message }, 'could not prepare the daily post; will retry next minute');
       return;
     }
-    if (!this.d.digests.claim(sub.channelId, day, 'claimed', now, digest.papers.map((p) => p.id))) return; // another run got it
+    if (
+      !this.d.digests.claim(
+        sub.channelId,
+        day,
+        'claimed',
+        now,
+        digest.papers.map((p) => p.id),
+      )
+    )
+      return; // another run got it
     try {
       if (digest.papers.length === 0) {
         this.d.digests.setStatus(sub.channelId, day, 'skipped', 'no new papers');

@@ -79,7 +79,7 @@ export class DigestStore {
   }
 
   lastPost(channelId: string): { day: string; status: PostStatus; at: string } | undefined {
-    return this.db.prepare("SELECT day, status, at FROM digest_posts WHERE channel_id = ? ORDER BY day DESC LIMIT 1").get(channelId) as
+    return this.db.prepare('SELECT day, status, at FROM digest_posts WHERE channel_id = ? ORDER BY day DESC LIMIT 1').get(channelId) as
       | { day: string; status: PostStatus; at: string }
       | undefined;
   }

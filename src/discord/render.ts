@@ -21,8 +21,13 @@ export function titleLink(title: string, url: string | undefined, max = 200): st
 /** Total characters Discord counts against the 6,000 embed limit. */
 export function embedSize(e: EmbedBuilder): number {
   const d = e.data;
-  return (d.title?.length ?? 0) + (d.description?.length ?? 0) + (d.footer?.text.length ?? 0) + (d.author?.name.length ?? 0) +
-    (d.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0);
+  return (
+    (d.title?.length ?? 0) +
+    (d.description?.length ?? 0) +
+    (d.footer?.text.length ?? 0) +
+    (d.author?.name.length ?? 0) +
+    (d.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
 }
 
 /** The cited answer: text, numbered sources as links; a refusal looks like one (grey, closest papers). */
@@ -31,7 +36,9 @@ export function answerEmbed(a: Answer, question: string, papers: (id: string) =>
   if (a.refused) {
     e.setColor(GREY).setDescription(fit(a.answer, LIMITS.embedDescription));
     if (a.closest?.length) {
-      const list = a.closest.map((c) => `• ${titleLink(c.title, paperLink({ ...(c.url ? { url: c.url } : {}), links: papers(c.id)?.links ?? [] }))}`).join('\n');
+      const list = a.closest
+        .map((c) => `• ${titleLink(c.title, paperLink({ ...(c.url ? { url: c.url } : {}), links: papers(c.id)?.links ?? [] }))}`)
+        .join('\n');
       e.addFields({ name: 'Closest papers (they do not answer it)', value: fit(list, LIMITS.fieldValue) });
     }
     return e;
@@ -90,17 +97,30 @@ export function searchPage(query: string, hits: PaperHit[], page: number, key: s
     const snippet = fit(h.passages[0]?.text ?? h.paper.abstract, 300);
     return `**${start + i + 1}.** ${titleLink(h.title, paperLink(h.paper), 200)} — relevance ${(h.score * 100).toFixed(0)}%\n${snippet}`;
   });
-  e.setDescription(fit(lines.join('\n\n') || 'No matching papers.', LIMITS.embedDescription)).setFooter({ text: `Page ${p + 1} of ${pages} · ${hits.length} papers` });
+  e.setDescription(fit(lines.join('\n\n') || 'No matching papers.', LIMITS.embedDescription)).setFooter({
+    text: `Page ${p + 1} of ${pages} · ${hits.length} papers`,
+  });
   const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(`search:${key}:${p - 1}`).setLabel('Previous').setStyle(ButtonStyle.Secondary).setDisabled(p === 0),
-    new ButtonBuilder().setCustomId(`search:${key}:${p + 1}`).setLabel('Next').setStyle(ButtonStyle.Secondary).setDisabled(p >= pages - 1),
+    new ButtonBuilder()
+      .setCustomId(`search:${key}:${p - 1}`)
+      .setLabel('Previous')
+      .setStyle(ButtonStyle.Secondary)
+      .setDisabled(p === 0),
+    new ButtonBuilder()
+      .setCustomId(`search:${key}:${p + 1}`)
+      .setLabel('Next')
+      .setStyle(ButtonStyle.Secondary)
+      .setDisabled(p >= pages - 1),
   );
   return { embeds: [e], components: [row] };
 }
 
 /** One paper: title, abstract (trimmed to the limits), links, and a "Similar papers" button. */
 export function paperView(p: RetrievablePaper) {
-  const e = new EmbedBuilder().setColor(BLUE).setTitle(fit(p.title, LIMITS.embedTitle)).setDescription(fit(p.abstract, LIMITS.embedDescription - 200));
+  const e = new EmbedBuilder()
+    .setColor(BLUE)
+    .setTitle(fit(p.title, LIMITS.embedTitle))
+    .setDescription(fit(p.abstract, LIMITS.embedDescription - 200));
   const url = paperLink(p);
   if (url && url.length <= 2048) e.setURL(url);
   if (p.thumbnail) e.setThumbnail(p.thumbnail);
@@ -118,6 +138,11 @@ export function paperView(p: RetrievablePaper) {
 export function similarView(p: RetrievablePaper, hits: PaperHit[]) {
   const lines = hits.map((h, i) => `**${i + 1}.** ${titleLink(h.title, paperLink(h.paper), 200)} — similarity ${(h.score * 100).toFixed(0)}%`);
   return {
-    embeds: [new EmbedBuilder().setColor(BLUE).setTitle(fit(`Similar to: ${p.title}`, LIMITS.embedTitle)).setDescription(fit(lines.join('\n') || 'No similar papers.', LIMITS.embedDescription))],
+    embeds: [
+      new EmbedBuilder()
+        .setColor(BLUE)
+        .setTitle(fit(`Similar to: ${p.title}`, LIMITS.embedTitle))
+        .setDescription(fit(lines.join('\n') || 'No similar papers.', LIMITS.embedDescription)),
+    ],
   };
 }

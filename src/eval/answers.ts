@@ -16,7 +16,10 @@ export interface AnswerEval {
 
 /** Answers every question of the older seed set with the chain (warm), and scores refusals and citations. */
 export async function evalAnswers(chain: AnswerChain, retriever: HybridRetriever, file: string): Promise<AnswerEval> {
-  const questions = loadSeedQuestions(file, retriever.allPapers().map((p) => p.id));
+  const questions = loadSeedQuestions(
+    file,
+    retriever.allPapers().map((p) => p.id),
+  );
   const points: CalibrationPoint[] = [];
   for (const q of questions) points.push({ outOfScope: q.kind === 'out_of_scope', ...(await chain.signals(q.q)) });
   await chain.ask('warm up');
@@ -66,7 +69,9 @@ export async function fitRefusal(chain: AnswerChain, retriever: HybridRetriever,
   const c = calibrate(points);
   const f = (x: number | undefined) => (x === undefined ? '  -  ' : x.toFixed(3));
   return [
-    ...points.sort((a, b) => (b.sentence ?? 0) - (a.sentence ?? 0)).map((p) => `${p.outOfScope ? 'OFF' : 'ans'} sentence ${f(p.sentence)} dense ${f(p.dense)} coverage ${f(p.coverage)}  ${p.q.slice(0, 90)}`),
+    ...points
+      .sort((a, b) => (b.sentence ?? 0) - (a.sentence ?? 0))
+      .map((p) => `${p.outOfScope ? 'OFF' : 'ans'} sentence ${f(p.sentence)} dense ${f(p.dense)} coverage ${f(p.coverage)}  ${p.q.slice(0, 90)}`),
     '',
     `fitted on ${points.length} questions (${points.filter((p) => p.outOfScope).length} out of scope): ` +
       `sentence < ${c.sentence} or dense < ${c.denseFloor} or (coverage < ${c.coverage} and dense < ${c.dense}) -> ` +

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Embeddings } from '@langchain/core/embeddings';
 import { ingest } from '../library/ingest.js';
 import type { Paper } from '../library/paper.js';
-import type { Progress } from '../library/progress.js';
+import type { Progress } from '../progress.js';
 import { PaperStore } from '../library/store.js';
 import type { FusionParams } from '../retrieval/fusion.js';
 import { HybridRetriever } from '../retrieval/hybrid-retriever.js';
@@ -85,12 +85,7 @@ export interface RankingScore {
 }
 
 /** nDCG@10 and Recall@100 of one ranking method over all judged queries. */
-export async function scoreBeir(
-  retriever: HybridRetriever,
-  data: BeirData,
-  queryVectors: number[][],
-  fusion: FusionParams,
-): Promise<RankingScore> {
+export async function scoreBeir(retriever: HybridRetriever, data: BeirData, queryVectors: number[][], fusion: FusionParams): Promise<RankingScore> {
   const ndcg: number[] = [];
   const recall: number[] = [];
   for (let i = 0; i < data.queries.length; i++) {
@@ -103,4 +98,3 @@ export async function scoreBeir(
   }
   return { ndcg10: round(mean(ndcg)), recall100: round(mean(recall)), queries: data.queries.length };
 }
-

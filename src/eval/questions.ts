@@ -51,8 +51,18 @@ export interface QuestionEval {
   latencyMs: { p50: number; p95: number };
 }
 
-export async function evalQuestions(chain: AnswerChain, retriever: HybridRetriever, file: string, split: Split, fusion: FusionParams = retriever.fusion): Promise<QuestionEval> {
-  const questions = loadQuestions(file, split, retriever.allPapers().map((p) => p.id));
+export async function evalQuestions(
+  chain: AnswerChain,
+  retriever: HybridRetriever,
+  file: string,
+  split: Split,
+  fusion: FusionParams = retriever.fusion,
+): Promise<QuestionEval> {
+  const questions = loadQuestions(
+    file,
+    split,
+    retriever.allPapers().map((p) => p.id),
+  );
   const retrieval: QuestionEval['retrieval'] = {};
   for (const [name, make] of Object.entries(RANKINGS)) {
     const r1: number[] = [];
@@ -114,7 +124,9 @@ export function formatQuestionEval(e: QuestionEval): string {
   const lines = [
     `split: ${e.split} (${c.paraphrase} paraphrase, ${c.multi} several-paper, ${c.offtopic} off-topic/junk)`,
     'ranking  | paraphrase R@1 | paraphrase R@3 | several-paper R@3',
-    ...Object.entries(e.retrieval).map(([n, r]) => `${n.padEnd(8)} | ${r.paraphraseR1.toFixed(3).padEnd(14)} | ${r.paraphraseR3.toFixed(3).padEnd(14)} | ${r.multiR3.toFixed(3)}`),
+    ...Object.entries(e.retrieval).map(
+      ([n, r]) => `${n.padEnd(8)} | ${r.paraphraseR1.toFixed(3).padEnd(14)} | ${r.paraphraseR3.toFixed(3).padEnd(14)} | ${r.multiR3.toFixed(3)}`,
+    ),
     `off-topic/junk refused: ${(e.offtopicRefused * 100).toFixed(1)}%   answerable refused: ${(e.answerableRefused * 100).toFixed(1)}%`,
     `answered paraphrases whose first citation is the gold paper: ${(e.firstCitationGold * 100).toFixed(1)}%`,
     `answer latency (warm, extractive): p50 ${e.latencyMs.p50.toFixed(1)} ms, p95 ${e.latencyMs.p95.toFixed(1)} ms`,
@@ -122,4 +134,3 @@ export function formatQuestionEval(e: QuestionEval): string {
   ];
   return lines.join('\n');
 }
-

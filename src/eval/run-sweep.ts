@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { App } from '../app.js';
-import { createProgress } from '../library/progress.js';
+import { createProgress } from '../progress.js';
 import { indexBeir, loadBeir } from './beir.js';
 import { loadQuestions, type Split } from './questions.js';
 import { loadSeedQuestions } from './seeds.js';
@@ -11,13 +11,52 @@ import { fusionGrid, judgeBeir, judgeQuestions, scoreSetting, type Judged } from
  * Fit on `--split tune` (the default); the heldout half is for reporting only.
  */
 export async function runFusionSweep(app: App, opts: { scifact: string; questions: string; split: Split }): Promise<string> {
-  const qs = loadQuestions(opts.questions, opts.split, app.retriever.allPapers().map((p) => p.id));
-  const literal = loadSeedQuestions('eval/seed-questions.json', app.retriever.allPapers().map((p) => p.id)).filter((q) => q.kind === 'literal');
+  const qs = loadQuestions(
+    opts.questions,
+    opts.split,
+    app.retriever.allPapers().map((p) => p.id),
+  );
+  const literal = loadSeedQuestions(
+    'eval/seed-questions.json',
+    app.retriever.allPapers().map((p) => p.id),
+  ).filter((q) => q.kind === 'literal');
   const sets: [string, Judged[]][] = [
-    [`paraphrase R@1 (${opts.split})`, await judgeQuestions(app.retriever, app.embeddings, qs.filter((q) => q.kind === 'paraphrase'), 1)],
-    [`paraphrase R@3 (${opts.split})`, await judgeQuestions(app.retriever, app.embeddings, qs.filter((q) => q.kind === 'paraphrase'), 3)],
-    [`multi R@3 (${opts.split})`, await judgeQuestions(app.retriever, app.embeddings, qs.filter((q) => q.kind === 'multi'), 3)],
-    ['literal R@1', await judgeQuestions(app.retriever, app.embeddings, literal.map((q) => ({ question: q.q, gold: q.gold })), 1)],
+    [
+      `paraphrase R@1 (${opts.split})`,
+      await judgeQuestions(
+        app.retriever,
+        app.embeddings,
+        qs.filter((q) => q.kind === 'paraphrase'),
+        1,
+      ),
+    ],
+    [
+      `paraphrase R@3 (${opts.split})`,
+      await judgeQuestions(
+        app.retriever,
+        app.embeddings,
+        qs.filter((q) => q.kind === 'paraphrase'),
+        3,
+      ),
+    ],
+    [
+      `multi R@3 (${opts.split})`,
+      await judgeQuestions(
+        app.retriever,
+        app.embeddings,
+        qs.filter((q) => q.kind === 'multi'),
+        3,
+      ),
+    ],
+    [
+      'literal R@1',
+      await judgeQuestions(
+        app.retriever,
+        app.embeddings,
+        literal.map((q) => ({ question: q.q, gold: q.gold })),
+        1,
+      ),
+    ],
   ];
   const data = loadBeir(path.join(opts.scifact, 'corpus.jsonl'), path.join(opts.scifact, 'queries.train.jsonl'), path.join(opts.scifact, 'qrels', 'train.tsv'));
   const idx = await indexBeir(data, app.config.DATA_DIR, app.embeddings, createProgress('embedding SciFact', app.log));
@@ -27,6 +66,8 @@ export async function runFusionSweep(app: App, opts: { scifact: string; question
     idx.close();
   }
   const header = ['setting'.padEnd(24), ...sets.map(([name]) => name)].join(' | ');
-  const rows = fusionGrid().map(({ label, params }) => [label.padEnd(24), ...sets.map(([name, judged]) => scoreSetting(judged, params).toFixed(4).padEnd(name.length))].join(' | '));
+  const rows = fusionGrid().map(({ label, params }) =>
+    [label.padEnd(24), ...sets.map(([name, judged]) => scoreSetting(judged, params).toFixed(4).padEnd(name.length))].join(' | '),
+  );
   return [header, ...rows].join('\n');
 }

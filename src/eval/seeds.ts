@@ -52,7 +52,10 @@ export interface SeedEval {
 }
 
 export async function evalSeeds(retriever: HybridRetriever, file: string, fusion: FusionParams = retriever.fusion): Promise<SeedEval> {
-  const questions = loadSeedQuestions(file, retriever.allPapers().map((p) => p.id));
+  const questions = loadSeedQuestions(
+    file,
+    retriever.allPapers().map((p) => p.id),
+  );
   const recall: SeedEval['recall'] = {};
   const topSignals: SeedEval['topSignals'] = [];
   for (const [name, make] of Object.entries(RANKINGS)) {
@@ -60,7 +63,12 @@ export async function evalSeeds(retriever: HybridRetriever, file: string, fusion
     for (const q of questions) {
       const hits = await retriever.search(q.q, { k: 10, passages: 0, fusion: make(fusion) });
       if (name === 'fused') {
-        topSignals.push({ kind: q.kind, q: q.q, lexical: Math.max(0, ...hits.map((h) => h.signals.lexical)), dense: Math.max(0, ...hits.map((h) => h.signals.dense)) });
+        topSignals.push({
+          kind: q.kind,
+          q: q.q,
+          lexical: Math.max(0, ...hits.map((h) => h.signals.lexical)),
+          dense: Math.max(0, ...hits.map((h) => h.signals.dense)),
+        });
       }
       if (q.kind === 'out_of_scope') continue;
       const ranked = hits.map((h) => h.id);
@@ -81,4 +89,3 @@ export function formatSeedEval(e: SeedEval): string {
   }
   return lines.join('\n');
 }
-

@@ -18,7 +18,14 @@ export function fusionGrid(): { label: string; params: FusionParams }[] {
     { label: 'dense', params: { method: 'dense', alpha: 0, rrfK: 60 } },
   ];
   for (const alpha of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) out.push({ label: `convex a=${alpha}`, params: { method: 'convex', alpha, rrfK: 60 } });
-  for (const [alpha, alphaMax] of [[0.1, 0.5], [0.2, 0.5], [0.2, 0.7], [0.3, 0.6], [0.3, 0.8], [0.4, 1]] as const) {
+  for (const [alpha, alphaMax] of [
+    [0.1, 0.5],
+    [0.2, 0.5],
+    [0.2, 0.7],
+    [0.3, 0.6],
+    [0.3, 0.8],
+    [0.4, 1],
+  ] as const) {
     out.push({ label: `adaptive a=${alpha}..${alphaMax}`, params: { method: 'convex', alpha, alphaMax, rrfK: 60 } });
   }
   for (const alpha of [0.3, 0.4, 0.5]) out.push({ label: `rrf a=${alpha}`, params: { method: 'rrf', alpha, rrfK: 60 } });
@@ -42,7 +49,12 @@ export async function judgeBeir(retriever: HybridRetriever, embeddings: Embeddin
 }
 
 /** Questions with gold papers as judged questions, Recall@k each. */
-export async function judgeQuestions(retriever: HybridRetriever, embeddings: Embeddings, questions: { question: string; gold: string[] }[], k: number): Promise<Judged[]> {
+export async function judgeQuestions(
+  retriever: HybridRetriever,
+  embeddings: Embeddings,
+  questions: { question: string; gold: string[] }[],
+  k: number,
+): Promise<Judged[]> {
   const out: Judged[] = [];
   for (const q of questions) {
     const candidates = await retriever.candidates(q.question, await embeddings.embedQuery(q.question), 'convex', 100);

@@ -6,7 +6,10 @@ import { loadSeedQuestions } from './seeds.js';
 
 /** Seed questions as topics: every (topic, paper) pair, labelled by the question's gold papers. */
 export async function evalTopics(retriever: HybridRetriever, file: string) {
-  const questions = loadSeedQuestions(file, retriever.allPapers().map((p) => p.id));
+  const questions = loadSeedQuestions(
+    file,
+    retriever.allPapers().map((p) => p.id),
+  );
   const points: PairPoint[] = [];
   for (const q of questions) {
     for (const h of await retriever.search(q.q, { k: retriever.size, passages: 0 })) {
@@ -14,7 +17,17 @@ export async function evalTopics(retriever: HybridRetriever, file: string) {
     }
   }
   const t = DEFAULT_TOPIC_THRESHOLDS;
-  const { precision, recall } = confusion(points, (p) => p.match, (p) => p.dense >= t.dense && p.coverage >= t.coverage);
+  const { precision, recall } = confusion(
+    points,
+    (p) => p.match,
+    (p) => p.dense >= t.dense && p.coverage >= t.coverage,
+  );
   const r = (x: number) => round(x, 3);
-  return { pairs: points.length, positives: points.filter((p) => p.match).length, precision: r(precision), recall: r(recall), calibrated: calibrateTopics(points) };
+  return {
+    pairs: points.length,
+    positives: points.filter((p) => p.match).length,
+    precision: r(precision),
+    recall: r(recall),
+    calibrated: calibrateTopics(points),
+  };
 }

@@ -3,7 +3,7 @@ import { denseChunks } from '../retrieval/passages.js';
 import type { PassageMetadata, VectraStore } from '../retrieval/vector-store.js';
 import { reconcile } from './identity.js';
 import type { Paper } from './paper.js';
-import { silentProgress, type Progress } from './progress.js';
+import { silentProgress, type Progress } from '../progress.js';
 import type { PaperStore, StoredPaper } from './store.js';
 
 export interface IngestReport {

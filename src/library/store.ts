@@ -52,9 +52,13 @@ export class PaperStore {
 
   /** Papers on the Hugging Face daily page of a day (seed papers seen there too), most upvoted first. */
   hfDay(day: string): StoredPaper[] {
-    return (this.db
-      .prepare("SELECT * FROM papers WHERE url LIKE 'https://huggingface.co/papers/%' AND substr(published_at, 1, 10) = ? ORDER BY coalesce(upvotes, -1) DESC, source_order")
-      .all(day) as Row[]).map(fromRow);
+    return (
+      this.db
+        .prepare(
+          "SELECT * FROM papers WHERE url LIKE 'https://huggingface.co/papers/%' AND substr(published_at, 1, 10) = ? ORDER BY coalesce(upvotes, -1) DESC, source_order",
+        )
+        .all(day) as Row[]
+    ).map(fromRow);
   }
 
   /** A paper already known under another identity (e.g. seed slug vs arXiv id), by normalised title. */
@@ -122,7 +126,19 @@ interface Row {
   added_at: string;
 }
 
-const COMPARED: (keyof Row)[] = ['title', 'abstract', 'url', 'links', 'source', 'source_order', 'arxiv_id', 'upvotes', 'ai_summary', 'thumbnail', 'published_at'];
+const COMPARED: (keyof Row)[] = [
+  'title',
+  'abstract',
+  'url',
+  'links',
+  'source',
+  'source_order',
+  'arxiv_id',
+  'upvotes',
+  'ai_summary',
+  'thumbnail',
+  'published_at',
+];
 
 function sameRow(a: Row, b: Row): boolean {
   return COMPARED.every((k) => (a[k] ?? null) === (b[k] ?? null));

@@ -42,12 +42,37 @@ export function aliasesOf(p: { title: string; abstract: string; links?: string[]
 }
 
 /** "dubbed X", "named X", "called X", "termed (as) X", "coined X": a quoted phrase or one name-like word. */
-const CALLED = /\b(?:dubbed|named|called|termed(?:\s+as)?|coined|call\s+(?:it|them|this|the\s+[\w\s]{1,40}?))\s+(?:"([^"]{2,60})"|“([^”]{2,60})”|([A-Z][\w'+-]*[A-Z0-9][\w'+-]*|[A-Z][a-z]+[A-Z][\w'+-]*))/g;
+const CALLED =
+  /\b(?:dubbed|named|called|termed(?:\s+as)?|coined|call\s+(?:it|them|this|the\s+[\w\s]{1,40}?))\s+(?:"([^"]{2,60})"|“([^”]{2,60})”|([A-Z][\w'+-]*[A-Z0-9][\w'+-]*|[A-Z][a-z]+[A-Z][\w'+-]*))/g;
 
 /** Repository and page names that say nothing about the paper. */
 const GENERIC = new Set(['code', 'src', 'main', 'master', 'index', 'index.html', 'project', 'paper', 'release', 'github', 'www', 'docs', 'home']);
 /** Names so common in this field that they identify no paper. */
-const COMMON_NAMES = new Set(['imagenet', 'imagenet-1k', 'imagenet1k', 'imagenet+', 'imagenet-21k', 'cnn', 'cnns', 'gan', 'gans', 'ml', 'ai', 'nlp', 'vit', 'vits', 'dnn', 'dnns', 'nas', 'ssl', 'vlm', 'vlms', 'llm', 'llms', 'x-ray']);
+const COMMON_NAMES = new Set([
+  'imagenet',
+  'imagenet-1k',
+  'imagenet1k',
+  'imagenet+',
+  'imagenet-21k',
+  'cnn',
+  'cnns',
+  'gan',
+  'gans',
+  'ml',
+  'ai',
+  'nlp',
+  'vit',
+  'vits',
+  'dnn',
+  'dnns',
+  'nas',
+  'ssl',
+  'vlm',
+  'vlms',
+  'llm',
+  'llms',
+  'x-ray',
+]);
 
 /**
  * The alias words a paper's title does not already have (CLIP, SwinV2, LAION5B): what the index's
@@ -55,11 +80,18 @@ const COMMON_NAMES = new Set(['imagenet', 'imagenet-1k', 'imagenet1k', 'imagenet
  */
 export function aliasText(p: { title: string; abstract: string; links?: string[] }, termsOf: (s: string) => string[]): string {
   const inTitle = new Set(termsOf(p.title));
-  const words = aliasesOf(p).flatMap((a) => a.split(/[^A-Za-z0-9+']+/)).filter((w) => w.length >= 3 && !/^nets?$/i.test(w) && termsOf(w).some((t) => !inTitle.has(t)));
+  const words = aliasesOf(p)
+    .flatMap((a) => a.split(/[^A-Za-z0-9+']+/))
+    .filter((w) => w.length >= 3 && !/^nets?$/i.test(w) && termsOf(w).some((t) => !inTitle.has(t)));
   return [...new Set(words)].join(' ');
 }
 
-const norm = (s: string) => ` ${s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9+]+/g, ' ').trim()} `;
+const norm = (s: string) =>
+  ` ${s
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9+]+/g, ' ')
+    .trim()} `;
 
 /**
  * Is the question about the paper by name: one of its aliases (or the name before its title's colon)

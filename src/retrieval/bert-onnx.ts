@@ -113,12 +113,12 @@ export class BertOnnx {
     const B = batch.length;
     const ids = new BigInt64Array(B * T);
     const mask = new BigInt64Array(B * T);
-    batch.forEach((seq, b) =>
-      seq.forEach((id, t) => {
+    for (const [b, seq] of batch.entries()) {
+      for (const [t, id] of seq.entries()) {
         ids[b * T + t] = BigInt(id);
         mask[b * T + t] = 1n;
-      }),
-    );
+      }
+    }
     const { Tensor } = this.ort;
     const feeds: Record<string, unknown> = { input_ids: new Tensor('int64', ids, [B, T]), attention_mask: new Tensor('int64', mask, [B, T]) };
     if (this.session.inputNames.includes('token_type_ids')) feeds.token_type_ids = new Tensor('int64', new BigInt64Array(B * T), [B, T]);

@@ -46,14 +46,18 @@ export class CompactCodec implements IndexCodec {
       return data;
     }
     const headerLength = buffer.readUInt32LE(MAGIC.length);
-    const header = JSON.parse(buffer.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength).toString('utf8')) as IndexData & { dim: number; count: number };
+    const header = JSON.parse(buffer.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength).toString('utf8')) as IndexData & {
+      dim: number;
+      count: number;
+    };
     const { dim, count, ...rest } = header;
     const start = align4(MAGIC.length + 4 + headerLength);
-    if (buffer.length !== start + count * dim * 4 || rest.items.length !== count) throw new Error(`index file is truncated or corrupt (${buffer.length} bytes for ${count} vectors of ${dim})`);
+    if (buffer.length !== start + count * dim * 4 || rest.items.length !== count)
+      throw new Error(`index file is truncated or corrupt (${buffer.length} bytes for ${count} vectors of ${dim})`);
     // One aligned copy of the whole block; each item's vector is a view into it.
     const all = new Float32Array(count * dim);
     Buffer.from(all.buffer).set(buffer.subarray(start));
-    rest.items.forEach((item, i) => (item.vector = all.subarray(i * dim, (i + 1) * dim) as unknown as number[]));
+    for (const [i, item] of rest.items.entries()) item.vector = all.subarray(i * dim, (i + 1) * dim) as unknown as number[];
     return rest;
   }
 

@@ -50,8 +50,8 @@ export function fuse(lexical: Scored[], dense: Scored[], p: FusionParams): Score
   if (p.method === 'dense') return dense;
   const out = new Map<string, number>();
   if (p.method === 'rrf') {
-    lexical.forEach((r, i) => out.set(r.id, (out.get(r.id) ?? 0) + p.alpha / (p.rrfK + i + 1)));
-    dense.forEach((r, i) => out.set(r.id, (out.get(r.id) ?? 0) + (1 - p.alpha) / (p.rrfK + i + 1)));
+    for (const [i, r] of lexical.entries()) out.set(r.id, (out.get(r.id) ?? 0) + p.alpha / (p.rrfK + i + 1));
+    for (const [i, r] of dense.entries()) out.set(r.id, (out.get(r.id) ?? 0) + (1 - p.alpha) / (p.rrfK + i + 1));
   } else {
     const lex = normaliseMax(lexical);
     const den = normaliseMinMax(dense);

@@ -124,7 +124,11 @@ export class HybridRetriever extends BaseRetriever {
           score: round(r.score),
           paper,
           passages: opts.passages === 0 ? [] : this.rankPassages(paper.id, qTerms, denseScore.get(r.id) ?? floor).slice(0, opts.passages ?? 2),
-          signals: { lexical: round(lexScore.get(r.id) ?? 0), dense: round(denseScore.get(r.id) ?? floor), coverage: round(this.coverage(r.id, qTerms, 'rarest')) },
+          signals: {
+            lexical: round(lexScore.get(r.id) ?? 0),
+            dense: round(denseScore.get(r.id) ?? floor),
+            coverage: round(this.coverage(r.id, qTerms, 'rarest')),
+          },
         };
         if (namesPaper(query, paper)) hit.signals.named = true;
         if (paper.url) hit.url = paper.url;
@@ -244,4 +248,3 @@ export class HybridRetriever extends BaseRetriever {
     );
   }
 }
-

@@ -70,7 +70,8 @@ export class LexicalIndex {
   /** A snapshot's index, if it was made for this library (fingerprint) with these parameters. */
   static fromSnapshot(s: unknown, fingerprint: string, params: LexicalParams = DEFAULT_LEXICAL): LexicalIndex | undefined {
     const snap = s as Partial<LexicalSnapshot> | null;
-    if (!snap || snap.version !== SNAPSHOT_VERSION || snap.fingerprint !== fingerprint || JSON.stringify(snap.params) !== JSON.stringify(params) || !snap.mini) return undefined;
+    if (!snap || snap.version !== SNAPSHOT_VERSION || snap.fingerprint !== fingerprint || JSON.stringify(snap.params) !== JSON.stringify(params) || !snap.mini)
+      return undefined;
     return new LexicalIndex(params, snap as LexicalSnapshot);
   }
 

@@ -15,7 +15,32 @@ export function splitSentences(text: string): string[] {
   return out.map((s) => s.trim()).filter(Boolean);
 }
 
-const STOP = new Set([...eng, 'also', 'via', 'using', 'use', 'used', 'can', 'paper', 'papers', 'propose', 'proposed', 'show', 'shows', 'method', 'approach', 'new', 'based', 'whose', 'which', 'what', 'how', 'does', 'did', 'do']);
+const STOP = new Set([
+  ...eng,
+  'also',
+  'via',
+  'using',
+  'use',
+  'used',
+  'can',
+  'paper',
+  'papers',
+  'propose',
+  'proposed',
+  'show',
+  'shows',
+  'method',
+  'approach',
+  'new',
+  'based',
+  'whose',
+  'which',
+  'what',
+  'how',
+  'does',
+  'did',
+  'do',
+]);
 
 /** Word → stem. A library's vocabulary is small next to its word count, so stemming each word once pays. */
 const STEMS = new Map<string, string>();
@@ -33,7 +58,10 @@ function stem(word: string): string {
 /** Lexical terms: lower-cased alphanumeric words, stop words out, Porter-stemmed. */
 export function terms(text: string): string[] {
   const out: string[] = [];
-  for (const raw of text.toLowerCase().normalize('NFKD').split(/[^a-z0-9]+/)) {
+  for (const raw of text
+    .toLowerCase()
+    .normalize('NFKD')
+    .split(/[^a-z0-9]+/)) {
     if (!raw || STOP.has(raw) || (raw.length < 2 && !/\d/.test(raw))) continue;
     out.push(stem(raw));
   }

@@ -49,7 +49,12 @@ export class TransformersEmbeddings extends Embeddings {
 
   /** Loads the model on this thread (once). Rejects when the files are not in modelsDir. */
   load(): Promise<BertOnnx> {
-    this.encoder ??= BertOnnx.load({ model: this.params.model, modelsDir: this.params.modelsDir, lean: true, ...(this.params.quantized === undefined ? {} : { quantized: this.params.quantized }) });
+    this.encoder ??= BertOnnx.load({
+      model: this.params.model,
+      modelsDir: this.params.modelsDir,
+      lean: true,
+      ...(this.params.quantized === undefined ? {} : { quantized: this.params.quantized }),
+    });
     this.encoder.catch(() => (this.encoder = undefined));
     return this.encoder;
   }

@@ -13,7 +13,10 @@ encoder.catch(() => {}); // reported per message below
 parentPort.on('message', async ({ texts }) => {
   try {
     const vectors = await (await encoder).embed(texts, 'document');
-    parentPort.postMessage({ vectors }, vectors.map((v) => v.buffer));
+    parentPort.postMessage(
+      { vectors },
+      vectors.map((v) => v.buffer),
+    );
   } catch (err) {
     parentPort.postMessage({ error: String(err?.stack ?? err) });
   }

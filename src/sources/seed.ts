@@ -14,9 +14,7 @@ export class SourceFormatError extends Error {
 }
 
 /** The page chrome of the Daily Papers page: not papers. */
-const HEADER_LINES = new Set(
-  ['new', 'get trending papers in your email inbox!', 'subscribe', 'daily papers', 'by ak and the research community'],
-);
+const HEADER_LINES = new Set(['new', 'get trending papers in your email inbox!', 'subscribe', 'daily papers', 'by ak and the research community']);
 
 const MIN_ABSTRACT_WORDS = 20;
 const MAX_TITLE_CHARS = 400;
@@ -29,7 +27,9 @@ const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
  * a partial library must never replace a good one.
  */
 export function parseSeedPage(text: string, file = 'seed'): Paper[] {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   if (text.includes('\u0000') || /[\u0001-\u0008\u000e-\u001f]/.test(text)) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     const at = text.search(/[\u0000-\u0008\u000e-\u001f]/);
     const line = text.slice(0, at).split('\n').length;
     throw new SourceFormatError(file, line, 'binary data: this is not a text file');

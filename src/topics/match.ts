@@ -17,13 +17,19 @@ export interface TopicThresholds {
 export const DEFAULT_TOPIC_THRESHOLDS: TopicThresholds = { dense: 0.3, coverage: 0.55 };
 
 /** Which of the fresh papers each topic should be told about. */
-export async function matchTopics(retriever: HybridRetriever, topics: Topic[], fresh: Set<string>, t: TopicThresholds = DEFAULT_TOPIC_THRESHOLDS): Promise<PendingMatch[]> {
+export async function matchTopics(
+  retriever: HybridRetriever,
+  topics: Topic[],
+  fresh: Set<string>,
+  t: TopicThresholds = DEFAULT_TOPIC_THRESHOLDS,
+): Promise<PendingMatch[]> {
   if (fresh.size === 0 || topics.length === 0) return [];
   const out: PendingMatch[] = [];
   for (const topic of topics) {
     const hits = await retriever.search(topic.topic, { k: 50, passages: 0 });
     for (const h of hits) {
-      if (fresh.has(h.id) && h.signals.dense >= t.dense && h.signals.coverage >= t.coverage) out.push({ userId: topic.userId, paperId: h.id, topic: topic.topic });
+      if (fresh.has(h.id) && h.signals.dense >= t.dense && h.signals.coverage >= t.coverage)
+        out.push({ userId: topic.userId, paperId: h.id, topic: topic.topic });
     }
   }
   return out;
@@ -44,7 +50,11 @@ export function calibrateTopics(points: PairPoint[]): TopicThresholds & { precis
   const grid: { dense: number; coverage: number; precision: number; recall: number; f1: number }[] = [];
   for (let d = 0; d <= 0.8001; d += 0.02) {
     for (let c = 0; c <= 1.0001; c += 0.05) {
-      const { precision, recall, f1 } = confusion(points, (p) => p.match, (p) => p.dense >= d && p.coverage >= c);
+      const { precision, recall, f1 } = confusion(
+        points,
+        (p) => p.match,
+        (p) => p.dense >= d && p.coverage >= c,
+      );
       grid.push({ dense: Math.round(d * 100) / 100, coverage: Math.round(c * 100) / 100, precision, recall, f1 });
     }
   }

@@ -24,7 +24,15 @@ export class TopicNotifier {
     let sent = 0;
     for (const { userId, matches } of this.d.topics.due(day)) {
       const papers = matches.map((m) => ({ m, p: this.d.paper(m.paperId) })).filter((x) => x.p);
-      if (!this.d.topics.claimDay(userId, day, matches.map((m) => m.paperId)) || papers.length === 0) continue;
+      if (
+        !this.d.topics.claimDay(
+          userId,
+          day,
+          matches.map((m) => m.paperId),
+        ) ||
+        papers.length === 0
+      )
+        continue;
       const lines = papers.slice(0, 20).map(({ m, p }) => `• ${titleLink(p!.title, paperLink(p!), 180)} — matches “${fit(m.topic, 60)}”`);
       const embed = new EmbedBuilder()
         .setColor(0x5865f2)

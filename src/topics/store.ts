@@ -25,7 +25,8 @@ export class TopicStore {
   }
 
   add(userId: string, topic: string, now: Date): { ok: true; topic: Topic } | { ok: false; reason: string } {
-    if (this.list(userId).length >= MAX_TOPICS_PER_USER) return { ok: false, reason: `You already follow ${MAX_TOPICS_PER_USER} topics; remove one with /subscriptions first.` };
+    if (this.list(userId).length >= MAX_TOPICS_PER_USER)
+      return { ok: false, reason: `You already follow ${MAX_TOPICS_PER_USER} topics; remove one with /subscriptions first.` };
     const r = this.db.prepare('INSERT OR IGNORE INTO topics (user_id, topic, created_at) VALUES (?, ?, ?)').run(userId, topic, now.toISOString());
     if (r.changes === 0) return { ok: false, reason: `You already follow "${topic}".` };
     // Subscribing again after closed DMs: try again.
@@ -34,18 +35,29 @@ export class TopicStore {
   }
 
   list(userId: string): Topic[] {
-    return (this.db.prepare('SELECT id, user_id, topic, created_at FROM topics WHERE user_id = ? ORDER BY id').all(userId) as { id: number; user_id: string; topic: string; created_at: string }[]).map(
-      (r) => ({ id: r.id, userId: r.user_id, topic: r.topic, createdAt: r.created_at }),
-    );
+    return (
+      this.db.prepare('SELECT id, user_id, topic, created_at FROM topics WHERE user_id = ? ORDER BY id').all(userId) as {
+        id: number;
+        user_id: string;
+        topic: string;
+        created_at: string;
+      }[]
+    ).map((r) => ({ id: r.id, userId: r.user_id, topic: r.topic, createdAt: r.created_at }));
   }
 
   all(): Topic[] {
-    return (this.db.prepare('SELECT t.id, t.user_id, t.topic, t.created_at FROM topics t LEFT JOIN topic_users u ON u.user_id = t.user_id WHERE coalesce(u.dms_closed, 0) = 0').all() as {
-      id: number;
-      user_id: string;
-      topic: string;
-      created_at: string;
-    }[]).map((r) => ({ id: r.id, userId: r.user_id, topic: r.topic, createdAt: r.created_at }));
+    return (
+      this.db
+        .prepare(
+          'SELECT t.id, t.user_id, t.topic, t.created_at FROM topics t LEFT JOIN topic_users u ON u.user_id = t.user_id WHERE coalesce(u.dms_closed, 0) = 0',
+        )
+        .all() as {
+        id: number;
+        user_id: string;
+        topic: string;
+        created_at: string;
+      }[]
+    ).map((r) => ({ id: r.id, userId: r.user_id, topic: r.topic, createdAt: r.created_at }));
   }
 
   remove(userId: string, id: number): boolean {
@@ -74,7 +86,9 @@ export class TopicStore {
     return this.db.transaction(() => {
       const u = this.db.prepare('SELECT last_dm_day FROM topic_users WHERE user_id = ?').get(userId) as { last_dm_day: string | null } | undefined;
       if (u?.last_dm_day === day) return false;
-      this.db.prepare('INSERT INTO topic_users (user_id, last_dm_day) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET last_dm_day = excluded.last_dm_day').run(userId, day);
+      this.db
+        .prepare('INSERT INTO topic_users (user_id, last_dm_day) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET last_dm_day = excluded.last_dm_day')
+        .run(userId, day);
       const mark = this.db.prepare('UPDATE topic_matches SET sent_day = ? WHERE user_id = ? AND paper_id = ?');
       for (const id of paperIds) mark.run(day, userId, id);
       return true;

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openApp, type App } from '../../src/app.js';
-import { ingestSeed } from '../../src/update.js';
+import { ingestSeed } from '../../src/jobs/update.js';
 import { loadConfig } from '../../src/config.js';
-import { startBot, type RunningBot } from '../../src/discord/bot.js';
+import { startBot, type RunningBot } from '../../src/bot/bot.js';
 import { log } from '../../src/log.js';
 import { FakeDiscord } from './fake-discord.js';
 

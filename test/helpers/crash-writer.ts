@@ -40,11 +40,18 @@ const vectors = await VectraStore.open(`${dir}/vectors`, new FakeEmbeddings());
 let items = await vectors.size();
 let papers = store.count();
 let seed = 1;
-const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5;
+const rand = () => {
+  seed = (seed * 16807) % 2147483647;
+  return seed / 2147483647 - 0.5;
+};
 for (let round = 0; ; round++) {
   const ids = Array.from({ length: 400 }, (_, i) => `p${process.pid}-${round}-${i}`);
   const vecs = ids.map(() => Array.from({ length: 512 }, rand));
-  await vectors.replacePapers(new Set(ids), vecs, ids.map((paperId) => ({ paperId, n: 0, hash: 'h' })));
+  await vectors.replacePapers(
+    new Set(ids),
+    vecs,
+    ids.map((paperId) => ({ paperId, n: 0, hash: 'h' })),
+  );
   items += ids.length;
   store.upsert([{ id: `paper-${process.pid}-${round}`, title: `Paper ${process.pid} ${round}`, abstract: 'x '.repeat(30), links: [], source: 'test' }]);
   papers += 1;

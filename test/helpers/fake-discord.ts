@@ -119,7 +119,14 @@ export class FakeDiscord {
       } catch {
         body = raw;
       }
-      const call: RestCall = { method: req.method ?? '', path, query, body, ...(req.headers.authorization ? { auth: req.headers.authorization } : {}), at: performance.now() };
+      const call: RestCall = {
+        method: req.method ?? '',
+        path,
+        query,
+        body,
+        ...(req.headers.authorization ? { auth: req.headers.authorization } : {}),
+        at: performance.now(),
+      };
       this.calls.push(call);
       for (const w of [...this.waiters]) {
         if (w.pred(call)) {
@@ -135,7 +142,10 @@ export class FakeDiscord {
         return json(200, { url: this.wsUrl, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
       }
       if (req.method === 'POST' && (m = path.match(/^\/interactions\/(\d+)\/[^/]+\/callback$/))) {
-        if (query.includes('with_response=true')) return json(200, { interaction: { id: m[1], type: 2, response_message_id: null, response_message_loading: body?.type === 5, response_message_ephemeral: false } });
+        if (query.includes('with_response=true'))
+          return json(200, {
+            interaction: { id: m[1], type: 2, response_message_id: null, response_message_loading: body?.type === 5, response_message_ephemeral: false },
+          });
         res.writeHead(204).end();
         return;
       }
@@ -155,7 +165,10 @@ export class FakeDiscord {
         return json(200, this.message(m[1]!, body));
       }
       if (req.method === 'PUT' && path.match(/^\/applications\/\d+(\/guilds\/\d+)?\/commands$/)) {
-        return json(200, (body as any[]).map((c) => ({ ...c, id: snowflake(), application_id: this.botId, version: '1' })));
+        return json(
+          200,
+          (body as any[]).map((c) => ({ ...c, id: snowflake(), application_id: this.botId, version: '1' })),
+        );
       }
       json(404, { message: 'Unknown route', code: 0 });
     });
@@ -198,7 +211,16 @@ export class FakeDiscord {
         guild_id: id,
         permission_overwrites: c.deny ? [{ id, type: 0, allow: '0', deny: String(c.deny) }] : [],
       })),
-      members: [{ user: { id: this.botId, username: 'paperbot', discriminator: '0000', bot: true, avatar: null }, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 }],
+      members: [
+        {
+          user: { id: this.botId, username: 'paperbot', discriminator: '0000', bot: true, avatar: null },
+          roles: [],
+          joined_at: new Date().toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+        },
+      ],
       member_count: 2,
       unavailable: false,
       emojis: [],
@@ -224,7 +246,14 @@ export class FakeDiscord {
   }
 
   /** A slash command used in a server channel by a member with the given permissions. */
-  guildCommand(guildId: string, channelId: string, name: string, options: unknown[], resolvedChannels: Record<string, unknown> = {}, memberPermissions = String(1n << 5n)) {
+  guildCommand(
+    guildId: string,
+    channelId: string,
+    name: string,
+    options: unknown[],
+    resolvedChannels: Record<string, unknown> = {},
+    memberPermissions = String(1n << 5n),
+  ) {
     const id = snowflake();
     const token = `itoken-${id}`;
     const user = this.user(undefined, 'admin');

@@ -5,7 +5,28 @@ import onnxProto from 'onnx-proto';
 const { onnx } = onnxProto;
 
 /** Words of the tiny model's vocabulary (after the special tokens). */
-const WORDS = ['dataset', 'distillation', 'image', 'images', 'model', 'models', 'vision', 'transformer', 'scaling', 'memory', 'bread', 'sourdough', 'the', 'of', 'a', 'and', 'learning', 'network', '##s', '##ing'];
+const WORDS = [
+  'dataset',
+  'distillation',
+  'image',
+  'images',
+  'model',
+  'models',
+  'vision',
+  'transformer',
+  'scaling',
+  'memory',
+  'bread',
+  'sourdough',
+  'the',
+  'of',
+  'a',
+  'and',
+  'learning',
+  'network',
+  '##s',
+  '##ing',
+];
 const SPECIAL = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
 export const TINY_HIDDEN = 8;
 
@@ -45,7 +66,9 @@ export function writeTinyBert(modelsDir: string, modelId = 'test/tiny-bert'): st
     output: [
       onnx.ValueInfoProto.create({
         name: 'last_hidden_state',
-        type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'seq' }, { dimValue: TINY_HIDDEN }] } } },
+        type: {
+          tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'seq' }, { dimValue: TINY_HIDDEN }] } },
+        },
       }),
     ],
     initializer: [
@@ -75,7 +98,16 @@ export function writeTinyBert(modelsDir: string, modelId = 'test/tiny-bert'): st
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'bert', hidden_size: TINY_HIDDEN, vocab_size: vocab.length }));
   fs.writeFileSync(
     path.join(dir, 'tokenizer_config.json'),
-    JSON.stringify({ tokenizer_class: 'BertTokenizer', do_lower_case: true, model_max_length: 64, cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]', mask_token: '[MASK]' }),
+    JSON.stringify({
+      tokenizer_class: 'BertTokenizer',
+      do_lower_case: true,
+      model_max_length: 64,
+      cls_token: '[CLS]',
+      sep_token: '[SEP]',
+      pad_token: '[PAD]',
+      unk_token: '[UNK]',
+      mask_token: '[MASK]',
+    }),
   );
   const id = (t: string) => vocab.indexOf(t);
   fs.writeFileSync(
@@ -103,7 +135,13 @@ export function writeTinyBert(modelsDir: string, modelId = 'test/tiny-bert'): st
         },
       },
       decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-      model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab: Object.fromEntries(vocab.map((t, i) => [t, i])) },
+      model: {
+        type: 'WordPiece',
+        unk_token: '[UNK]',
+        continuing_subword_prefix: '##',
+        max_input_chars_per_word: 100,
+        vocab: Object.fromEntries(vocab.map((t, i) => [t, i])),
+      },
     }),
   );
   return dir;

@@ -3,7 +3,7 @@ import type { Answer } from '../answer/types.js';
 import type { Logger } from '../log.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 import { LRUCache } from 'lru-cache';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter } from '../discord/rate-limit.js';
 
 /**
  * Runs CPU-bound work (embedding, retrieval, composing) one job at a time, yielding to the event
@@ -33,5 +33,12 @@ export interface BotContext {
 }
 
 export function createContext(app: App, log: Logger, perMinute: number): BotContext {
-  return { app, log, answers: new LRUCache({ max: 2000 }), searches: new LRUCache({ max: 2000 }), questions: new RateLimiter(perMinute, 60_000), work: new WorkQueue() };
+  return {
+    app,
+    log,
+    answers: new LRUCache({ max: 2000 }),
+    searches: new LRUCache({ max: 2000 }),
+    questions: new RateLimiter(perMinute, 60_000),
+    work: new WorkQueue(),
+  };
 }

@@ -1,8 +1,8 @@
-import type { App } from './app.js';
-import { ingest } from './library/ingest.js';
-import { saveLexical } from './library/lexical-cache.js';
-import { createProgress } from './library/progress.js';
-import { readSource, type SourceRequest } from './sources/index.js';
+import type { App } from '../app.js';
+import { ingest } from '../library/ingest.js';
+import { saveLexical } from '../library/lexical-cache.js';
+import { createProgress } from '../progress.js';
+import { readSource, type SourceRequest } from '../sources/index.js';
 
 // Bringing a running app's library up to date: used by the CLI, `npm start`, and the daily post.
 
@@ -27,11 +27,10 @@ export async function ingestFrom(app: App, req: SourceRequest): Promise<string> 
     // New papers close to someone's topic become pending alerts (the bot sends them, one DM a day).
     const topics = app.topics.all();
     if (topics.length) {
-      const { matchTopics } = await import('./topics/match.js');
+      const { matchTopics } = await import('../topics/match.js');
       const n = app.topics.addMatches(await matchTopics(app.retriever, topics, new Set(r.fresh.map((p) => p.id))));
       alerts = `; ${n} topic alert${n === 1 ? '' : 's'} queued`;
     }
   }
   return `${label}: ${papers.length} papers (${r.added} new, ${r.changed} changed, ${r.unchanged} unchanged); embedded ${r.embeddedPassages} passages of ${r.embeddedPapers} papers in ${r.seconds.toFixed(2)} s; library holds ${r.library.length} papers${alerts}`;
 }
-

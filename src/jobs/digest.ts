@@ -1,7 +1,7 @@
 import type { App } from '../app.js';
-import { ingestFrom } from '../update.js';
-import { selectTrending, type Digest } from './digest.js';
-import type { Subscription } from './store.js';
+import { ingestFrom } from './update.js';
+import { selectTrending, type Digest } from '../digest/digest.js';
+import type { Subscription } from '../digest/store.js';
 
 /** The digest a subscription would get on a day; for the `hf` source, the day's papers are ingested first. */
 export async function prepareDigest(app: App, sub: Pick<Subscription, 'source' | 'count'> & { channelId?: string }, day: string): Promise<Digest> {

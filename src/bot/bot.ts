@@ -15,15 +15,15 @@ import { buttonByPrefix, commandByName } from '../commands/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { checkQuestion } from '../question.js';
-import { createContext, type BotContext } from './context.js';
+import { createContext, type BotContext } from '../commands/context.js';
 import { deployCommands } from './deploy.js';
 import { sendDigest } from '../digest/discord.js';
-import { prepareDigest } from '../digest/run.js';
+import { prepareDigest } from '../jobs/digest.js';
 import { DigestScheduler } from '../digest/scheduler.js';
 import { TopicNotifier } from '../topics/notify.js';
 import { Cron } from 'croner';
-import { retryMessage } from './rate-limit.js';
-import { answerEmbed, evidenceButton } from './render.js';
+import { retryMessage } from '../discord/rate-limit.js';
+import { answerEmbed, evidenceButton } from '../discord/render.js';
 
 /** The discord.js client: only the intents the bot needs, no mention ever parsed from its output. */
 export function createClient(config: Config): Client {
@@ -68,7 +68,11 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
   let alerts: Cron | undefined;
   if (opts.timers !== false) {
     scheduler.start();
-    alerts = new Cron('* * * * *', { protect: true }, () => void notifier.flush().catch((err: Error) => log.error({ err: err.message }, 'topic alerts failed')));
+    alerts = new Cron(
+      '* * * * *',
+      { protect: true },
+      () => void notifier.flush().catch((err: Error) => log.error({ err: err.message }, 'topic alerts failed')),
+    );
   }
   return {
     client,

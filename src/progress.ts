@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Logger } from '../log.js';
+import type { Logger } from './log.js';
 
 export interface Progress {
   start(total: number): void;
@@ -40,10 +40,17 @@ export function createProgress(label: string, log: Logger, stream: NodeJS.WriteS
 export const silentProgress: Progress = { start() {}, update() {}, stop() {} };
 
 /** Download progress in bytes: a bar on a terminal, a log line every 25 % otherwise. */
-export function createByteProgress(label: string, log: Logger, stream: NodeJS.WriteStream = process.stderr): { update: (received: number, total: number) => void; stop: () => void } {
+export function createByteProgress(
+  label: string,
+  log: Logger,
+  stream: NodeJS.WriteStream = process.stderr,
+): { update: (received: number, total: number) => void; stop: () => void } {
   const mb = (n: number) => (n / 1e6).toFixed(1);
   if (stream.isTTY) {
-    const bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {percentage}% | {got}/{all} MB`, stream, hideCursor: true }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      { format: `${label} [{bar}] {percentage}% | {got}/{all} MB`, stream, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
     let started = false;
     return {
       update(received, total) {
