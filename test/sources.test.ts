@@ -129,7 +129,7 @@ describe('paperbot ingest --source hf / arxiv', () => {
     const r = await runCli(['ingest', '--source', 'arxiv', '--query', 'cat:cs.RO AND neural'], env);
     expect(r.stdout).toMatch(/2 papers \(2 new.*library holds 68 papers/);
     expect((await runCli(['ingest', '--source', 'arxiv'], env)).stderr).toMatch(/needs --query/);
-    expect((await runCli(['ingest', '--source', 'hf', '--date', 'yesterday'], env)).stderr).toMatch(/--date must be YYYY-MM-DD/);
+    expect((await runCli(['ingest', '--source', 'hf', '--date', 'yesterday'], env)).stderr).toMatch(/expected a day as YYYY-MM-DD, got "yesterday"/);
     expect((await runCli(['ingest', '--source', 'web'], env)).stderr).toMatch(/Allowed choices are seed, hf, arxiv/);
   }, 60_000);
 });

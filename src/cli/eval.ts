@@ -1,0 +1,96 @@
+import { Command, Option } from 'commander';
+import { ingestSeed } from '../jobs/update.js';
+import { withApp } from './shared.js';
+
+/** `paperbot eval …`: the measurements behind README's figures, and the fitting commands. */
+export function evalCommand(): Command {
+  const evalCmd = new Command('eval').description('measure retrieval and answer quality; fit fusion and refusal');
+  evalCmd
+    .command('seeds')
+    .description('Recall@1/@3 per question kind on the seed question set, for lexical, dense and fused rankings')
+    .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')
+    .option('--json', 'print JSON')
+    .action(async (opts: { questions: string; json?: boolean }) => {
+      const { evalSeeds, formatSeedEval } = await import('../eval/seeds.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        const result = await evalSeeds(app.retriever, opts.questions);
+        console.log(opts.json ? JSON.stringify(result) : formatSeedEval(result));
+      });
+    });
+  evalCmd
+    .command('questions')
+    .description('paraphrase / several-paper recall and refusals on eval/questions.json (report the heldout split)')
+    .option('--questions <file>', 'question set (JSON)', 'eval/questions.json')
+    .addOption(new Option('--split <split>', 'which half').choices(['tune', 'heldout', 'all']).default('heldout'))
+    .option('--json', 'print JSON')
+    .action(async (opts: { questions: string; split: 'tune' | 'heldout' | 'all'; json?: boolean }) => {
+      const { evalQuestions, formatQuestionEval } = await import('../eval/questions.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        const result = await evalQuestions(app.chain, app.retriever, opts.questions, opts.split);
+        console.log(opts.json ? JSON.stringify(result) : formatQuestionEval(result));
+      });
+    });
+  evalCmd
+    .command('fusion')
+    .description('fit the fusion weights: score a grid of settings on SciFact train, the tune half of eval/questions.json and the literal seed questions')
+    .option('--scifact <dir>', 'BEIR SciFact folder (corpus.jsonl, queries.train.jsonl, qrels/train.tsv)', '../shared/data/scifact')
+    .option('--questions <file>', 'question set (JSON)', 'eval/questions.json')
+    .addOption(new Option('--split <split>', 'which half to score (fit on tune only)').choices(['tune', 'heldout', 'all']).default('tune'))
+    .action(async (opts: { scifact: string; questions: string; split: 'tune' | 'heldout' | 'all' }) => {
+      const { runFusionSweep } = await import('../eval/run-sweep.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        console.log(await runFusionSweep(app, opts));
+      });
+    });
+  evalCmd
+    .command('refusal')
+    .description('fit the refusal thresholds on the tune half of eval/questions.json and the older seed set; prints every signal')
+    .option('--questions <file>', 'question set (JSON)', 'eval/questions.json')
+    .action(async (opts: { questions: string }) => {
+      const { fitRefusal } = await import('../eval/answers.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        console.log(await fitRefusal(app.chain, app.retriever, opts.questions, 'eval/seed-questions.json'));
+      });
+    });
+  evalCmd
+    .command('answers')
+    .description('refusal precision/recall, first-citation accuracy and answer latency on the seed question set')
+    .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')
+    .option('--json', 'print JSON')
+    .action(async (opts: { questions: string; json?: boolean }) => {
+      const { evalAnswers, formatAnswerEval } = await import('../eval/answers.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        const result = await evalAnswers(app.chain, app.retriever, opts.questions);
+        console.log(opts.json ? JSON.stringify(result) : formatAnswerEval(result));
+      });
+    });
+  evalCmd
+    .command('topics')
+    .description('topic-subscription matching: precision/recall of the thresholds, and the F1-best calibration')
+    .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')
+    .action(async (opts: { questions: string }) => {
+      const { evalTopics } = await import('../eval/topics.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        console.log(JSON.stringify(await evalTopics(app.retriever, opts.questions), null, 1));
+      });
+    });
+  evalCmd
+    .command('beir')
+    .description('nDCG@10 and Recall@100 on a BEIR data set, for lexical, dense and fused rankings')
+    .requiredOption('--corpus <file>', 'corpus.jsonl')
+    .requiredOption('--queries <file>', 'queries.jsonl')
+    .requiredOption('--qrels <file>', 'qrels .tsv')
+    .option('--json', 'print JSON: { lexical, dense, fused } each { ndcg10, recall100, queries }')
+    .addOption(new Option('--sweep', 'also print nDCG@10 of fused rankings over a grid of fusion weights'))
+    .action(async (opts: { corpus: string; queries: string; qrels: string; json?: boolean; sweep?: boolean }) => {
+      const { runBeirEval } = await import('../eval/run-beir.js');
+      await runBeirEval(opts);
+    });
+  return evalCmd;
+}
