@@ -81,6 +81,17 @@ describe('/digest through the loopback Discord', () => {
     expect(r.body.data.choices).toEqual([{ name: 'Europe/Berlin', value: 'Europe/Berlin' }]);
   });
 
+  /** OK subscribed at 09:00 Berlin for 3 papers, and today's post sent (idempotent: a second call posts nothing). */
+  const subscribedAndPosted = async () => {
+    const i = subscribe(OK, [
+      { name: 'time', type: 3, value: '09:00' },
+      { name: 'timezone', type: 3, value: 'Europe/Berlin' },
+      { name: 'count', type: 4, value: 3 },
+    ]);
+    await discord.waitFor(callback(i.id));
+    await bot.scheduler.runDue(new Date(nextSlot('09:00', 'Europe/Berlin').getTime() + 30_000));
+  };
+
   it('posts the day’s papers at the subscribed time: header + one embed per paper, no pings', async () => {
     const i = subscribe(OK, [
       { name: 'time', type: 3, value: '09:00' },
@@ -105,6 +116,7 @@ describe('/digest through the loopback Discord', () => {
   });
 
   it('a channel where the bot lost permission is paused, and /digest status says why', async () => {
+    await subscribedAndPosted();
     const i = subscribe(LOST, [
       { name: 'time', type: 3, value: '07:15' },
       { name: 'timezone', type: 3, value: 'UTC' },
@@ -122,6 +134,7 @@ describe('/digest through the loopback Discord', () => {
   });
 
   it('preview shows the next post to you alone and posts nothing', async () => {
+    await subscribedAndPosted();
     const before = discord.calls.filter((c) => c.path.startsWith('/channels/')).length;
     const i = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'preview', type: 1, options: [{ name: 'channel', type: 7, value: OK }] }], resolved(OK));
     expect((await discord.waitFor(callback(i.id))).body.data.flags).toBe(EPHEMERAL);
@@ -133,6 +146,7 @@ describe('/digest through the loopback Discord', () => {
   });
 
   it('unsubscribe stops the posts', async () => {
+    await subscribedAndPosted();
     const i = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'unsubscribe', type: 1, options: [{ name: 'channel', type: 7, value: OK }] }], resolved(OK));
     expect((await discord.waitFor(callback(i.id))).body.data.content).toMatch(/will get no more daily posts/);
     expect(app.digests.subscription(OK)).toBeUndefined();

@@ -93,7 +93,11 @@ describe('topic subscriptions', () => {
   }, 120_000);
 
   it('/subscriptions lists topics and removes one with its button', async () => {
-    const i = discord.command('subscriptions', [], dana);
+    const erin = { id: '340000000000000004', username: 'erin', discriminator: '0', global_name: 'erin', avatar: null };
+    for (const topic of ['dataset distillation with synthetic images', 'robot grasping']) {
+      await discord.waitFor(callback(discord.command('subscribe', [{ name: 'topic', type: 3, value: topic }], erin).id));
+    }
+    const i = discord.command('subscriptions', [], erin);
     const r = await discord.waitFor(callback(i.id));
     expect(r.body.data.embeds[0].description).toBe('1. dataset distillation with synthetic images\n2. robot grasping');
     const removeSecond = r.body.data.components[0].components[1].custom_id;
@@ -113,7 +117,7 @@ describe('topic subscriptions', () => {
       tts: false,
       edited_timestamp: null,
     };
-    const click = discord.interaction('button', { custom_id: removeSecond }, dana, msg);
+    const click = discord.interaction('button', { custom_id: removeSecond }, erin, msg);
     const upd = await discord.waitFor(callback(click.id));
     expect(upd.body.type).toBe(7);
     expect(upd.body.data.embeds[0].description).toBe('1. dataset distillation with synthetic images');

@@ -162,7 +162,10 @@ describe('the bot against a loopback Discord', () => {
     const botUser = discord.user(undefined, 'otherbot');
     const m2 = discord.calls.length;
     const botDm = discord.directMessage('what is LAION-5B?', botUser, true);
-    await new Promise((r) => setTimeout(r, 500));
+    // A barrier instead of a sleep: events are handled in order and the bot check comes first, so once
+    // a later human DM is answered, the bot's message has been seen (and must have been ignored).
+    const later = discord.directMessage('what is LAION-5B?', discord.user(undefined, 'after'));
+    await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${later.channelId}/messages`, 15_000, m2);
     expect(discord.calls.slice(m2).some((c) => c.path.includes(botDm.channelId))).toBe(false);
     for (const c of discord.calls) if (c.body && typeof c.body === 'object' && 'allowed_mentions' in c.body) expect(c.body.allowed_mentions.parse).toEqual([]);
   });

@@ -123,7 +123,18 @@ describe('hybrid retrieval on the seed library (real USE-lite embeddings)', () =
     );
     expect(qs.length).toBeGreaterThanOrEqual(60);
     for (const kind of ['literal', 'paraphrase', 'multi', 'out_of_scope']) expect(qs.some((q) => q.kind === kind)).toBe(true);
-    const multi = qs.find((q) => q.kind === 'multi')!;
-    expect(recallOf(multi, multi.gold, 3)).toBe(1);
+    // Every gold id resolves to exactly one paper of the library.
+    const ids = new Set(store.all().map((p) => p.id));
+    for (const q of qs) for (const g of q.gold) expect(ids.has(g)).toBe(true);
+  });
+
+  it('recallOf: any gold paper for single-answer questions, the share that fits for several-paper ones', () => {
+    const single = { kind: 'paraphrase' as const, q: 'x', gold: ['b'] };
+    expect(recallOf(single, ['a', 'b', 'c'], 1)).toBe(0);
+    expect(recallOf(single, ['a', 'b', 'c'], 3)).toBe(1);
+    const multi = { kind: 'multi' as const, q: 'x', gold: ['a', 'c', 'e', 'f'] };
+    expect(recallOf(multi, ['a', 'b', 'c', 'd'], 3)).toBeCloseTo(2 / 3);
+    expect(recallOf(multi, ['b', 'a', 'x'], 1)).toBe(0);
+    expect(recallOf({ ...multi, gold: ['a', 'c'] }, ['a', 'b', 'c'], 3)).toBe(1);
   });
 });
