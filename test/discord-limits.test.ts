@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Answer } from '../src/answer/types.js';
 import { LIMITS, fit } from '../src/discord/limits.js';
-import { answerEmbed, embedSize, evidenceEmbed, paperView, searchPage, titleLink } from '../src/discord/render.js';
+import { embedLength } from 'discord.js';
+import { answerEmbed, evidenceEmbed, paperView, searchPage, titleLink } from '../src/discord/render.js';
 import { RateLimiter, retryMessage } from '../src/discord/rate-limit.js';
 import type { PaperHit } from '../src/retrieval/hybrid-retriever.js';
 
@@ -39,15 +40,15 @@ describe('Discord limits', () => {
     expect(e.data.description!.length).toBeLessThanOrEqual(LIMITS.embedDescription);
     for (const f of e.data.fields ?? []) expect(f.value.length).toBeLessThanOrEqual(LIMITS.fieldValue);
     expect(e.data.fields!.length).toBeLessThanOrEqual(LIMITS.fields);
-    expect(embedSize(e)).toBeLessThanOrEqual(LIMITS.embedTotal);
+    expect(embedLength(e.data)).toBeLessThanOrEqual(LIMITS.embedTotal);
     const ev = evidenceEmbed(a);
-    expect(embedSize(ev)).toBeLessThanOrEqual(LIMITS.embedTotal);
+    expect(embedLength(ev.data)).toBeLessThanOrEqual(LIMITS.embedTotal);
     for (const f of ev.data.fields ?? []) expect(f.value.length).toBeLessThanOrEqual(LIMITS.fieldValue);
 
     const paper = { id: 'p', title: 'T'.repeat(500), abstract: long, links: ['https://github.com/a/b'] };
     const pv = paperView(paper);
     expect(pv.embeds[0]!.data.title!.length).toBeLessThanOrEqual(LIMITS.embedTitle);
-    expect(embedSize(pv.embeds[0]!)).toBeLessThanOrEqual(LIMITS.embedTotal);
+    expect(embedLength(pv.embeds[0]!.data)).toBeLessThanOrEqual(LIMITS.embedTotal);
 
     const hits = Array.from({ length: 25 }, (_, i) => ({
       id: `p${i}`,
@@ -58,7 +59,7 @@ describe('Discord limits', () => {
       signals: { lexical: 0, dense: 0, coverage: 0 },
     })) as PaperHit[];
     const sp = searchPage('q'.repeat(2000), hits, 0, 'k');
-    expect(embedSize(sp.embeds[0]!)).toBeLessThanOrEqual(LIMITS.embedTotal);
+    expect(embedLength(sp.embeds[0]!.data)).toBeLessThanOrEqual(LIMITS.embedTotal);
   });
 
   it('title links escape brackets and keep the URL whole', () => {

@@ -82,11 +82,27 @@ export function composeExtractive(
   /** Sentences quoted earlier in the conversation: not quoted again while others can answer. */
   avoid: ReadonlySet<string> = new Set(),
 ): ExtractiveResult {
+  const candidates = scoreSentences(question, sources, hits, idf, meaning, avoid);
+  const chosen = chooseSentences(candidates, sources, MULTI.test(question) && sources.length > 1);
+  return writeAnswer(chosen, sources);
+}
+
+/**
+ * Phase 1: every quotable sentence of the sources, scored by words (IDF-weighted overlap with the
+ * question), meaning (encoder similarity), its paper's relevance and its position; best first.
+ */
+function scoreSentences(
+  question: string,
+  sources: Source[],
+  hits: PaperHit[],
+  idf: (t: string) => number,
+  meaning: Map<string, number>,
+  avoid: ReadonlySet<string>,
+): Candidate[] {
   const qTerms = [...new Set(terms(question))];
   const qWeight = qTerms.reduce((s, t) => s + idf(t), 0) || 1;
   const paperScore = new Map(hits.map((h) => [h.id, h.score]));
   const top = Math.max(...sources.map((s) => paperScore.get(s.id) ?? 0), 1e-9);
-
   const candidates: Candidate[] = [];
   for (const src of sources) {
     let position = 0;
@@ -96,7 +112,7 @@ export function composeExtractive(
         const overlap = qTerms.reduce((s, t) => s + (st.has(t) ? idf(t) : 0), 0) / qWeight;
         position++;
         if (!quotable(sentence)) continue;
-        // Meaning (encoder similarity to the question) as well as words: a paraphrase shares few words.
+        // Meaning as well as words: a paraphrase shares few words with the sentence that answers it.
         const sim = meaning.get(sentence);
         const byMeaning = sim === undefined ? 0 : MEANING_WEIGHT * Math.max(0, sim - MEANING_FLOOR);
         const score = overlap + byMeaning + 0.35 * ((paperScore.get(src.id) ?? 0) / top) + (position <= 2 ? 0.1 : 0);
@@ -105,11 +121,16 @@ export function composeExtractive(
     }
   }
   candidates.sort((a, b) => b.score - a.score || a.source - b.source || a.position - b.position);
-  if (candidates.some((c) => !avoid.has(c.text))) {
-    for (let i = candidates.length - 1; i >= 0; i--) if (avoid.has(candidates[i]!.text)) candidates.splice(i, 1);
-  }
+  // Sentences already quoted in the conversation go, unless nothing else is left.
+  return candidates.some((c) => !avoid.has(c.text)) ? candidates.filter((c) => !avoid.has(c.text)) : candidates;
+}
 
-  const multi = MULTI.test(question) && sources.length > 1;
+/**
+ * Phase 2: which sentences make the answer. 2–3 for one paper (at most 2 from it), up to 5 with one
+ * per paper first when the question asks about several; only strong sentences after the first two;
+ * within MAX_ANSWER_CHARS counting each paper's name once.
+ */
+function chooseSentences(candidates: Candidate[], sources: Source[], multi: boolean): Candidate[] {
   const chosen: Candidate[] = [];
   const perSource = new Map<number, number>();
   // Cost of a sentence in the answer: its text, its [n], and the paper's name the first time.
@@ -131,7 +152,6 @@ export function composeExtractive(
   for (const c of candidates) {
     if (chosen.length >= (multi ? 5 : 3) || chosen.includes(c)) continue;
     const fromSame = perSource.get(c.source) ?? 0;
-    // Beyond the first sentence, take only strong ones; at most 2 per paper in a single-paper answer.
     if (chosen.length >= 2 && c.score < 0.6 * bestScore) break;
     if (!multi && fromSame >= 2) continue;
     if (!multi && c.source !== candidates[0]!.source && c.score < 0.8 * bestScore) continue;
@@ -144,13 +164,19 @@ export function composeExtractive(
     const next = candidates.find((c) => c.source === chosen[0]!.source && c !== chosen[0] && fits(c));
     if (next) chosen.push(next);
   }
+  return chosen;
+}
 
-  // Order: papers in order of first choice, sentences in abstract order within a paper.
+/**
+ * Phase 3: the text. Papers in order of first choice, sentences in abstract order within a paper;
+ * each paper named once ("In X, the authors …"), first person made third, `[n]` after each sentence.
+ */
+function writeAnswer(chosen: Candidate[], sources: Source[]): ExtractiveResult {
   const order = [...new Set(chosen.map((c) => c.source))];
-  chosen.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source) || a.position - b.position);
+  const sorted = [...chosen].sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source) || a.position - b.position);
   const named = new Set<number>();
   const used: ExtractiveResult['used'] = [];
-  const sentences = chosen.map((c) => {
+  const sentences = sorted.map((c) => {
     const src = sources.find((s) => s.n === c.source)!;
     let text = c.text;
     if (!named.has(c.source)) {
@@ -162,12 +188,12 @@ export function composeExtractive(
     }
     return `${text.replace(/[.!?]+$/, '')} [${c.source}].`;
   });
-  // The estimate above is conservative; this guarantees the limit.
+  // The cost estimate is conservative; this guarantees the limit.
   while (sentences.length > 1 && sentences.join(' ').length > MAX_ANSWER_CHARS) sentences.pop();
   return {
     answer: sentences.join(' '),
     used: used.filter((u) => sentences.some((s) => s.includes(`[${u.n}]`))),
-    quoted: chosen.slice(0, sentences.length).map((c) => c.text),
+    quoted: sorted.slice(0, sentences.length).map((c) => c.text),
   };
 }
 

@@ -7,11 +7,13 @@ import {
   type ChatInputCommandInteraction,
   type GuildBasedChannel,
   MessageFlags,
+  channelMention,
 } from 'discord.js';
 import { prepareDigest } from '../jobs/digest.js';
 import { digestMessages } from '../digest/discord.js';
 import { isTimeZone, localDay, parseTime } from '../digest/scheduler.js';
 import { LIMITS, fit } from '../discord/limits.js';
+import type { BotContext } from './context.js';
 import type { Command } from './types.js';
 import { ephemeral } from './shared.js';
 
@@ -71,73 +73,76 @@ export const digest: Command = {
   },
 
   async execute(interaction, ctx) {
+    const handler = SUBCOMMANDS[interaction.options.getSubcommand()];
+    if (handler) await handler(interaction, ctx);
+  },
+};
+
+type Handler = (interaction: ChatInputCommandInteraction, ctx: BotContext) => Promise<void>;
+
+/** One handler per subcommand, like `buttons`. */
+const SUBCOMMANDS: Record<string, Handler> = {
+  async subscribe(interaction, ctx) {
+    const channel = interaction.options.getChannel('channel', true);
+    const time = interaction.options.getString('time') ?? '09:00';
+    const timezone = interaction.options.getString('timezone') ?? 'UTC';
+    const at = parseTime(time);
+    if (!at) return void (await interaction.reply(ephemeral(`"${time}" is not a time: use HH:MM, 24-hour (e.g. 09:00 or 18:30).`)));
+    if (!isTimeZone(timezone)) {
+      return void (await interaction.reply(
+        ephemeral(`"${timezone}" is not a time zone I know: pick one of the suggestions, e.g. Europe/Berlin or America/New_York.`),
+      ));
+    }
+    const can = botCanPost(interaction, channel.id);
+    if (can === false) {
+      return void (await interaction.reply(
+        ephemeral(`I can't post embeds in ${channelMention(channel.id)}: give me View Channel, Send Messages and Embed Links there, then try again.`),
+      ));
+    }
+    const saved = ctx.app.digests.upsertSubscription(
+      {
+        channelId: channel.id,
+        guildId: interaction.guildId,
+        time: `${String(at.h).padStart(2, '0')}:${String(at.m).padStart(2, '0')}`,
+        timezone,
+        count: interaction.options.getInteger('count') ?? 5,
+        source: (interaction.options.getString('source') as 'hf' | 'seed' | null) ?? ctx.app.config.DIGEST_SOURCE,
+      },
+      new Date(),
+    );
+    const from = saved.source === 'hf' ? 'Hugging Face daily papers' : 'the seed page';
+    const unsure = can === undefined ? ' (I could not check my permissions there; if a post fails I will pause it and /digest status will say why)' : '';
+    const what = `${saved.count} trending papers every day at ${saved.time} ${saved.timezone}, from ${from}`;
+    await interaction.reply(ephemeral(`Subscribed ${channelMention(saved.channelId)}: ${what}${unsure}.`));
+  },
+
+  async unsubscribe(interaction, ctx) {
+    const channel = interaction.options.getChannel('channel', true);
+    const removed = ctx.app.digests.remove(channel.id);
+    await interaction.reply(ephemeral(`${channelMention(channel.id)} ${removed ? 'will get no more daily posts.' : 'had no daily post.'}`));
+  },
+
+  async status(interaction, ctx) {
     const digests = ctx.app.digests;
-    const sub = interaction.options.getSubcommand();
-    if (sub === 'subscribe') {
-      const channel = interaction.options.getChannel('channel', true);
-      const time = interaction.options.getString('time') ?? '09:00';
-      const timezone = interaction.options.getString('timezone') ?? 'UTC';
-      if (!parseTime(time)) return void (await interaction.reply(ephemeral(`"${time}" is not a time: use HH:MM, 24-hour (e.g. 09:00 or 18:30).`)));
-      if (!isTimeZone(timezone))
-        return void (await interaction.reply(
-          ephemeral(`"${timezone}" is not a time zone I know: pick one of the suggestions, e.g. Europe/Berlin or America/New_York.`),
-        ));
-      const can = botCanPost(interaction, channel.id);
-      if (can === false)
-        return void (await interaction.reply(
-          ephemeral(`I can't post embeds in <#${channel.id}>: give me View Channel, Send Messages and Embed Links there, then try again.`),
-        ));
-      const hh = parseTime(time)!;
-      const saved = digests.upsertSubscription(
-        {
-          channelId: channel.id,
-          guildId: interaction.guildId,
-          time: `${String(hh.h).padStart(2, '0')}:${String(hh.m).padStart(2, '0')}`,
-          timezone,
-          count: interaction.options.getInteger('count') ?? 5,
-          source: (interaction.options.getString('source') as 'hf' | 'seed' | null) ?? ctx.app.config.DIGEST_SOURCE,
-        },
-        new Date(),
-      );
-      const unsure = can === undefined ? ' (I could not check my permissions there; if a post fails I will pause it and /digest status will say why)' : '';
-      await interaction.reply(
-        ephemeral(
-          `Subscribed <#${saved.channelId}>: ${saved.count} trending papers every day at ${saved.time} ${saved.timezone}, from ${saved.source === 'hf' ? 'Hugging Face daily papers' : 'the seed page'}${unsure}.`,
-        ),
-      );
-      return;
-    }
-    if (sub === 'unsubscribe') {
-      const channel = interaction.options.getChannel('channel', true);
-      const removed = digests.remove(channel.id);
-      await interaction.reply(ephemeral(removed ? `<#${channel.id}> will get no more daily posts.` : `<#${channel.id}> had no daily post.`));
-      return;
-    }
-    if (sub === 'status') {
-      const subs = digests.subscriptions({ guildId: interaction.guildId ?? '' });
-      const lines = subs.map((s) => {
-        const last = digests.lastPost(s.channelId);
-        const state = s.enabled ? 'active' : `**paused**: ${s.disabledReason ?? 'unknown reason'}`;
-        return `<#${s.channelId}> — ${s.count} papers at ${s.time} ${s.timezone} (${s.source}) — ${state}${last ? ` — last: ${last.day} ${last.status}` : ''}`;
-      });
-      const e = new EmbedBuilder()
-        .setTitle('Daily posts')
-        .setDescription(fit(lines.join('\n') || 'No daily posts in this server. Use /digest subscribe.', LIMITS.embedDescription));
-      await interaction.reply({ embeds: [e], flags: MessageFlags.Ephemeral });
-      return;
-    }
-    // preview
+    const lines = digests.subscriptions({ guildId: interaction.guildId ?? '' }).map((s) => {
+      const last = digests.lastPost(s.channelId);
+      const state = s.enabled ? 'active' : `**paused**: ${s.disabledReason ?? 'unknown reason'}`;
+      const lastRun = last ? ` — last: ${last.day} ${last.status}` : '';
+      return `${channelMention(s.channelId)} — ${s.count} papers at ${s.time} ${s.timezone} (${s.source}) — ${state}${lastRun}`;
+    });
+    const e = new EmbedBuilder()
+      .setTitle('Daily posts')
+      .setDescription(fit(lines.join('\n') || 'No daily posts in this server. Use /digest subscribe.', LIMITS.embedDescription));
+    await interaction.reply({ embeds: [e], flags: MessageFlags.Ephemeral });
+  },
+
+  async preview(interaction, ctx) {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const channel = interaction.options.getChannel('channel');
-    const s = channel ? digests.subscription(channel.id) : undefined;
-    const tz = s?.timezone ?? 'UTC';
-    const d = await ctx.work.run(() =>
-      prepareDigest(
-        ctx.app,
-        { source: s?.source ?? ctx.app.config.DIGEST_SOURCE, count: s?.count ?? 5, ...(channel ? { channelId: channel.id } : {}) },
-        localDay(new Date(), tz),
-      ),
-    );
+    const s = channel ? ctx.app.digests.subscription(channel.id) : undefined;
+    const source = s?.source ?? ctx.app.config.DIGEST_SOURCE;
+    const day = localDay(new Date(), s?.timezone ?? 'UTC');
+    const d = await ctx.work.run(() => prepareDigest(ctx.app, { source, count: s?.count ?? 5, ...(channel ? { channelId: channel.id } : {}) }, day));
     const [first] = digestMessages(d);
     await interaction.editReply({ content: `Preview (nothing was posted):\n${first!.content ?? ''}`, embeds: first!.embeds });
   },

@@ -1,5 +1,5 @@
 import { codeLink } from '../library/paper.js';
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder } from 'discord.js';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, embedLength, escapeMarkdown, hyperlink } from 'discord.js';
 import type { Answer } from '../answer/types.js';
 import type { PaperHit, RetrievablePaper } from '../retrieval/hybrid-retriever.js';
 import { LIMITS, fit } from './limits.js';
@@ -12,22 +12,13 @@ export function paperLink(p: { url?: string; links?: string[] }): string | undef
   return p.url ?? p.links?.[0];
 }
 
-/** Markdown title link that never breaks: brackets in titles are escaped, the URL is kept whole. */
+/**
+ * Markdown title link that never breaks: markdown in titles is escaped (brackets too, which
+ * escapeMarkdown leaves alone and a link label cannot hold), the URL is kept whole.
+ */
 export function titleLink(title: string, url: string | undefined, max = 200): string {
-  const t = fit(title, max).replace(/([[\]])/g, '\\$1');
-  return url ? `[${t}](${url})` : t;
-}
-
-/** Total characters Discord counts against the 6,000 embed limit. */
-export function embedSize(e: EmbedBuilder): number {
-  const d = e.data;
-  return (
-    (d.title?.length ?? 0) +
-    (d.description?.length ?? 0) +
-    (d.footer?.text.length ?? 0) +
-    (d.author?.name.length ?? 0) +
-    (d.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
-  );
+  const t = escapeMarkdown(fit(title, max)).replace(/([[\]])/g, '\\$1');
+  return url ? hyperlink(t, url) : t;
 }
 
 /** The cited answer: text, numbered sources as links; a refusal looks like one (grey, closest papers). */
@@ -53,7 +44,7 @@ export function answerEmbed(a: Answer, question: string, papers: (id: string) =>
   const flush = () => {
     const name = e.data.fields?.length ? 'Sources (cont.)' : 'Sources';
     // Whole fields only, and never past the 6,000-character total or 25 fields.
-    if (chunk && embedSize(e) + name.length + chunk.length <= LIMITS.embedTotal && (e.data.fields?.length ?? 0) < LIMITS.fields) {
+    if (chunk && embedLength(e.data) + name.length + chunk.length <= LIMITS.embedTotal && (e.data.fields?.length ?? 0) < LIMITS.fields) {
       e.addFields({ name, value: chunk });
     }
     chunk = '';
@@ -78,7 +69,7 @@ export function evidenceEmbed(a: Answer): EmbedBuilder {
   for (const ev of a.evidence.slice(0, LIMITS.fields)) {
     const c = a.citations.find((x) => x.n === ev.n);
     const field = { name: fit(`[${ev.n}] ${c?.title ?? ''}`, LIMITS.fieldName), value: fit(`> ${ev.text.replace(/\n+/g, ' ')}`, LIMITS.fieldValue) };
-    if (embedSize(e) + field.name.length + field.value.length > LIMITS.embedTotal) break;
+    if (embedLength(e.data) + field.name.length + field.value.length > LIMITS.embedTotal) break;
     e.addFields(field);
   }
   if (!a.evidence.length) e.setDescription('This answer cites no passages.');
