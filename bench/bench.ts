@@ -326,7 +326,7 @@ export async function runBench(opts: { scifact: string; quick?: boolean; year?: 
     await ingest(papers, { store, vectors, embeddings });
     const coldS = (performance.now() - t) / 1000;
     row(
-      'seed ingest, cold (63 papers, incl. starting the worker threads)',
+      'seed ingest, cold (63 papers, main thread, first run of each input length)',
       `${coldS.toFixed(2)} s (${(63 / coldS).toFixed(1)} abstracts/s)`,
       '≥ 25 abstracts/s',
     );

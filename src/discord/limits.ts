@@ -1,3 +1,4 @@
+import { clip } from '../util.js';
 /** Discord's message and embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const LIMITS = {
   content: 2000,
@@ -23,7 +24,8 @@ export function fit(text: string, max: number): string {
   const room = max - 1;
   const head = text.slice(0, room);
   const sentenceEnd = Math.max(...['. ', '! ', '? ', '.\n', ')\n'].map((m) => head.lastIndexOf(m)));
-  let cut = sentenceEnd > room * 0.5 ? head.slice(0, sentenceEnd + 1) : head.replace(/\s+\S*$/, '');
+  // At a sentence end when there is one in the second half, else at a word boundary (clip, minus its …).
+  let cut = sentenceEnd > room * 0.5 ? head.slice(0, sentenceEnd + 1) : clip(text, max).slice(0, -1);
   // A cut inside a markdown link or bare URL: back up to before it.
   const openLink = cut.lastIndexOf('[');
   if (openLink !== -1 && !/\]\([^)]*\)/.test(cut.slice(openLink))) cut = cut.slice(0, openLink);

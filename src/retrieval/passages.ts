@@ -12,10 +12,9 @@ export interface Passage {
 export const PASSAGE_MAX_WORDS = 70;
 
 /**
- * Target size of an embedded chunk. USE-lite costs ~20 ms per call plus ~0.6 ms per token and
- * saturates near 130 tokens, so one vector for title + abstract is ~4x cheaper than one per quoted
- * passage (measured on 2 cores: 18 papers/s vs 5 papers/s) and retrieval is paper-level anyway.
- * Abstracts longer than this get more than one chunk.
+ * Target size of an embedded chunk: one vector for title + abstract (retrieval is paper-level, and
+ * bge-small-en-v1.5 reads up to 512 tokens, about 400 words). Longer abstracts get more than one chunk.
+ * Embedding per quoted passage instead would cost several encoder calls per paper for nothing.
  */
 export const DENSE_CHUNK_WORDS = 400;
 
