@@ -42,6 +42,7 @@ describe('extractive wording', () => {
     expect(shortTitle('Stitchable Neural Networks')).toBe('Stitchable Neural Networks');
     expect(attribute('We propose a method.', 'X')).toBe('In X, the authors propose a method.');
     expect(attribute('Substantial efforts exist.', 'X')).toBe('According to X, substantial efforts exist.');
+    expect(attribute('State-of-the-art systems predict fixed categories.', 'X')).toBe('According to X, state-of-the-art systems predict fixed categories.');
     expect(attribute('ImageNet is noisy.', 'X')).toBe('According to X, ImageNet is noisy.');
   });
 });
@@ -234,6 +235,15 @@ describe('answer chain on the seed library', () => {
     expect(second.refused).toBe(false);
     expect(second.citations[0]!.id).toBe(curriculum);
     expect(second.answer).toContain('63.2%');
+  });
+
+  it('a follow-up about the same paper is answered by its own words, not the title retrieval appends', async () => {
+    const chain = new AnswerChain({ retriever: lib.retriever });
+    await chain.ask('What is CLIP?', 'dm-clip');
+    const next = await chain.ask('and which dataset did they train on?', 'dm-clip');
+    expect(next.resolvedQuestion).toMatch(/\(about "Learning Transferable Visual Models/);
+    expect(next.citations[0]!.id).toBe('learning-transferable-visual-models-from-natural-language-supervision');
+    expect(next.answer).toMatch(/400 million \(image, text\) pairs/);
   });
 
   it('does not quote the same sentence twice in a conversation unless asked again', async () => {

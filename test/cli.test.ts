@@ -109,6 +109,17 @@ describe('paperbot CLI', () => {
     expect(again.stdout).toMatch(/63 unchanged\); embedded 0 passages/);
   });
 
+  it('searching or asking an empty library says how to fill it', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-empty-'));
+    for (const cmd of ['search', 'ask']) {
+      const r = await runCli([cmd, 'What is CLIP?'], { DATA_DIR: empty });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/the library in .* is empty: run "npx paperbot ingest" \(or "npm start"\) first/);
+      noStack(r.stderr);
+    }
+    fs.rmSync(empty, { recursive: true, force: true });
+  });
+
   it('invalid configuration is one clear message', async () => {
     const r = await runCli(['search', 'x'], { ...env, EMBEDDINGS: 'gpt-9' });
     expect(r.code).toBe(2);

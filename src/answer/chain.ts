@@ -2,7 +2,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
 import type { Logger } from '../log.js';
 import type { HybridRetriever, PaperHit } from '../retrieval/hybrid-retriever.js';
-import { ASKS_AGAIN, ConversationStore, resolveFollowUp } from './conversation.js';
+import { ASKS_AGAIN, ConversationStore, resolveFollowUp, withoutTarget } from './conversation.js';
 import { composeExtractive, sourcePassages } from './extractive.js';
 import { LlmUnavailable, NO_ANSWER, askModel, repairCitations } from './llm.js';
 import { SentenceMeaning } from './meaning.js';
@@ -91,6 +91,12 @@ export class AnswerChain {
     return answer;
   }
 
+  /** The question as a vector for sentence meaning: the retrieval vector unless a paper's title was appended. */
+  private async questionVector(r: Retrieved): Promise<number[]> {
+    const own = withoutTarget(r.resolved);
+    return own === r.resolved ? r.vector : this.d.retriever.embeddings.embedQuery(own);
+  }
+
   /** The evidence signals refusal looks at, for a question on its own (calibration, diagnostics). */
   async signals(question: string): Promise<EvidenceSignals> {
     const s = await this.select(await this.retrieve({ question }));
@@ -131,7 +137,7 @@ export class AnswerChain {
     const idf = (t: string) => this.d.retriever.lexical.idf(t);
     const quotableSources = chosen.map((h) => ({ passages: sourcePassages(h) }));
     const meaning = this.meaning
-      ? await this.meaning.similarities(r.vector, SentenceMeaning.candidates(r.resolved, quotableSources, idf))
+      ? await this.meaning.similarities(await this.questionVector(r), SentenceMeaning.candidates(withoutTarget(r.resolved), quotableSources, idf))
       : new Map<string, number>();
     const sentence = meaning.size ? Math.max(...meaning.values()) : undefined;
     const refuse = r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal, sentence);
@@ -159,7 +165,8 @@ export class AnswerChain {
   private extractive(s: Selected): Composed {
     const sources = this.d.model ? s.sources.map((x) => ({ ...x, passages: sourcePassages(s.hits[x.n - 1]!) })) : s.sources;
     const idf = (t: string) => this.d.retriever.lexical.idf(t);
-    const r = composeExtractive(s.resolved, sources, s.hits, idf, s.meaning, s.avoid);
+    // Sentences are chosen by the user's words; the appended title only steers retrieval.
+    const r = composeExtractive(withoutTarget(s.resolved), sources, s.hits, idf, s.meaning, s.avoid);
     return { ...s, text: r.answer, evidenceFor: new Map(r.used.map((u) => [u.n, u.passage])), quoted: r.quoted };
   }
 

@@ -63,6 +63,9 @@ const DEICTIC = /\b(it|its|they|their|them|this|that|these|those|the (?:paper|me
 const AMONG =
   /\b(?:which|what|who|any|all|each|either|both|none|one|how many)\s+(?:one\s+)?of\s+(?:them|these|those|the(?:se|m)?\s+(?:papers|works|sources|ones))\b|\b(?:do|does|did|are|were)\s+(?:they|these|those)\b/i;
 
+/** A resolved follow-up without the `(about "Title")` that points retrieval at a paper: the user's question. */
+export const withoutTarget = (resolved: string) => resolved.replace(/\s*\(about ".*"\)$/, '');
+
 export interface Resolved {
   question: string;
   /** Papers the follow-up points at (to put first, and not to refuse). */
@@ -96,6 +99,6 @@ export function resolveFollowUp(question: string, turns: Turn[]): Resolved {
   if (!target) return { question, focus: [] };
   // Ordinal-only follow-ups ("and the second one?") carry no question of their own: reuse the last one.
   const own = terms(question.replace(ORDINAL_REF, '').replace(NUMBER_REF, ''));
-  const base = own.length === 0 ? last.resolved.replace(/\s*\(about ".*"\)$/, '') : question;
+  const base = own.length === 0 ? withoutTarget(last.resolved) : question;
   return { question: `${base} (about "${target.title}")`, focus: [target.id] };
 }
