@@ -101,22 +101,7 @@ describe('topic subscriptions', () => {
     const r = await discord.waitFor(callback(i.id));
     expect(r.body.data.embeds[0].description).toBe('1. dataset distillation with synthetic images\n2. robot grasping');
     const removeSecond = r.body.data.components[0].components[1].custom_id;
-    const msg = {
-      id: '5',
-      channel_id: '900000000000000001',
-      author: { id: discord.botId, username: 'paperbot', discriminator: '0' },
-      content: '',
-      embeds: r.body.data.embeds,
-      components: r.body.data.components,
-      timestamp: new Date().toISOString(),
-      type: 0,
-      attachments: [],
-      mentions: [],
-      mention_roles: [],
-      pinned: false,
-      tts: false,
-      edited_timestamp: null,
-    };
+    const msg = discord.botMessage('5', { embeds: r.body.data.embeds, components: r.body.data.components });
     const click = discord.interaction('button', { custom_id: removeSecond }, erin, msg);
     const upd = await discord.waitFor(callback(click.id));
     expect(upd.body.type).toBe(7);

@@ -50,20 +50,7 @@ describe('the bot against a loopback Discord', () => {
     const i = ask('What is Matryoshka Representation Learning?');
     const edit = await discord.waitFor(original(i.token));
     const customId = edit.body.components[0].components[0].custom_id;
-    const click = discord.interaction('button', { custom_id: customId }, i.user, {
-      ...edit.body,
-      id: '1',
-      channel_id: '900000000000000001',
-      author: { id: discord.botId, username: 'paperbot', discriminator: '0' },
-      timestamp: new Date().toISOString(),
-      type: 0,
-      attachments: [],
-      mentions: [],
-      mention_roles: [],
-      pinned: false,
-      tts: false,
-      edited_timestamp: null,
-    });
+    const click = discord.interaction('button', { custom_id: customId }, i.user, discord.botMessage('1', edit.body));
     const reply = await discord.waitFor(callback(click.id));
     expect(reply.body.type).toBe(4);
     expect(reply.body.data.flags).toBe(EPHEMERAL);
@@ -81,20 +68,7 @@ describe('the bot against a loopback Discord', () => {
     expect(edit.body.embeds[0].description).toMatch(/^\*\*1\.\*\* .* — relevance \d+%/);
     const [prev, next] = edit.body.components[0].components;
     expect(prev.disabled).toBe(true);
-    const msg = {
-      ...edit.body,
-      id: '2',
-      channel_id: '900000000000000001',
-      author: { id: discord.botId, username: 'paperbot', discriminator: '0' },
-      timestamp: new Date().toISOString(),
-      type: 0,
-      attachments: [],
-      mentions: [],
-      mention_roles: [],
-      pinned: false,
-      tts: false,
-      edited_timestamp: null,
-    };
+    const msg = discord.botMessage('2', edit.body);
     const click = discord.interaction('button', { custom_id: next.custom_id }, i.user, msg);
     const update = await discord.waitFor(callback(click.id));
     expect(update.body.type).toBe(7); // UPDATE_MESSAGE

@@ -44,7 +44,7 @@ describe('TransformersEmbeddings loading code (tiny generated model)', () => {
     try {
       const [x, y] = [await inline.embedDocuments(texts), await pooled.embedDocuments(texts)];
       expect(y).toHaveLength(140);
-      expect((pooled as unknown as { workers?: unknown[] }).workers).toHaveLength(2);
+      expect((pooled as unknown as { workers: { threads: unknown[] } }).workers.threads).toHaveLength(2);
       for (const [i, v] of y.entries()) for (const [d, n] of v.entries()) expect(n).toBeCloseTo(x[i]![d]!, 5);
     } finally {
       await pooled.dispose();

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
 import { BertOnnx, profileFor, type EncoderProfile } from './bert-onnx.js';
+import { WorkerPool } from './worker-job.js';
 
 export interface TransformersParams extends EmbeddingsParams {
   /** Model id, e.g. `Xenova/bge-small-en-v1.5`, read from `<modelsDir>/<model>/`. */
@@ -33,10 +34,8 @@ export class TransformersEmbeddings extends Embeddings {
   readonly modelId: string;
   readonly profile: EncoderProfile;
   private encoder?: Promise<BertOnnx>;
-  private workers?: Worker[];
-  private idleTimer?: NodeJS.Timeout;
+  private readonly workers: WorkerPool;
   private readonly workerCount: number;
-  private readonly idleMs: number;
 
   constructor(private readonly params: TransformersParams) {
     super(params);
@@ -44,7 +43,12 @@ export class TransformersEmbeddings extends Embeddings {
     // The pooling is part of the id: the same weights pooled differently are a different vector space.
     this.modelId = `tf-${params.model.replace(/[^A-Za-z0-9._-]+/g, '_')}-${this.profile.pooling}`;
     this.workerCount = params.workers ?? Math.min(4, os.availableParallelism());
-    this.idleMs = params.idleMs ?? 5000;
+    const workerData = { model: params.model, modelsDir: params.modelsDir, quantized: params.quantized ?? true };
+    this.workers = new WorkerPool(
+      this.workerCount,
+      () => new Worker(new URL('./transformers.worker.mjs', import.meta.url), { workerData }),
+      params.idleMs ?? 5000,
+    );
   }
 
   /** Loads the model on this thread (once). Rejects when the files are not in modelsDir. */
@@ -72,71 +76,16 @@ export class TransformersEmbeddings extends Embeddings {
     return this.embedInWorkers(texts);
   }
 
-  /** Workers pull batches from one queue, so every core stays busy until the end. */
+  /** Batches across the worker pool; each worker has a one-thread onnxruntime session. */
   private async embedInWorkers(texts: string[]): Promise<number[][]> {
-    const batches: string[][] = [];
-    for (let i = 0; i < texts.length; i += WORKER_BATCH) batches.push(texts.slice(i, i + WORKER_BATCH));
-    const results: Float32Array[][] = new Array(batches.length);
-    let next = 0;
-    clearTimeout(this.idleTimer);
-    try {
-      await Promise.all(
-        this.pool().map(async (w) => {
-          while (next < batches.length) {
-            const i = next++;
-            results[i] = await runInWorker(w, batches[i]!);
-          }
-        }),
-      );
-    } catch (err) {
-      await this.dispose();
-      throw err;
-    } finally {
-      this.idleTimer = setTimeout(() => void this.dispose(), this.idleMs);
-      this.idleTimer.unref();
-    }
+    const jobs: { texts: string[] }[] = [];
+    for (let i = 0; i < texts.length; i += WORKER_BATCH) jobs.push({ texts: texts.slice(i, i + WORKER_BATCH) });
+    const results = await this.workers.run(jobs, (r: { vectors: Float32Array[] }) => r.vectors);
     return results.flat().map((v) => Array.from(v));
   }
 
-  private pool(): Worker[] {
-    this.workers ??= Array.from({ length: this.workerCount }, () => {
-      const w = new Worker(new URL('./transformers.worker.mjs', import.meta.url), {
-        workerData: { model: this.params.model, modelsDir: this.params.modelsDir, quantized: this.params.quantized ?? true },
-      });
-      w.unref();
-      return w;
-    });
-    return this.workers;
-  }
-
   /** Stops the worker threads (each holds its own model copy); the next bulk call starts new ones. */
-  async dispose(): Promise<void> {
-    clearTimeout(this.idleTimer);
-    const ws = this.workers ?? [];
-    this.workers = undefined;
-    await Promise.all(ws.map((w) => w.terminate()));
+  dispose(): Promise<void> {
+    return this.workers.dispose();
   }
-}
-
-function runInWorker(w: Worker, texts: string[]): Promise<Float32Array[]> {
-  return new Promise((resolve, reject) => {
-    w.ref();
-    const done = () => {
-      w.unref();
-      w.off('message', onMessage);
-      w.off('error', onError);
-    };
-    const onError = (err: Error) => {
-      done();
-      reject(err);
-    };
-    const onMessage = (m: { vectors?: Float32Array[]; error?: string }) => {
-      done();
-      if (m.error) reject(new Error(m.error));
-      else resolve(m.vectors!);
-    };
-    w.on('message', onMessage);
-    w.on('error', onError);
-    w.postMessage({ texts });
-  });
 }

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
+import { WorkerPool } from './worker-job.js';
 
 type UseModel = { embed(texts: string[]): Promise<number[][]> };
 
@@ -22,10 +23,8 @@ export class UseLiteEmbeddings extends Embeddings {
   static readonly modelId = 'use-lite-512';
   readonly modelId = UseLiteEmbeddings.modelId;
   private model?: Promise<UseModel>;
-  private workers?: Worker[];
-  private idleTimer?: NodeJS.Timeout;
-  /** Workers are stopped after this long without bulk work: each holds its own model (~130 MB). */
-  private readonly idleMs: number;
+  /** Stopped after idleMs without bulk work: each worker holds its own model (~130 MB). */
+  private readonly workers: WorkerPool;
   private readonly workerCount: number;
   private readonly batchSize: number;
 
@@ -33,7 +32,7 @@ export class UseLiteEmbeddings extends Embeddings {
     super(params);
     this.workerCount = params.workers ?? Math.min(4, os.availableParallelism());
     this.batchSize = params.batchSize ?? 4;
-    this.idleMs = params.idleMs ?? 5000;
+    this.workers = new WorkerPool(this.workerCount, () => new Worker(new URL('./use-lite.worker.mjs', import.meta.url)), params.idleMs ?? 5000);
   }
 
   /** Loads the model on this thread (once); safe to call eagerly to warm up. */
@@ -63,65 +62,20 @@ export class UseLiteEmbeddings extends Embeddings {
     return this.embedInWorkers(batches);
   }
 
-  /** Workers pull batches from one queue, so every core stays busy until the end. */
+  /**
+   * Only workers embed: measured here, a main-thread lane beside them adds little (it also
+   * serialises the messages) while one worker per core scales ~1.8x on 2 cores.
+   */
   private async embedInWorkers(batches: string[][]): Promise<number[][]> {
-    const results: number[][][] = new Array(batches.length);
-    let next = 0;
-    // Only workers embed: measured here, a main-thread lane beside them adds little (it also
-    // serialises the messages) while one worker per core scales ~1.8x on 2 cores.
-    clearTimeout(this.idleTimer);
-    try {
-      await Promise.all(
-        this.pool().map(async (w) => {
-          while (next < batches.length) {
-            const i = next++;
-            results[i] = await runInWorker(w, batches[i]!);
-          }
-        }),
-      );
-    } finally {
-      this.idleTimer = setTimeout(() => void this.dispose(), this.idleMs);
-      this.idleTimer.unref();
-    }
+    const results = await this.workers.run(
+      batches.map((texts) => ({ id: 0, texts })),
+      (r: { vectors: number[][] }) => r.vectors,
+    );
     return results.flat();
   }
 
-  /** Worker threads, started on first bulk use and kept; unref'd so they never hold the process open. */
-  private pool(): Worker[] {
-    this.workers ??= Array.from({ length: this.workerCount }, () => {
-      const w = new Worker(new URL('./use-lite.worker.mjs', import.meta.url));
-      w.unref();
-      return w;
-    });
-    return this.workers;
-  }
-
   /** Stops the worker threads (the next bulk call starts new ones). */
-  async dispose(): Promise<void> {
-    clearTimeout(this.idleTimer);
-    const ws = this.workers ?? [];
-    this.workers = undefined;
-    await Promise.all(ws.map((w) => w.terminate()));
+  dispose(): Promise<void> {
+    return this.workers.dispose();
   }
-}
-
-function runInWorker(w: Worker, texts: string[]): Promise<number[][]> {
-  return new Promise((resolve, reject) => {
-    // Hold the process open only while a job is in flight.
-    w.ref();
-    const onError = (err: Error) => {
-      w.unref();
-      w.off('message', onMessage);
-      reject(err);
-    };
-    const onMessage = (m: { vectors?: number[][]; error?: string }) => {
-      w.unref();
-      w.off('error', onError);
-      if (m.error) reject(new Error(m.error));
-      else resolve(m.vectors!);
-    };
-    w.once('message', onMessage);
-    w.once('error', onError);
-    w.postMessage({ id: 0, texts });
-  });
 }

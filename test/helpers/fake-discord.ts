@@ -283,6 +283,25 @@ export class FakeDiscord {
   }
 
   /** Injects an interaction (slash command, autocomplete or button) in a DM; returns its id and token. */
+  /** A message the bot sent (as a button interaction carries it), with Discord's required fields. */
+  botMessage(id: string, fields: Record<string, unknown>) {
+    return {
+      content: '',
+      ...fields,
+      id,
+      channel_id: '900000000000000001',
+      author: { id: this.botId, username: 'paperbot', discriminator: '0' },
+      timestamp: new Date().toISOString(),
+      type: 0,
+      attachments: [],
+      mentions: [],
+      mention_roles: [],
+      pinned: false,
+      tts: false,
+      edited_timestamp: null,
+    };
+  }
+
   interaction(kind: 'command' | 'autocomplete' | 'button', data: any, user = this.user(), message?: any) {
     const id = snowflake();
     const token = `itoken-${id}`;
