@@ -49,4 +49,15 @@ describe('WorkerPool', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(pool.threads).toHaveLength(0);
   });
+
+  it('overlapping runs wait their turn: each gets its own results, none is cut short by the idle timer', async () => {
+    const pool = new WorkerPool(2, start, 30);
+    const long = pool.run(
+      Array.from({ length: 12 }, (_, n) => ({ n })),
+      pick,
+    );
+    const short = pool.run([{ n: 50 }], pick);
+    expect(await Promise.all([long, short])).toEqual([Array.from({ length: 12 }, (_, n) => 2 * n), [100]]);
+    await pool.dispose();
+  });
 });

@@ -44,6 +44,8 @@ export function runJob<R, T>(w: Worker, message: unknown, pick: (reply: R) => T)
 export class WorkerPool {
   private workers?: Worker[];
   private idleTimer?: NodeJS.Timeout;
+  /** Runs go one after another: a worker takes one job at a time, and replies carry no job id. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly size: number,
@@ -52,12 +54,18 @@ export class WorkerPool {
   ) {}
 
   /**
-   * Runs every job (in any order, across the workers); results in job order. After a failure no new
-   * job is handed out, the jobs in flight on other workers are let finish (terminating a thread in
-   * the middle of onnxruntime's native code can abort the whole process), then the pool is disposed
-   * and the first error thrown.
+   * Runs every job (in any order, across the workers); results in job order. Overlapping calls wait
+   * their turn. After a failure no new job is handed out, the jobs in flight on other workers are let
+   * finish (terminating a thread in the middle of onnxruntime's native code can abort the whole
+   * process), then the pool is disposed and the first error thrown.
    */
-  async run<R, T>(jobs: unknown[], pick: (reply: R) => T): Promise<T[]> {
+  run<R, T>(jobs: unknown[], pick: (reply: R) => T): Promise<T[]> {
+    const turn = this.tail.then(() => this.runNow(jobs, pick));
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async runNow<R, T>(jobs: unknown[], pick: (reply: R) => T): Promise<T[]> {
     const results: T[] = new Array(jobs.length);
     let next = 0;
     clearTimeout(this.idleTimer);
