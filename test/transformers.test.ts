@@ -157,3 +157,30 @@ describe('bge-small-en-v1.5, the default encoder (real weights; `npm run fetch-m
     expect(Math.max(...ranks)).toBeLessThanOrEqual(3);
   });
 });
+
+describe('changing the encoder', () => {
+  it('re-embeds the library once, by itself, into the new encoder’s own index', async () => {
+    const { openApp } = await import('../src/app.js');
+    const { ingestSeed } = await import('../src/jobs/update.js');
+    const { log } = await import('../src/log.js');
+    writeTinyBert(modelsDir, 'test/tiny-bert-2');
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-switch-'));
+    const run = async (model: string) => {
+      const app = await openApp(
+        loadConfig({ DATA_DIR: dataDir, MODELS_DIR: modelsDir, EMBEDDING_MODEL: model, ALLOW_REMOTE_MODELS: '0', EMBED_WORKERS: '0' }),
+        log,
+      );
+      try {
+        return await ingestSeed(app);
+      } finally {
+        await app.close();
+      }
+    };
+    expect(await run('test/tiny-bert')).toMatch(/embedded 63 passages/);
+    expect(await run('test/tiny-bert-2')).toMatch(/\(0 new, 0 changed, 63 unchanged\); embedded 63 passages/);
+    expect(await run('test/tiny-bert-2')).toMatch(/embedded 0 passages/);
+    expect(await run('test/tiny-bert')).toMatch(/embedded 0 passages/); // its index is still there
+    expect(fs.readdirSync(path.join(dataDir, 'vectors')).sort()).toEqual(['tf-test_tiny-bert-2-mean', 'tf-test_tiny-bert-mean']);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+});
