@@ -27,8 +27,9 @@ const WORKER_BATCH = 16;
  * queries get the model's instruction prefix, documents do not; vectors are L2-normalised.
  *
  * Queries run on the calling thread with one onnxruntime session using every core. Bulk documents go
- * to worker threads with a one-thread session each: on 2 cores, two one-thread sessions embedded
- * 27 SciFact abstracts/s against 23/s for one two-thread session (`paperbot bench` measures both).
+ * to worker threads with a one-thread session each: on 2 cores two one-thread sessions beat one
+ * two-thread session by ~15 % (20.2 vs 17.5 SciFact abstracts/s in the final `npm run bench`, 27 vs 23
+ * earlier the same day: this VM's speed drifts, the ratio held).
  */
 export class TransformersEmbeddings extends Embeddings {
   readonly modelId: string;
