@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { aliasesOf, aliasText, namesPaper } from '../src/retrieval/aliases.js';
-import { terms } from '../src/retrieval/text.js';
 
 const paper = (title: string, abstract = 'We study things.', links: string[] = []) => ({ title, abstract, links });
 
@@ -34,22 +33,24 @@ describe('aliases: names people use for a paper', () => {
 
   it('indexes only the alias words the title does not already have', () => {
     const clip = paper('Learning Transferable Visual Models From Natural Language Supervision', 'x', ['https://github.com/OpenAI/CLIP']);
-    expect(aliasText(clip, terms)).toBe('CLIP');
+    expect(aliasText(clip.title, aliasesOf(clip))).toBe('CLIP');
     const swin = paper('Swin Transformer V2: Scaling Up Capacity and Resolution', 'x', ['https://github.com/microsoft/Swin-Transformer']);
-    expect(aliasText(swin, terms).split(' ')).toContain('SwinV2');
-    expect(aliasText(swin, terms).split(' ')).not.toContain('Swin');
+    expect(aliasText(swin.title, aliasesOf(swin)).split(' ')).toContain('SwinV2');
+    expect(aliasText(swin.title, aliasesOf(swin)).split(' ')).not.toContain('Swin');
   });
 
   it('knows when a question names a paper, as a whole word or phrase', () => {
     const clip = paper('Learning Transferable Visual Models From Natural Language Supervision', 'x', ['https://github.com/OpenAI/CLIP']);
-    expect(namesPaper('What is CLIP?', clip)).toBe(true);
-    expect(namesPaper('what is clip', clip)).toBe(true);
-    expect(namesPaper('Is gradient clipping useful?', clip)).toBe(false);
-    expect(namesPaper('Which method cuts CLIP training cost by discarding redundant samples?', clip)).toBe(false);
-    expect(namesPaper('SELECT * FROM users; DROP TABLE papers;--', paper('SELECT: A Large-Scale Benchmark of Data Curation Strategies'))).toBe(false);
+    expect(namesPaper('What is CLIP?', aliasesOf(clip))).toBe(true);
+    expect(namesPaper('what is clip', aliasesOf(clip))).toBe(true);
+    expect(namesPaper('Is gradient clipping useful?', aliasesOf(clip))).toBe(false);
+    expect(namesPaper('Which method cuts CLIP training cost by discarding redundant samples?', aliasesOf(clip))).toBe(false);
+    expect(namesPaper('SELECT * FROM users; DROP TABLE papers;--', aliasesOf(paper('SELECT: A Large-Scale Benchmark of Data Curation Strategies')))).toBe(
+      false,
+    );
     const laion = paper('LAION-5B: An open large-scale dataset');
-    expect(namesPaper('What is LAION 5B?', laion)).toBe(true);
-    expect(namesPaper('laion5b', laion)).toBe(true);
-    expect(namesPaper('How large is the largest open dataset?', laion)).toBe(false);
+    expect(namesPaper('What is LAION 5B?', aliasesOf(laion))).toBe(true);
+    expect(namesPaper('laion5b', aliasesOf(laion))).toBe(true);
+    expect(namesPaper('How large is the largest open dataset?', aliasesOf(laion))).toBe(false);
   });
 });

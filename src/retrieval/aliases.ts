@@ -78,11 +78,9 @@ const COMMON_NAMES = new Set([
  * The alias words a paper's title does not already have (CLIP, SwinV2, LAION5B): what the index's
  * alias field holds. Repeating title words there would only re-boost the title.
  */
-export function aliasText(p: { title: string; abstract: string; links?: string[] }, termsOf: (s: string) => string[]): string {
-  const inTitle = new Set(termsOf(p.title));
-  const words = aliasesOf(p)
-    .flatMap((a) => a.split(/[^A-Za-z0-9+']+/))
-    .filter((w) => w.length >= 3 && !/^nets?$/i.test(w) && termsOf(w).some((t) => !inTitle.has(t)));
+export function aliasText(title: string, aliases: string[]): string {
+  const inTitle = new Set(terms(title));
+  const words = aliases.flatMap((a) => a.split(/[^A-Za-z0-9+']+/)).filter((w) => w.length >= 3 && !/^nets?$/i.test(w) && terms(w).some((t) => !inTitle.has(t)));
   return [...new Set(words)].join(' ');
 }
 
@@ -99,11 +97,11 @@ const norm = (s: string) =>
  * "What is CLIP?" and "How was SwinV2 trained?" name their papers; "gradient clipping" does not, and
  * neither does "SELECT * FROM users; DROP TABLE papers" (a name among other business).
  */
-export function namesPaper(question: string, p: { title: string; abstract: string; links?: string[] }): boolean {
+export function namesPaper(question: string, aliases: string[]): boolean {
   const q = norm(question);
   const collapsed = ` ${q.replace(/ /g, '')} `;
   const content = terms(question).length;
-  return aliasesOf(p).some((a) => {
+  return aliases.some((a) => {
     const n = norm(a);
     const found = n.trim().length >= 3 && (q.includes(n) || (!n.trim().includes(' ') && collapsed === ` ${n.trim()} `));
     return found && Math.max(1, terms(a).length) * 2 >= content;

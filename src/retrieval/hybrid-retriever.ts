@@ -5,7 +5,7 @@ import type { Embeddings } from '@langchain/core/embeddings';
 import type { VectorStore } from '@langchain/core/vectorstores';
 import { fuseCandidates, fusionFor, type Candidates, type FusionParams, type Scored } from './fusion.js';
 import { LexicalIndex } from './lexical.js';
-import { aliasText, namesPaper } from './aliases.js';
+import { aliasesOf, aliasText, namesPaper } from './aliases.js';
 import { denseChunks, toPassages, type Passage } from './passages.js';
 import { terms } from './text.js';
 
@@ -67,6 +67,8 @@ export class HybridRetriever extends BaseRetriever {
   /** Fusion weights: given, or the ones fitted for this encoder. */
   readonly fusion: FusionParams;
   private readonly papers = new Map<string, RetrievablePaper>();
+  /** Names per paper id, filled as papers are indexed or first ranked. */
+  private readonly names = new Map<string, { aliases: string[]; text: string }>();
 
   constructor(
     readonly embeddings: Embeddings,
@@ -97,8 +99,11 @@ export class HybridRetriever extends BaseRetriever {
    * `indexed`: the lexical index already holds them (loaded from a snapshot).
    */
   addPapers(papers: RetrievablePaper[], opts: { indexed?: boolean } = {}): void {
-    for (const p of papers) this.papers.set(p.id, p);
-    if (!opts.indexed) this.lexical.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract, aliases: aliasText(p, terms) })));
+    for (const p of papers) {
+      this.papers.set(p.id, p);
+      this.names.delete(p.id); // a changed paper may have other names
+    }
+    if (!opts.indexed) this.lexical.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract, aliases: this.namesOf(p).text })));
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<PaperHit[]> {
@@ -130,7 +135,7 @@ export class HybridRetriever extends BaseRetriever {
             coverage: round(this.coverage(r.id, qTerms, 'rarest')),
           },
         };
-        if (namesPaper(query, paper)) hit.signals.named = true;
+        if (namesPaper(query, this.namesOf(paper).aliases)) hit.signals.named = true;
         if (paper.url) hit.url = paper.url;
         return hit;
       });
@@ -201,10 +206,21 @@ export class HybridRetriever extends BaseRetriever {
    * Share of the question's IDF weight whose terms occur in the paper (0..1). For fusion, terms the
    * library never uses are left out (as tuned); for the reported signal they count as rarest.
    */
+  /** A paper's aliases and the alias words its title lacks, derived once (regexes over the abstract). */
+  private namesOf(p: RetrievablePaper): { aliases: string[]; text: string } {
+    let n = this.names.get(p.id);
+    if (!n) {
+      const aliases = aliasesOf(p);
+      n = { aliases, text: aliasText(p.title, aliases) };
+      this.names.set(p.id, n);
+    }
+    return n;
+  }
+
   private coverage(paperId: string, qTerms: Set<string>, unseen: 'zero' | 'rarest' = 'zero'): number {
     const p = this.papers.get(paperId);
     if (!p || qTerms.size === 0) return 0;
-    const pt = new Set(terms(`${p.title} ${p.abstract} ${aliasText(p, terms)}`));
+    const pt = new Set(terms(`${p.title} ${p.abstract} ${this.namesOf(p).text}`));
     let total = 0;
     let found = 0;
     for (const t of qTerms) {
