@@ -99,7 +99,7 @@ export class AnswerChain {
 
   /** The evidence signals refusal looks at, for a question on its own (calibration, diagnostics). */
   async signals(question: string): Promise<EvidenceSignals> {
-    const s = await this.select(await this.retrieve({ question }));
+    const s = await this.select(await this.retrieve({ question }), true);
     return signalsOf(s.hits, s.meaning.size ? Math.max(...s.meaning.values()) : undefined);
   }
 
@@ -118,7 +118,8 @@ export class AnswerChain {
     return { ...input, resolved, vector, focus, among: !!among, hits, avoid };
   }
 
-  private async select(r: Retrieved): Promise<Selected> {
+  /** `measureAll`: embed the candidate sentences even when the question is refused anyway (calibration). */
+  private async select(r: Retrieved, measureAll = false): Promise<Selected> {
     const top = r.hits[0]?.score ?? 0;
     // A follow-up about one paper answers from it; "which of them …" from the earlier sources that match best.
     // A question that names its best paper ("What is CLIP?") is answered from that paper too.
@@ -133,14 +134,18 @@ export class AnswerChain {
       if (h.url) s.url = h.url;
       return s;
     });
+    // Refusal is an OR of checks: when the paper-level ones already refuse, the sentences (~100 ms of
+    // embedding) cannot change that, so they are only measured when they can.
+    const refusedAnyway = r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal);
     // What could be quoted, by meaning: for choosing sentences, and for refusing when none addresses the question.
-    const idf = (t: string) => this.d.retriever.lexical.idf(t);
-    const quotableSources = chosen.map((h) => ({ passages: sourcePassages(h) }));
-    const meaning = this.meaning
-      ? await this.meaning.similarities(await this.questionVector(r), SentenceMeaning.candidates(withoutTarget(r.resolved), quotableSources, idf))
-      : new Map<string, number>();
+    let meaning = new Map<string, number>();
+    if (this.meaning && (!refusedAnyway || measureAll)) {
+      const idf = (t: string) => this.d.retriever.lexical.idf(t);
+      const quotable = chosen.map((h) => ({ passages: sourcePassages(h) }));
+      meaning = await this.meaning.similarities(await this.questionVector(r), SentenceMeaning.candidates(withoutTarget(r.resolved), quotable, idf));
+    }
     const sentence = meaning.size ? Math.max(...meaning.values()) : undefined;
-    const refuse = r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal, sentence);
+    const refuse = refusedAnyway || (r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal, sentence));
     return { ...r, sources, refuse, meaning };
   }
 
