@@ -36,6 +36,8 @@ export interface BertOnnxOptions {
    * stop when idle, keep the arena.
    */
   lean?: boolean;
+  /** Pad lengths to multiples of this (default 32; 1 = exact lengths, which `npm run bench` compares). */
+  bucket?: number;
   quantized?: boolean;
 }
 
@@ -45,14 +47,16 @@ type Session = { inputNames: string[]; run(feeds: Record<string, unknown>): Prom
 type Ort = { InferenceSession: { create(path: string, o: object): Promise<Session> }; Tensor: new (t: string, d: BigInt64Array, dims: number[]) => unknown };
 
 /**
- * Sequence lengths are padded up to a multiple of this. onnxruntime plans each new input shape on its
- * first run, which costs several times a warm run: measured on SciFact abstracts (2 cores), exact
- * lengths gave 8–10 abstracts/s, lengths padded to multiples of 32 gave 23/s. Padding is masked in
- * attention, but int8 dynamic quantization takes its scale over the whole input, padding included,
- * so a vector moves slightly (cosine ≈ 0.994 to the unpadded one on a short text); every text is
- * embedded the same way, queries included.
+ * Sequence lengths are padded to a multiple of this (masked in attention). Not for speed: an early
+ * prototype seemed to show buckets 2.5× faster, but it had padded every text to 512 tokens (the
+ * tokenizer pads to `max_length` when given one); measured properly, exact lengths are 5–15 % faster
+ * (`npm run bench` prints both). Buckets stay because int8 *dynamic* quantization takes its scale over
+ * the padded input, so padding moves vectors (cosine ≈ 0.994 on a short text), and the fusion weight,
+ * the refusal thresholds and every README figure were fitted and measured with these vectors: with
+ * exact lengths "What is CLIP?" falls under the refusal thresholds. Switching means refitting both.
  */
 const BUCKET = 32;
+
 /**
  * A BERT-style ONNX sentence encoder: the tokenizer of @xenova/transformers (its tokenizer.json
  * reader) and an onnxruntime-node session we create ourselves, so the thread count is ours to set.
@@ -64,6 +68,7 @@ export class BertOnnx {
     private readonly session: Session,
     private readonly ort: Ort,
     readonly profile: EncoderProfile,
+    private readonly bucket: number,
   ) {}
 
   static async load(opts: BertOnnxOptions): Promise<BertOnnx> {
@@ -84,7 +89,7 @@ export class BertOnnx {
       graphOptimizationLevel: 'all',
       ...(opts.lean ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
     });
-    return new BertOnnx(tokenizer, session, ort, profileFor(opts.model));
+    return new BertOnnx(tokenizer, session, ort, profileFor(opts.model), opts.bucket ?? BUCKET);
   }
 
   /** Token ids with [CLS] … [SEP], cut to maxTokens keeping the final [SEP]. */
@@ -104,7 +109,8 @@ export class BertOnnx {
     const out: Float32Array[] = [];
     for (const text of texts) {
       const ids = this.tokenize(prefix + text);
-      out.push((await this.run([ids], padded(ids.length, this.profile.maxTokens)))[0]!);
+      const length = Math.min(this.profile.maxTokens, Math.ceil(ids.length / this.bucket) * this.bucket);
+      out.push((await this.run([ids], length))[0]!);
     }
     return out;
   }
@@ -141,5 +147,3 @@ export class BertOnnx {
     });
   }
 }
-
-const padded = (n: number, max: number) => Math.min(max, Math.ceil(n / BUCKET) * BUCKET);
