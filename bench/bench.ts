@@ -13,6 +13,7 @@ import { percentile } from '../src/eval/metrics.js';
 import { loadSeedQuestions } from '../src/eval/seeds.js';
 import { ingest } from '../src/library/ingest.js';
 import { PaperStore } from '../src/library/store.js';
+import { openDb } from '../src/db/open.js';
 import type { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
 import { loadConfig } from '../src/config.js';
 import { log } from '../src/log.js';
@@ -257,7 +258,7 @@ async function yearBench(scifactDir: string, model: { modelId: string; dim: numb
     await app.close();
 
     // A year: 365 more days into one library, then serve it.
-    const store = new PaperStore(yearDir);
+    const store = new PaperStore(await openDb({ DATA_DIR: yearDir }));
     const fake = new HashEmbeddings(model.modelId, model.dim);
     const vectors = await VectraStore.open(path.join(yearDir, 'vectors', fake.modelId), fake as never);
     const t2 = performance.now();
@@ -266,14 +267,14 @@ async function yearBench(scifactDir: string, model: { modelId: string; dim: numb
     // As `paperbot ingest` does after every ingest: save the lexical index snapshot for the next start.
     const { saveLexical } = await import('../src/library/lexical-cache.js');
     const { HybridRetriever } = await import('../src/retrieval/hybrid-retriever.js');
-    const all = store.all();
+    const all = await store.all();
     await saveLexical(yearDir, new HybridRetriever(fake as never, vectors, all).lexical, all);
     row(
-      `365 simulated days stored and indexed (${store.count().toLocaleString('en')} papers, stand-in vectors)`,
+      `365 simulated days stored and indexed (${(await store.count()).toLocaleString('en')} papers, stand-in vectors)`,
       `${((performance.now() - t2) / 1000).toFixed(0)} s`,
       '',
     );
-    store.close();
+    await store.close();
     fs.copyFileSync('seeds/daily-papers.txt', path.join(yearDir, 'seed.txt'));
     const session = await startedSessionWith(yearDir, { SEED_FILE: path.join(yearDir, 'seed.txt') }, [
       'What is dataset distillation?',
@@ -333,7 +334,7 @@ export async function runBench(opts: { scifact: string; quick?: boolean; year?: 
     let t = performance.now();
     const embeddings = await createEmbeddings(config, log);
     row('encoder', `${embeddings.modelId} (loaded in ${ms(performance.now() - t)})`, '');
-    const store = new PaperStore(tmp);
+    const store = new PaperStore(await openDb({ DATA_DIR: tmp }));
     t = performance.now();
     const vectors = await VectraStore.open(path.join(tmp, 'vectors', embeddings.modelId), embeddings);
     await ingest(papers, { store, vectors, embeddings });
@@ -348,10 +349,10 @@ export async function runBench(opts: { scifact: string; quick?: boolean; year?: 
     row('seed re-ingest, unchanged', `${((performance.now() - t) / 1000).toFixed(3)} s (${again.embeddedPassages} embedded)`, '< 2 s');
 
     const { HybridRetriever } = await import('../src/retrieval/hybrid-retriever.js');
-    const retriever = new HybridRetriever(embeddings, vectors, store.all());
+    const retriever = new HybridRetriever(embeddings, vectors, await store.all());
     const questions = loadSeedQuestions(
       'eval/seed-questions.json',
-      store.all().map((p) => p.id),
+      (await store.all()).map((p) => p.id),
     ).map((q) => q.q);
     await retriever.search('warm up');
     const seedLat = await latency(retriever, questions, 3);
@@ -362,7 +363,7 @@ export async function runBench(opts: { scifact: string; quick?: boolean; year?: 
     );
     row('seed search p50 / p95, index only (query vector given)', `${ms(percentile(seedLat.indexOnly, 50))} / ${ms(percentile(seedLat.indexOnly, 95))}`, '');
     row('RSS of this benchmark process (seed, incl. ingest worker threads)', mb(), '');
-    store.close();
+    await store.close();
 
     await new Promise((r) => setTimeout(r, 200));
     const session = await startedSession(tmp, questions.slice(0, 20));

@@ -2,22 +2,31 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { AnswerChain } from './answer/chain.js';
+import type { Db } from './db/db.js';
+import { AdvisoryLeadership, soleLeader, type Leadership } from './db/leader.js';
+import { openDb } from './db/open.js';
+import { PostgresDb } from './db/postgres.js';
 import { DigestStore } from './digest/store.js';
 import { TopicStore } from './topics/store.js';
 import { createChatModel } from './answer/models.js';
+import { LibraryFollower } from './library/follow.js';
 import { loadLexicalSnapshot, saveLexical } from './library/lexical-cache.js';
 import { PaperStore } from './library/store.js';
 import { createEmbeddings, type NamedEmbeddings } from './retrieval/embeddings.js';
 import { HybridRetriever } from './retrieval/hybrid-retriever.js';
-import { VectraStore } from './retrieval/vector-store.js';
+import { PgPassageStore } from './retrieval/pg-vector-store.js';
+import { VectraStore, type PassageVectors } from './retrieval/vector-store.js';
 
 /** Everything a command needs: the library, its indexes and the retriever over them. */
 export interface App {
   config: Config;
   log: Logger;
+  /** The database: the SQLite file under DATA_DIR, or the shared PostgreSQL (DATABASE_URL). */
+  db: Db;
   store: PaperStore;
   embeddings: NamedEmbeddings;
-  vectors: VectraStore;
+  /** Passage vectors: Vectra under DATA_DIR, or pgvector in the shared database. */
+  vectors: PassageVectors;
   retriever: HybridRetriever;
   /** Question → cited answer (extractive offline, or the configured LLM with extractive fallback). */
   chain: AnswerChain;
@@ -25,38 +34,68 @@ export interface App {
   digests: DigestStore;
   /** Users' topic subscriptions and pending alerts (same database). */
   topics: TopicStore;
+  /** Does this process run the once-per-deployment jobs? (Always, with the embedded backend.) */
+  leader: Leadership;
+  /** With a shared database: follows papers other processes ingest (undefined when embedded). */
+  follower?: LibraryFollower;
   close(): Promise<void>;
 }
 
-/** Opens the library under DATA_DIR; each embedding model has its own vector index folder. */
-export async function openApp(config: Config, log: Logger): Promise<App> {
-  const store = new PaperStore(config.DATA_DIR);
+/**
+ * Opens the library: embedded (SQLite + Vectra under DATA_DIR) by default, or the shared PostgreSQL
+ * + pgvector when DATABASE_URL is set. Each embedding model has its own vector index.
+ * `follow: false` (one-shot CLI commands) skips following other processes' ingests and leadership.
+ */
+export async function openApp(config: Config, log: Logger, opts: { follow?: boolean } = {}): Promise<App> {
+  const db = await openDb({ ...config, onIdleError: (err) => log.warn({ err: err.message }, 'database connection lost; reconnecting on next use') });
+  const cleanup: (() => Promise<void> | void)[] = [() => db.close()];
   try {
+    const store = new PaperStore(db);
     const embeddings = await createEmbeddings(config, log);
-    const vectors = await VectraStore.open(path.join(config.DATA_DIR, 'vectors', embeddings.modelId), embeddings, (m) => log.warn(m));
-    const papers = store.all();
+    cleanup.unshift(() => (embeddings as { dispose?: () => Promise<void> }).dispose?.());
+    const vectors: PassageVectors =
+      db instanceof PostgresDb
+        ? await PgPassageStore.open(db.pool, embeddings, (await embeddings.embedQuery('dimensions')).length)
+        : await VectraStore.open(path.join(config.DATA_DIR, 'vectors', embeddings.modelId), embeddings, (m) => log.warn(m));
+    const papers = await store.all();
     const snapshot = loadLexicalSnapshot(config.DATA_DIR, papers);
     const retriever = new HybridRetriever(embeddings, vectors, papers, snapshot ? { lexical: snapshot } : {});
     if (!snapshot && papers.length) await saveLexical(config.DATA_DIR, retriever.lexical, papers);
     const model = await createChatModel(config);
     const chain = new AnswerChain({ retriever, timeoutMs: config.LLM_TIMEOUT_MS, log, ...(model ? { model } : {}) });
+    let leader: Leadership = soleLeader;
+    let follower: LibraryFollower | undefined;
+    if (db instanceof PostgresDb && opts.follow !== false) {
+      follower = new LibraryFollower(store, papers, (fresh) => retriever.addPapers(fresh), {
+        onError: (err) => log.warn({ err: err.message }, 'could not check the shared library for new papers'),
+      }).start();
+      const f = follower;
+      cleanup.unshift(() => f.stop());
+      const l = new AdvisoryLeadership(db.pool, {
+        onChange: (is) => log.info({ leader: is }, is ? 'this process now runs the daily posts, alerts and scheduled ingest' : 'lost leadership'),
+      }).start();
+      leader = l;
+      cleanup.unshift(() => l.stop());
+    }
     return {
       config,
       log,
+      db,
       store,
       embeddings,
       vectors,
       retriever,
       chain,
-      digests: new DigestStore(store.db),
-      topics: new TopicStore(store.db),
+      digests: new DigestStore(db),
+      topics: new TopicStore(db),
+      leader,
+      ...(follower ? { follower } : {}),
       async close() {
-        await (embeddings as { dispose?: () => Promise<void> }).dispose?.();
-        store.close();
+        for (const c of cleanup) await c();
       },
     };
   } catch (err) {
-    store.close();
+    for (const c of cleanup) await Promise.resolve(c()).catch(() => {});
     throw err;
   }
 }

@@ -9,6 +9,17 @@ const envBool = (fallback: boolean) => z.preprocess(emptyToUndefined, z.stringbo
 export const configSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   SEED_FILE: z.string().default('seeds/daily-papers.txt'),
+  /**
+   * PostgreSQL (with the pgvector extension) shared by every process and shard: papers, vectors,
+   * subscriptions, post history, conversations. Unset: the embedded SQLite file + Vectra under DATA_DIR.
+   */
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** `transformers` (an ONNX sentence encoder, bge-small-en-v1.5 by default) or `use-lite` (weak, ships in npm). */

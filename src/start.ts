@@ -61,7 +61,7 @@ export async function repl(app: App, input: NodeJS.ReadableStream, output: NodeJ
   const interactive = (input as NodeJS.ReadStream).isTTY === true;
   const rl = readline.createInterface({ input, output, terminal: interactive });
   const say = (s: string) => output.write(`${s}\n`);
-  say(`paperbot: ${app.store.count()} papers in the library. Type a question, "help" or "quit".`);
+  say(`paperbot: ${await app.store.count()} papers in the library. Type a question, "help" or "quit".`);
   say(DISCORD_HINT);
   // A prompt only on a terminal: piped output stays one answer after another.
   const prompt = () => interactive && rl.prompt();

@@ -163,7 +163,7 @@ describe('answer chain on the seed library', () => {
     const chain = new AnswerChain({ retriever: lib.retriever });
     const qs = loadSeedQuestions(
       'eval/seed-questions.json',
-      lib.store.all().map((p) => p.id),
+      (await lib.store.all()).map((p) => p.id),
     );
     let refusedOutOfScope = 0;
     let refusedAnswerable = 0;

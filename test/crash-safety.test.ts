@@ -5,6 +5,7 @@ import path from 'node:path';
 import { FakeEmbeddings } from '@langchain/core/utils/testing';
 import { describe, expect, it } from 'vitest';
 import { PaperStore } from '../src/library/store.js';
+import { openDb } from '../src/db/open.js';
 import { VectraStore } from '../src/retrieval/vector-store.js';
 
 /**
@@ -61,9 +62,9 @@ describe('crash safety (a real child process killed with SIGKILL mid-write)', ()
         // Killed half-way through writing a file: the last acknowledged state survives, exactly.
         expect(items).toBe(last.items);
         expect(items).toBeGreaterThan(startItems);
-        const store = new PaperStore(dir);
-        expect(store.count()).toBe(last.papers);
-        store.close();
+        const store = new PaperStore(await openDb({ DATA_DIR: dir }));
+        expect(await store.count()).toBe(last.papers);
+        await store.close();
         // No temp files left to be mistaken for an index.
         expect(fs.readdirSync(path.join(dir, 'vectors')).filter((f) => !f.startsWith('.'))).toEqual(['index.pb']);
       }

@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { digestHeader, selectTrending, summarise, type Digest } from '../src/digest/digest.js';
 import { digestMessages } from '../src/digest/discord.js';
@@ -8,20 +5,11 @@ import { ChannelGone, DigestScheduler, lastSlot, localDay } from '../src/digest/
 import { DigestStore, type Subscription } from '../src/digest/store.js';
 import { PaperStore } from '../src/library/store.js';
 import { readSeedFile } from '../src/sources/seed.js';
+import { BACKENDS, makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
 
-let dir: string;
+let backend: TestBackend | undefined;
 let papers: PaperStore;
 let digests: DigestStore;
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-digest-'));
-  papers = new PaperStore(dir);
-  papers.upsert(readSeedFile('seeds/daily-papers.txt'));
-  digests = new DigestStore(papers.db);
-});
-afterEach(() => {
-  papers.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
 
 /** A scheduler over the shared database whose "Discord" records posts; a fresh one is a restart. */
 function scheduler(sent: { channel: string; digest: Digest }[], logs: string[] = [], failWith?: Error) {
@@ -43,109 +31,143 @@ function scheduler(sent: { channel: string; digest: Digest }[], logs: string[] =
 const subscribe = (s: Partial<Subscription> & { channelId: string }, at: string) =>
   digests.upsertSubscription({ guildId: 'g', time: '09:00', timezone: 'Europe/Berlin', count: 3, source: 'seed', ...s }, new Date(at));
 
-describe('daily post scheduling (injected clock)', () => {
-  it('posts at the local time across a DST change (Europe/Berlin, 29 Mar 2026)', async () => {
-    const sent: { channel: string; digest: Digest }[] = [];
-    subscribe({ channelId: 'c1' }, '2026-03-27T00:00:00Z');
-    const s = scheduler(sent);
-    expect((await s.runDue(new Date('2026-03-28T07:59:00Z'))).posted).toEqual([]); // 08:59 CET
-    expect((await s.runDue(new Date('2026-03-28T08:00:30Z'))).posted).toEqual(['c1/2026-03-28']); // 09:00 CET = 08:00Z
-    expect((await s.runDue(new Date('2026-03-29T06:59:00Z'))).posted).toEqual([]); // 08:59 CEST
-    expect((await s.runDue(new Date('2026-03-29T07:00:10Z'))).posted).toEqual(['c1/2026-03-29']); // 09:00 CEST = 07:00Z
-    expect(sent).toHaveLength(2);
-    expect(lastSlot({ time: '09:00', timezone: 'America/New_York' }, new Date('2026-11-02T14:30:00Z'))!.toISOString()).toBe('2026-11-02T14:00:00.000Z');
+describe.each(BACKENDS)('on %s', (name) => {
+  beforeEach(async (t) => {
+    if (skipBackend(name)) return t.skip();
+    backend = await makeBackend(name);
+    papers = new PaperStore(await backend.open());
+    await papers.upsert(readSeedFile('seeds/daily-papers.txt'));
+    digests = new DigestStore(papers.db);
+  });
+  afterEach(async () => {
+    await papers?.close();
+    await backend?.drop();
+    backend = undefined;
   });
 
-  it('posts exactly once per day, across restarts and repeated ticks', async () => {
-    const sent: { channel: string; digest: Digest }[] = [];
-    subscribe({ channelId: 'c1' }, '2026-11-25T00:00:00Z');
-    await scheduler(sent).runDue(new Date('2026-11-26T08:00:05Z'));
-    await scheduler(sent).runDue(new Date('2026-11-26T08:01:00Z')); // "restarted"
-    await scheduler(sent).runDue(new Date('2026-11-26T20:00:00Z'));
-    expect(sent).toHaveLength(1);
-    expect(digests.post('c1', '2026-11-26')!.status).toBe('sent');
+  describe('daily post scheduling (injected clock)', () => {
+    it('posts at the local time across a DST change (Europe/Berlin, 29 Mar 2026)', async () => {
+      const sent: { channel: string; digest: Digest }[] = [];
+      await subscribe({ channelId: 'c1' }, '2026-03-27T00:00:00Z');
+      const s = scheduler(sent);
+      expect((await s.runDue(new Date('2026-03-28T07:59:00Z'))).posted).toEqual([]); // 08:59 CET
+      expect((await s.runDue(new Date('2026-03-28T08:00:30Z'))).posted).toEqual(['c1/2026-03-28']); // 09:00 CET = 08:00Z
+      expect((await s.runDue(new Date('2026-03-29T06:59:00Z'))).posted).toEqual([]); // 08:59 CEST
+      expect((await s.runDue(new Date('2026-03-29T07:00:10Z'))).posted).toEqual(['c1/2026-03-29']); // 09:00 CEST = 07:00Z
+      expect(sent).toHaveLength(2);
+      expect(lastSlot({ time: '09:00', timezone: 'America/New_York' }, new Date('2026-11-02T14:30:00Z'))!.toISOString()).toBe('2026-11-02T14:00:00.000Z');
+    });
+
+    it('posts exactly once per day, across restarts and repeated ticks', async () => {
+      const sent: { channel: string; digest: Digest }[] = [];
+      await subscribe({ channelId: 'c1' }, '2026-11-25T00:00:00Z');
+      await scheduler(sent).runDue(new Date('2026-11-26T08:00:05Z'));
+      await scheduler(sent).runDue(new Date('2026-11-26T08:01:00Z')); // "restarted"
+      await scheduler(sent).runDue(new Date('2026-11-26T20:00:00Z'));
+      expect(sent).toHaveLength(1);
+      expect((await digests.post('c1', '2026-11-26'))!.status).toBe('sent');
+    });
+
+    it('two processes on one database at the same slot: one post per (channel, day)', async () => {
+      const sent: { channel: string; digest: Digest }[] = [];
+      for (const c of ['c1', 'c2', 'c3']) await subscribe({ channelId: c }, '2026-11-25T00:00:00Z');
+      // PostgreSQL: a second connection, as another process would have. SQLite serves one process: its one connection.
+      const otherDb = name === 'postgres' ? await backend!.open() : papers.db;
+      const other = new DigestScheduler({
+        digests: new DigestStore(otherDb),
+        prepare: async (sub, day) =>
+          selectTrending(new PaperStore(otherDb), new DigestStore(otherDb), { source: sub.source, day, channelId: sub.channelId, count: sub.count }),
+        send: async (sub, digest) => void sent.push({ channel: sub.channelId, digest }),
+        log: { info() {}, warn() {}, error() {} } as never,
+      });
+      const at = new Date('2026-11-26T08:00:05Z');
+      await Promise.all([scheduler(sent).runDue(at), other.runDue(at), scheduler(sent).runDue(at)]);
+      await otherDb.close();
+      expect(sent.map((s) => s.channel).sort()).toEqual(['c1', 'c2', 'c3']);
+    });
+
+    it('never re-sends a post claimed just before the process died', async () => {
+      const sent: { channel: string; digest: Digest }[] = [];
+      await subscribe({ channelId: 'c1' }, '2026-11-25T00:00:00Z');
+      await digests.claim('c1', '2026-11-26', 'claimed', new Date('2026-11-26T08:00:01Z'), ['x']); // sent, then killed before marking
+      await scheduler(sent).runDue(new Date('2026-11-26T08:05:00Z'));
+      expect(sent).toHaveLength(0);
+    });
+
+    it('catches up a post missed while down if less than 6 hours late, otherwise skips and logs it', async () => {
+      const sent: { channel: string; digest: Digest }[] = [];
+      const logs: string[] = [];
+      await subscribe({ channelId: 'late' }, '2026-11-25T00:00:00Z');
+      await scheduler(sent, logs).runDue(new Date('2026-11-26T13:59:00Z')); // slot 08:00Z, 5 h 59 late
+      expect(sent.map((s) => s.channel)).toEqual(['late']);
+      await subscribe({ channelId: 'too-late' }, '2026-11-25T00:00:00Z');
+      const r = await scheduler(sent, logs).runDue(new Date('2026-11-26T14:01:00Z'));
+      expect(r.skipped).toEqual(['too-late/2026-11-26']);
+      expect(sent).toHaveLength(1);
+      expect((await digests.post('too-late', '2026-11-26'))!.status).toBe('skipped');
+      expect(logs.some((l) => /missed by more than 6 hours/.test(l))).toBe(true);
+      // ...and the next day is posted normally.
+      await scheduler(sent, logs).runDue(new Date('2026-11-27T08:00:00Z'));
+      expect(sent.map((s) => s.channel).sort()).toEqual(['late', 'late', 'too-late']);
+    });
+
+    it('subscribing after today’s time starts tomorrow', async () => {
+      const sent: { channel: string; digest: Digest }[] = [];
+      await subscribe({ channelId: 'c1' }, '2026-11-26T10:00:00Z');
+      await scheduler(sent).runDue(new Date('2026-11-26T10:00:30Z'));
+      expect(sent).toHaveLength(0);
+    });
+
+    it('a channel that is gone disables its subscription with the reason', async () => {
+      await subscribe({ channelId: 'gone' }, '2026-11-25T00:00:00Z');
+      await scheduler([], [], new ChannelGone('the channel no longer exists (Discord error 10003)')).runDue(new Date('2026-11-26T08:00:00Z'));
+      const s = (await digests.subscription('gone'))!;
+      expect(s.enabled).toBe(false);
+      expect(s.disabledReason).toMatch(/no longer exists/);
+      expect(await digests.subscriptions({ enabledOnly: true })).toEqual([]);
+    });
   });
 
-  it('never re-sends a post claimed just before the process died', async () => {
-    const sent: { channel: string; digest: Digest }[] = [];
-    subscribe({ channelId: 'c1' }, '2026-11-25T00:00:00Z');
-    digests.claim('c1', '2026-11-26', 'claimed', new Date('2026-11-26T08:00:01Z'), ['x']); // sent, then killed before marking
-    await scheduler(sent).runDue(new Date('2026-11-26T08:05:00Z'));
-    expect(sent).toHaveLength(0);
-  });
+  describe('what is posted', () => {
+    it('seed source: the next papers not yet posted to the channel, in page order', async () => {
+      const sent: { channel: string; digest: Digest }[] = [];
+      await subscribe({ channelId: 'c1', timezone: 'UTC', count: 5 }, '2026-11-25T00:00:00Z');
+      await subscribe({ channelId: 'c2', timezone: 'UTC', count: 2 }, '2026-11-25T00:00:00Z');
+      const s = scheduler(sent);
+      await s.runDue(new Date('2026-11-26T09:00:00Z'));
+      await s.runDue(new Date('2026-11-27T09:00:00Z'));
+      const seed = readSeedFile('seeds/daily-papers.txt').map((p) => p.id);
+      const c1 = sent.filter((x) => x.channel === 'c1').map((x) => x.digest.papers.map((p) => p.id));
+      expect(c1).toEqual([seed.slice(0, 5), seed.slice(5, 10)]);
+      expect(sent.find((x) => x.channel === 'c2')!.digest.papers.map((p) => p.id)).toEqual(seed.slice(0, 2));
+    });
 
-  it('catches up a post missed while down if less than 6 hours late, otherwise skips and logs it', async () => {
-    const sent: { channel: string; digest: Digest }[] = [];
-    const logs: string[] = [];
-    subscribe({ channelId: 'late' }, '2026-11-25T00:00:00Z');
-    await scheduler(sent, logs).runDue(new Date('2026-11-26T13:59:00Z')); // slot 08:00Z, 5 h 59 late
-    expect(sent.map((s) => s.channel)).toEqual(['late']);
-    subscribe({ channelId: 'too-late' }, '2026-11-25T00:00:00Z');
-    const r = await scheduler(sent, logs).runDue(new Date('2026-11-26T14:01:00Z'));
-    expect(r.skipped).toEqual(['too-late/2026-11-26']);
-    expect(sent).toHaveLength(1);
-    expect(digests.post('too-late', '2026-11-26')!.status).toBe('skipped');
-    expect(logs.some((l) => /missed by more than 6 hours/.test(l))).toBe(true);
-    // ...and the next day is posted normally.
-    await scheduler(sent, logs).runDue(new Date('2026-11-27T08:00:00Z'));
-    expect(sent.map((s) => s.channel).sort()).toEqual(['late', 'late', 'too-late']);
-  });
-
-  it('subscribing after today’s time starts tomorrow', async () => {
-    const sent: { channel: string; digest: Digest }[] = [];
-    subscribe({ channelId: 'c1' }, '2026-11-26T10:00:00Z');
-    await scheduler(sent).runDue(new Date('2026-11-26T10:00:30Z'));
-    expect(sent).toHaveLength(0);
-  });
-
-  it('a channel that is gone disables its subscription with the reason', async () => {
-    subscribe({ channelId: 'gone' }, '2026-11-25T00:00:00Z');
-    await scheduler([], [], new ChannelGone('the channel no longer exists (Discord error 10003)')).runDue(new Date('2026-11-26T08:00:00Z'));
-    const s = digests.subscription('gone')!;
-    expect(s.enabled).toBe(false);
-    expect(s.disabledReason).toMatch(/no longer exists/);
-    expect(digests.subscriptions({ enabledOnly: true })).toEqual([]);
-  });
-});
-
-describe('what is posted', () => {
-  it('seed source: the next papers not yet posted to the channel, in page order', async () => {
-    const sent: { channel: string; digest: Digest }[] = [];
-    subscribe({ channelId: 'c1', timezone: 'UTC', count: 5 }, '2026-11-25T00:00:00Z');
-    subscribe({ channelId: 'c2', timezone: 'UTC', count: 2 }, '2026-11-25T00:00:00Z');
-    const s = scheduler(sent);
-    await s.runDue(new Date('2026-11-26T09:00:00Z'));
-    await s.runDue(new Date('2026-11-27T09:00:00Z'));
-    const seed = readSeedFile('seeds/daily-papers.txt').map((p) => p.id);
-    const c1 = sent.filter((x) => x.channel === 'c1').map((x) => x.digest.papers.map((p) => p.id));
-    expect(c1).toEqual([seed.slice(0, 5), seed.slice(5, 10)]);
-    expect(sent.find((x) => x.channel === 'c2')!.digest.papers.map((p) => p.id)).toEqual(seed.slice(0, 2));
-  });
-
-  it('header, summaries, links and message shape', () => {
-    expect(digestHeader('2026-11-26')).toBe('Trending papers — 26 Nov 2026');
-    expect(summarise({ abstract: 'One. Two sentences here. Three.', aiSummary: 'AI says so.' })).toBe('AI says so.');
-    expect(summarise({ abstract: 'First sentence is here. Second one too. Third.' })).toBe('First sentence is here. Second one too.');
-    const d = selectTrending(papers, digests, { source: 'seed', day: '2026-11-26', count: 10 });
-    const msgs = digestMessages(d);
-    expect(msgs).toHaveLength(1);
-    expect(msgs[0]!.content).toBe('Trending papers — 26 Nov 2026');
-    expect(msgs[0]!.embeds).toHaveLength(10);
-    expect(d.papers.find((p) => p.id.startsWith('select-'))!.code).toBe('https://github.com/jimmyxu123/SELECT');
-    for (const p of d.papers) expect(p.url).toMatch(/^https:\/\//);
-    // A paper with a picture (Hugging Face thumbnail) shows it; upvotes and code are fields.
-    const pictured = selectTrending(
-      {
-        ...papers,
-        all: () => papers.all().map((p, i) => (i === 0 ? { ...p, thumbnail: 'https://cdn-thumbnails.huggingface.co/x.png', upvotes: 42 } : p)),
-      } as typeof papers,
-      digests,
-      { source: 'seed', day: '2026-11-26', count: 2 },
-    );
-    const [first, second] = digestMessages(pictured)[0]!.embeds;
-    expect(first!.thumbnail).toEqual({ url: 'https://cdn-thumbnails.huggingface.co/x.png' });
-    expect(first!.fields).toContainEqual({ name: 'Upvotes', value: '42', inline: true });
-    expect(second!.thumbnail).toBeUndefined();
-    expect(localDay(new Date('2026-11-26T23:30:00Z'), 'Asia/Tokyo')).toBe('2026-11-27');
+    it('header, summaries, links and message shape', async () => {
+      expect(digestHeader('2026-11-26')).toBe('Trending papers — 26 Nov 2026');
+      expect(summarise({ abstract: 'One. Two sentences here. Three.', aiSummary: 'AI says so.' })).toBe('AI says so.');
+      expect(summarise({ abstract: 'First sentence is here. Second one too. Third.' })).toBe('First sentence is here. Second one too.');
+      const d = await selectTrending(papers, digests, { source: 'seed', day: '2026-11-26', count: 10 });
+      const msgs = digestMessages(d);
+      expect(msgs).toHaveLength(1);
+      expect(msgs[0]!.content).toBe('Trending papers — 26 Nov 2026');
+      expect(msgs[0]!.embeds).toHaveLength(10);
+      expect(d.papers.find((p) => p.id.startsWith('select-'))!.code).toBe('https://github.com/jimmyxu123/SELECT');
+      for (const p of d.papers) expect(p.url).toMatch(/^https:\/\//);
+      // A paper with a picture (Hugging Face thumbnail) shows it; upvotes and code are fields.
+      const all = await papers.all();
+      const pictured = await selectTrending(
+        {
+          hfDay: async () => [],
+          all: async () => all.map((p, i) => (i === 0 ? { ...p, thumbnail: 'https://cdn-thumbnails.huggingface.co/x.png', upvotes: 42 } : p)),
+        } as unknown as PaperStore,
+        digests,
+        { source: 'seed', day: '2026-11-26', count: 2 },
+      );
+      const [first, second] = digestMessages(pictured)[0]!.embeds;
+      expect(first!.thumbnail).toEqual({ url: 'https://cdn-thumbnails.huggingface.co/x.png' });
+      expect(first!.fields).toContainEqual({ name: 'Upvotes', value: '42', inline: true });
+      expect(second!.thumbnail).toBeUndefined();
+      expect(localDay(new Date('2026-11-26T23:30:00Z'), 'Asia/Tokyo')).toBe('2026-11-27');
+    });
   });
 });

@@ -50,7 +50,7 @@ describe('/digest through the loopback Discord', () => {
     }
     const denied = subscribe(NO_SEND);
     expect((await discord.waitFor(callback(denied.id))).body.data.content).toMatch(/can't post embeds in <#700000000000000002>/);
-    expect(app.digests.subscription(NO_SEND)).toBeUndefined();
+    expect(await app.digests.subscription(NO_SEND)).toBeUndefined();
   });
 
   it('time zones autocomplete', async () => {
@@ -124,7 +124,7 @@ describe('/digest through the loopback Discord', () => {
     await discord.waitFor(callback(i.id));
     discord.failingChannels.set(LOST, 50013);
     await bot.scheduler.runDue(new Date(nextSlot('07:15', 'UTC').getTime() + 10_000));
-    expect(app.digests.subscription(LOST)!.enabled).toBe(false);
+    expect((await app.digests.subscription(LOST))!.enabled).toBe(false);
     const status = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'status', type: 1, options: [] }]);
     const r = await discord.waitFor(callback(status.id));
     expect(r.body.data.flags).toBe(EPHEMERAL);
@@ -149,6 +149,6 @@ describe('/digest through the loopback Discord', () => {
     await subscribedAndPosted();
     const i = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'unsubscribe', type: 1, options: [{ name: 'channel', type: 7, value: OK }] }], resolved(OK));
     expect((await discord.waitFor(callback(i.id))).body.data.content).toMatch(/will get no more daily posts/);
-    expect(app.digests.subscription(OK)).toBeUndefined();
+    expect(await app.digests.subscription(OK)).toBeUndefined();
   });
 });

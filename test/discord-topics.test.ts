@@ -124,7 +124,7 @@ describe('topic subscriptions', () => {
     ]);
     await ingestFrom(app, { source: 'hf', date: '2026-11-28' });
     await bot.notifier.flush(new Date('2026-11-28T07:00:00Z'));
-    expect(app.topics.dmsClosed(carol.id)).toBe(true);
+    expect(await app.topics.dmsClosed(carol.id)).toBe(true);
     const mark = discord.calls.length;
     await bot.notifier.flush(new Date('2026-11-29T07:00:00Z'));
     expect(discord.calls.slice(mark).some((c) => c.path.includes(discord.dmChannelOf(carol.id)))).toBe(false);

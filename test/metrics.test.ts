@@ -8,6 +8,7 @@ import { ndcgAt, percentile, recallAt } from '../src/eval/metrics.js';
 import { recallAtK } from '../src/eval/questions.js';
 import { reconcile } from '../src/library/identity.js';
 import { PaperStore } from '../src/library/store.js';
+import { openDb } from '../src/db/open.js';
 import { calibrateTopics } from '../src/topics/match.js';
 
 describe('ranking metrics (they produce the README figures)', () => {
@@ -99,12 +100,12 @@ describe('topic-alert calibration', () => {
 });
 
 describe('reconcile: a live paper the library already has is the same paper', () => {
-  it('matches by arXiv id or normalised title, keeps the library id and text, adds what the source knows', () => {
-    const store = new PaperStore(fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-reconcile-')));
-    store.upsert([
+  it('matches by arXiv id or normalised title, keeps the library id and text, adds what the source knows', async () => {
+    const store = new PaperStore(await openDb({ DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-reconcile-')) }));
+    await store.upsert([
       { id: 'clip-slug', title: 'Learning Transferable Visual Models', abstract: 'Seed text.', links: ['https://github.com/OpenAI/CLIP'], source: 'seed' },
     ]);
-    const [same, fresh] = reconcile(store, [
+    const [same, fresh] = await reconcile(store, [
       {
         id: '2103.00020',
         arxivId: '2103.00020',

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalSeeds, loadSeedQuestions, recallOf } from '../src/eval/seeds.js';
 import { ingest } from '../src/library/ingest.js';
 import { PaperStore } from '../src/library/store.js';
+import { openDb } from '../src/db/open.js';
 import { fuse } from '../src/retrieval/fusion.js';
 import { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
 import { denseChunks, toPassages } from '../src/retrieval/passages.js';
@@ -89,14 +90,14 @@ describe('hybrid retrieval on the seed library (real USE-lite embeddings)', () =
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-retrieval-'));
-    store = new PaperStore(dir);
+    store = new PaperStore(await openDb({ DATA_DIR: dir }));
     const vectors = await VectraStore.open(path.join(dir, 'vectors'), embeddings);
     const report = await ingest(readSeedFile('seeds/daily-papers.txt'), { store, vectors, embeddings });
     expect(report.embeddedPapers).toBe(63);
-    retriever = new HybridRetriever(embeddings, vectors, store.all());
+    retriever = new HybridRetriever(embeddings, vectors, await store.all());
   }, 120_000);
   afterAll(async () => {
-    store.close();
+    await store.close();
     await embeddings.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -116,15 +117,16 @@ describe('hybrid retrieval on the seed library (real USE-lite embeddings)', () =
     expect(fused!.paraphrase!.n).toBeGreaterThanOrEqual(30);
   }, 60_000);
 
-  it('the question set covers every kind and resolves every gold id', () => {
+  it('the question set covers every kind and resolves every gold id', async () => {
+    const all = await store.all();
     const qs = loadSeedQuestions(
       'eval/seed-questions.json',
-      store.all().map((p) => p.id),
+      all.map((p) => p.id),
     );
     expect(qs.length).toBeGreaterThanOrEqual(60);
     for (const kind of ['literal', 'paraphrase', 'multi', 'out_of_scope']) expect(qs.some((q) => q.kind === kind)).toBe(true);
     // Every gold id resolves to exactly one paper of the library.
-    const ids = new Set(store.all().map((p) => p.id));
+    const ids = new Set(all.map((p) => p.id));
     for (const q of qs) for (const g of q.gold) expect(ids.has(g)).toBe(true);
   });
 

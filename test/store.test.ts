@@ -1,66 +1,103 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { MIGRATIONS, migrate } from '../src/library/migrations.js';
+import { MIGRATIONS, migratePostgres, migrateSqlite } from '../src/db/migrations.js';
+import { openDb } from '../src/db/open.js';
+import { PostgresDb } from '../src/db/postgres.js';
+import type { SqliteDb } from '../src/db/sqlite.js';
 import { PaperStore } from '../src/library/store.js';
 import { readSeedFile } from '../src/sources/seed.js';
+import { BACKENDS, makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-store-'));
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-describe('PaperStore', () => {
+describe.each(BACKENDS)('PaperStore on %s', (name) => {
   const papers = readSeedFile('seeds/daily-papers.txt');
+  let backend: TestBackend;
+  let store: PaperStore;
+  beforeEach(async (t) => {
+    if (skipBackend(name)) return t.skip();
+    backend = await makeBackend(name);
+    store = new PaperStore(await backend.open());
+  });
+  afterEach(async () => {
+    await store?.close();
+    await backend?.drop();
+  });
 
-  it('stores papers and re-storing the same papers changes nothing', () => {
-    const store = new PaperStore(tmp());
-    expect(store.upsert(papers).added).toHaveLength(63);
-    const again = store.upsert(papers);
+  it('stores papers and re-storing the same papers changes nothing', async () => {
+    expect((await store.upsert(papers)).added).toHaveLength(63);
+    const again = await store.upsert(papers);
     expect(again).toEqual({ added: [], changed: [], unchanged: papers.map((p) => p.id) });
-    expect(store.count()).toBe(63);
-    const p = store.get('matryoshka-representation-learning')!;
+    expect(await store.count()).toBe(63);
+    const p = (await store.get('matryoshka-representation-learning'))!;
     expect(p.links).toEqual(['https://github.com/RAIVNLab/MRL']);
     expect(p.contentHash).toMatch(/^[0-9a-f]{16}$/);
-    store.close();
+    expect((await store.all()).map((x) => x.id)).toEqual(papers.map((x) => x.id));
   });
 
-  it('a changed abstract is an update with a new content hash', () => {
-    const store = new PaperStore(tmp());
-    store.upsert(papers);
-    const before = store.get(papers[0]!.id)!.contentHash;
-    const r = store.upsert([{ ...papers[0]!, abstract: `${papers[0]!.abstract} Revised.` }]);
+  it('a changed abstract is an update with a new content hash and a new updatedAt; added stays', async () => {
+    await store.upsert(papers);
+    const before = (await store.get(papers[0]!.id))!;
+    await new Promise((r) => setTimeout(r, 5));
+    const r = await store.upsert([{ ...papers[0]!, abstract: `${papers[0]!.abstract} Revised.` }]);
     expect(r.changed).toEqual([papers[0]!.id]);
-    expect(store.get(papers[0]!.id)!.contentHash).not.toBe(before);
-    store.close();
+    const after = (await store.get(papers[0]!.id))!;
+    expect(after.contentHash).not.toBe(before.contentHash);
+    expect(after.updatedAt > before.updatedAt).toBe(true);
+    expect(after.addedAt).toBe(before.addedAt);
+    expect((await store.changedSince(after.updatedAt)).map((p) => p.id)).toEqual([papers[0]!.id]);
   });
 
-  it('finds a paper by normalised title (for matching live sources to seed papers)', () => {
-    const store = new PaperStore(tmp());
-    store.upsert(papers);
-    expect(store.findByTitle('matryoshka   representation LEARNING')?.id).toBe('matryoshka-representation-learning');
-    store.close();
+  it('a batch that fails part-way stores nothing', async () => {
+    await store.upsert(papers.slice(0, 2));
+    const broken = { ...papers[5]!, title: null as unknown as string };
+    await expect(store.upsert([papers[3]!, broken])).rejects.toThrow();
+    expect(await store.count()).toBe(2);
   });
 
-  it('persists across reopen', () => {
-    const dir = tmp();
-    const a = new PaperStore(dir);
-    a.upsert(papers);
-    a.close();
-    const b = new PaperStore(dir);
-    expect(b.count()).toBe(63);
-    b.close();
+  it('finds a paper by normalised title and by arXiv id (for matching live sources to seed papers)', async () => {
+    await store.upsert([...papers.slice(1), { ...papers[0]!, arxivId: '2205.13147' }]);
+    expect((await store.findByTitle('matryoshka   representation LEARNING'))?.id).toBe('matryoshka-representation-learning');
+    expect((await store.byArxivId('2205.13147'))?.id).toBe(papers[0]!.id);
   });
 
-  it('opens a database made by an earlier release: versioned migrations add what it lacks and keep its papers', () => {
-    const dir = tmp();
+  it('persists across reopen, and a second connection sees the same library', async () => {
+    await store.upsert(papers);
+    const other = new PaperStore(await backend.open());
+    expect(await other.count()).toBe(63);
+    await other.close();
+  });
+
+  it('records every migration once; opening again applies nothing', async () => {
+    const rows = await store.db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(rows.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
+    const db = store.db;
+    const again = db instanceof PostgresDb ? await migratePostgres(db) : await migrateSqlite(db as SqliteDb);
+    expect(again).toEqual([]);
+  });
+
+  it('a failing migration is rolled back whole and not recorded', async () => {
+    const bad = [
+      ...MIGRATIONS,
+      {
+        version: 99,
+        name: 'broken',
+        sql: 'CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);',
+        pg: 'CREATE TABLE half (x INTEGER);\nINSERT INTO nowhere VALUES (1);',
+      },
+    ];
+    const db = store.db;
+    const run = db instanceof PostgresDb ? migratePostgres(db, bad) : migrateSqlite(db as SqliteDb, bad);
+    await expect(run).rejects.toThrow(/nowhere/);
+    await expect(db.all('SELECT * FROM half')).rejects.toThrow();
+    expect(await db.get('SELECT CAST(count(*) AS INTEGER) AS n FROM schema_migrations WHERE version = 99')).toEqual({ n: 0 });
+  });
+});
+
+describe('PaperStore on an older SQLite file', () => {
+  it('opens a database made by an earlier release: versioned migrations add what it lacks and keep its papers', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-store-'));
     const old = new Database(path.join(dir, 'paperbot.db'));
     // What releases before migrations created: the first three migrations' tables, no record, no thumbnail column.
     for (const m of MIGRATIONS.slice(0, 3)) old.exec(m.sql);
@@ -71,26 +108,16 @@ describe('PaperStore', () => {
       .run();
     old.close();
 
-    const store = new PaperStore(dir);
-    const applied = store.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[];
+    const store = new PaperStore(await openDb({ DATA_DIR: dir }));
+    const applied = await store.db.all<{ version: number }>('SELECT version, name FROM schema_migrations ORDER BY version');
     expect(applied.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
-    expect(store.get('x')!.title).toBe('Old Paper');
-    store.upsert([{ ...papers[0]!, thumbnail: 'https://cdn-thumbnails.huggingface.co/p.png' }]);
-    expect(store.get(papers[0]!.id)!.thumbnail).toBe('https://cdn-thumbnails.huggingface.co/p.png');
-    store.close();
-    // Opening again applies nothing.
-    const again = new PaperStore(dir);
-    expect(migrate(again.db)).toEqual([]);
-    again.close();
-  });
-
-  it('a failing migration is rolled back whole and not recorded', () => {
-    const db = new Database(':memory:');
-    migrate(db);
-    const bad = [...MIGRATIONS, { version: 99, name: 'broken', sql: 'CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);' }];
-    expect(() => migrate(db, bad)).toThrow(/no such table: nowhere/);
-    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half'").get()).toEqual({ n: 0 });
-    expect(db.prepare('SELECT count(*) AS n FROM schema_migrations WHERE version = 99').get()).toEqual({ n: 0 });
-    db.close();
+    const x = (await store.get('x'))!;
+    expect(x.title).toBe('Old Paper');
+    expect(x.updatedAt).toBe('2026-01-01');
+    const papers = readSeedFile('seeds/daily-papers.txt');
+    await store.upsert([{ ...papers[0]!, thumbnail: 'https://cdn-thumbnails.huggingface.co/p.png' }]);
+    expect((await store.get(papers[0]!.id))!.thumbnail).toBe('https://cdn-thumbnails.huggingface.co/p.png');
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

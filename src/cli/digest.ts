@@ -18,8 +18,8 @@ export function digestCommand(): Command {
       const { prepareDigest } = await import('../jobs/digest.js');
       const { today } = await import('../sources/index.js');
       await withApp(async (app) => {
-        if (app.store.count() === 0) await ingestSeed(app);
-        const sub = opts.channel ? app.digests.subscription(opts.channel) : undefined;
+        if ((await app.store.count()) === 0) await ingestSeed(app);
+        const sub = opts.channel ? await app.digests.subscription(opts.channel) : undefined;
         const d = await prepareDigest(
           app,
           { source: opts.source ?? sub?.source ?? 'seed', count: opts.count ?? sub?.count ?? 5, ...(opts.channel ? { channelId: opts.channel } : {}) },

@@ -48,14 +48,14 @@ export async function questionOrStdin(
     const q = checkQuestion(question);
     if (!q.ok) throw new UserError(q.message);
     await withApp(async (app) => {
-      needsPapers(app);
+      await needsPapers(app);
       const out = await answer(app, q.question);
       console.log(opts.json ? JSON.stringify(out.json) : out.text);
     });
     return;
   }
   await withApp(async (app) => {
-    needsPapers(app);
+    await needsPapers(app);
     const rl = readline.createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
     for await (const line of rl) {
       const q = checkQuestion(line);
@@ -66,6 +66,6 @@ export async function questionOrStdin(
 }
 
 /** Searching an empty library would only say "no matching papers"; say what to do instead. */
-function needsPapers(app: App): void {
-  if (app.store.count() === 0) throw new UserError(`the library in ${app.config.DATA_DIR} is empty: run "npx paperbot ingest" (or "npm start") first`);
+async function needsPapers(app: App): Promise<void> {
+  if ((await app.store.count()) === 0) throw new UserError(`the library in ${app.config.DATA_DIR} is empty: run "npx paperbot ingest" (or "npm start") first`);
 }

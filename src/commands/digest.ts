@@ -99,7 +99,7 @@ const SUBCOMMANDS: Record<string, Handler> = {
         ephemeral(`I can't post embeds in ${channelMention(channel.id)}: give me View Channel, Send Messages and Embed Links there, then try again.`),
       ));
     }
-    const saved = ctx.app.digests.upsertSubscription(
+    const saved = await ctx.app.digests.upsertSubscription(
       {
         channelId: channel.id,
         guildId: interaction.guildId,
@@ -118,14 +118,16 @@ const SUBCOMMANDS: Record<string, Handler> = {
 
   async unsubscribe(interaction, ctx) {
     const channel = interaction.options.getChannel('channel', true);
-    const removed = ctx.app.digests.remove(channel.id);
+    const removed = await ctx.app.digests.remove(channel.id);
     await interaction.reply(ephemeral(`${channelMention(channel.id)} ${removed ? 'will get no more daily posts.' : 'had no daily post.'}`));
   },
 
   async status(interaction, ctx) {
     const digests = ctx.app.digests;
-    const lines = digests.subscriptions({ guildId: interaction.guildId ?? '' }).map((s) => {
-      const last = digests.lastPost(s.channelId);
+    const subs = await digests.subscriptions({ guildId: interaction.guildId ?? '' });
+    const lasts = await Promise.all(subs.map((s) => digests.lastPost(s.channelId)));
+    const lines = subs.map((s, i) => {
+      const last = lasts[i];
       const state = s.enabled ? 'active' : `**paused**: ${s.disabledReason ?? 'unknown reason'}`;
       const lastRun = last ? ` — last: ${last.day} ${last.status}` : '';
       return `${channelMention(s.channelId)} — ${s.count} papers at ${s.time} ${s.timezone} (${s.source}) — ${state}${lastRun}`;
@@ -139,7 +141,7 @@ const SUBCOMMANDS: Record<string, Handler> = {
   async preview(interaction, ctx) {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const channel = interaction.options.getChannel('channel');
-    const s = channel ? ctx.app.digests.subscription(channel.id) : undefined;
+    const s = channel ? await ctx.app.digests.subscription(channel.id) : undefined;
     const source = s?.source ?? ctx.app.config.DIGEST_SOURCE;
     const day = localDay(new Date(), s?.timezone ?? 'UTC');
     const d = await ctx.work.run(() => prepareDigest(ctx.app, { source, count: s?.count ?? 5, ...(channel ? { channelId: channel.id } : {}) }, day));

@@ -18,7 +18,7 @@ export const subscribe: Command = {
     const q = checkQuestion(interaction.options.getString('topic') ?? '');
     if (!q.ok) return void (await interaction.reply(ephemeral(q.message.replace(/question/g, 'topic'))));
     if (q.question.length > MAX_TOPIC_CHARS) return void (await interaction.reply(ephemeral(`Topics are at most ${MAX_TOPIC_CHARS} characters.`)));
-    const r = ctx.app.topics.add(interaction.user.id, q.question, new Date());
+    const r = await ctx.app.topics.add(interaction.user.id, q.question, new Date());
     if (!r.ok) return void (await interaction.reply(ephemeral(r.reason)));
     await interaction.reply(
       ephemeral(

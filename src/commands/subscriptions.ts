@@ -4,9 +4,9 @@ import { fit } from '../discord/limits.js';
 import type { Command } from './types.js';
 import { everywhere } from './shared.js';
 
-function view(userId: string, ctx: BotContext) {
-  const topics = ctx.app.topics.list(userId);
-  const paused = ctx.app.topics.dmsClosed(userId);
+async function view(userId: string, ctx: BotContext) {
+  const topics = await ctx.app.topics.list(userId);
+  const paused = await ctx.app.topics.dmsClosed(userId);
   const e = new EmbedBuilder()
     .setColor(0x5865f2)
     .setTitle('Your topics')
@@ -37,13 +37,13 @@ export const subscriptions: Command = {
   data: everywhere(new SlashCommandBuilder()).setName('subscriptions').setDescription('List and remove the topics you follow'),
 
   async execute(interaction, ctx) {
-    await interaction.reply({ ...view(interaction.user.id, ctx), flags: MessageFlags.Ephemeral });
+    await interaction.reply({ ...(await view(interaction.user.id, ctx)), flags: MessageFlags.Ephemeral });
   },
 
   buttons: {
     async 'topic-remove'(interaction, [id], ctx) {
-      ctx.app.topics.remove(interaction.user.id, Number(id));
-      await interaction.update(view(interaction.user.id, ctx));
+      await ctx.app.topics.remove(interaction.user.id, Number(id));
+      await interaction.update(await view(interaction.user.id, ctx));
     },
   },
 };

@@ -55,20 +55,17 @@ export function toDigestPaper(p: StoredPaper): DigestPaper {
  * next papers of the page not yet posted to this channel, in page order — a channel never sees a
  * paper twice.
  */
-export function selectTrending(
+export async function selectTrending(
   papers: PaperStore,
   digests: DigestStore,
   opts: { source: 'seed' | 'hf'; day: string; channelId?: string; count: number },
-): Digest {
+): Promise<Digest> {
   const count = Math.min(Math.max(1, opts.count), MAX_DIGEST_PAPERS);
-  const seen = opts.channelId ? digests.seen(opts.channelId) : new Set<string>();
+  const seen = opts.channelId ? await digests.seen(opts.channelId) : new Set<string>();
   const pool =
     opts.source === 'hf'
-      ? papers.hfDay(opts.day)
-      : papers
-          .all()
-          .filter((p) => p.source === 'seed')
-          .sort((a, b) => (a.sourceOrder ?? 0) - (b.sourceOrder ?? 0));
+      ? await papers.hfDay(opts.day)
+      : (await papers.all()).filter((p) => p.source === 'seed').sort((a, b) => (a.sourceOrder ?? 0) - (b.sourceOrder ?? 0));
   return {
     header: digestHeader(opts.day),
     papers: pool

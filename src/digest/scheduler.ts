@@ -76,15 +76,15 @@ export class DigestScheduler {
     if (this.running) return out;
     this.running = true;
     try {
-      for (const sub of this.d.digests.subscriptions({ enabledOnly: true })) {
+      for (const sub of await this.d.digests.subscriptions({ enabledOnly: true })) {
         const slot = lastSlot(sub, now);
         // Only slots after the subscription was made count (subscribing at 10:00 for 09:00 starts tomorrow).
         if (!slot || slot.getTime() < Date.parse(sub.createdAt)) continue;
         const day = localDay(slot, sub.timezone);
-        if (this.d.digests.post(sub.channelId, day)) continue;
+        if (await this.d.digests.post(sub.channelId, day)) continue;
         const late = now.getTime() - slot.getTime();
         if (late > CATCH_UP_MS) {
-          this.d.digests.claim(sub.channelId, day, 'skipped', now, [], `missed by ${Math.round(late / 60000)} min (bot was down)`);
+          await this.d.digests.claim(sub.channelId, day, 'skipped', now, [], `missed by ${Math.round(late / 60000)} min (bot was down)`);
           this.d.log.warn({ channel: sub.channelId, day, lateMinutes: Math.round(late / 60000) }, 'daily post missed by more than 6 hours; skipped');
           out.skipped.push(`${sub.channelId}/${day}`);
           continue;
@@ -107,29 +107,29 @@ export class DigestScheduler {
       return;
     }
     if (
-      !this.d.digests.claim(
+      !(await this.d.digests.claim(
         sub.channelId,
         day,
         'claimed',
         now,
         digest.papers.map((p) => p.id),
-      )
+      ))
     )
       return; // another run got it
     try {
       if (digest.papers.length === 0) {
-        this.d.digests.setStatus(sub.channelId, day, 'skipped', 'no new papers');
+        await this.d.digests.setStatus(sub.channelId, day, 'skipped', 'no new papers');
         this.d.log.info({ channel: sub.channelId, day }, 'no new papers to post today');
         return;
       }
       await this.d.send(sub, digest);
-      this.d.digests.setStatus(sub.channelId, day, 'sent');
+      await this.d.digests.setStatus(sub.channelId, day, 'sent');
       this.d.log.info({ channel: sub.channelId, day, papers: digest.papers.length }, 'daily post sent');
     } catch (err) {
       const reason = (err as Error).message;
-      this.d.digests.setStatus(sub.channelId, day, 'failed', reason);
+      await this.d.digests.setStatus(sub.channelId, day, 'failed', reason);
       if (err instanceof ChannelGone) {
-        this.d.digests.disable(sub.channelId, reason);
+        await this.d.digests.disable(sub.channelId, reason);
         this.d.log.warn({ channel: sub.channelId, reason }, 'daily posts disabled for this channel');
       } else {
         this.d.log.error({ channel: sub.channelId, day, err: reason }, 'daily post failed');

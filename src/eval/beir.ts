@@ -7,6 +7,7 @@ import { ingest } from '../library/ingest.js';
 import type { Paper } from '../library/paper.js';
 import type { Progress } from '../progress.js';
 import { PaperStore } from '../library/store.js';
+import { openDb } from '../db/open.js';
 import type { FusionParams } from '../retrieval/fusion.js';
 import { HybridRetriever } from '../retrieval/hybrid-retriever.js';
 import { VectraStore } from '../retrieval/vector-store.js';
@@ -71,11 +72,11 @@ export async function indexBeir(
   const h = createHash('sha256');
   for (const p of data.corpus) h.update(p.id).update(p.title).update(p.abstract);
   const dir = path.join(dataDir, 'eval', `beir-${h.digest('hex').slice(0, 12)}`);
-  const store = new PaperStore(dir);
+  const store = new PaperStore(await openDb({ DATA_DIR: dir }));
   const vectors = await VectraStore.open(path.join(dir, 'vectors', embeddings.modelId), embeddings);
   const report = await ingest(data.corpus, { store, vectors, embeddings, ...(progress ? { progress } : {}) });
-  const retriever = new HybridRetriever(embeddings, vectors, store.all());
-  return { retriever, embeddedPassages: report.embeddedPassages, seconds: report.seconds, close: () => store.close() };
+  const retriever = new HybridRetriever(embeddings, vectors, await store.all());
+  return { retriever, embeddedPassages: report.embeddedPassages, seconds: report.seconds, close: () => void store.close() };
 }
 
 export interface RankingScore {

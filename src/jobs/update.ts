@@ -23,12 +23,13 @@ export async function ingestFrom(app: App, req: SourceRequest): Promise<string> 
   let alerts = '';
   if (r.fresh.length) {
     app.retriever.addPapers(r.fresh);
+    app.follower?.saw(r.fresh);
     await saveLexical(app.config.DATA_DIR, app.retriever.lexical, r.library);
     // New papers close to someone's topic become pending alerts (the bot sends them, one DM a day).
-    const topics = app.topics.all();
+    const topics = await app.topics.all();
     if (topics.length) {
       const { matchTopics } = await import('../topics/match.js');
-      const n = app.topics.addMatches(await matchTopics(app.retriever, topics, new Set(r.fresh.map((p) => p.id))));
+      const n = await app.topics.addMatches(await matchTopics(app.retriever, topics, new Set(r.fresh.map((p) => p.id))));
       alerts = `; ${n} topic alert${n === 1 ? '' : 's'} queued`;
     }
   }

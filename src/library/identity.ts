@@ -7,10 +7,16 @@ import type { PaperStore } from './store.js';
  * keep the library's id and text (no re-embedding), adding what the source knows (arXiv id, pages,
  * upvotes, summary, links).
  */
-export function reconcile(store: PaperStore, papers: Paper[]): Paper[] {
-  return papers.map((p) => {
-    if (store.get(p.id)) return p;
-    const known = (p.arxivId ? store.byArxivId(p.arxivId) : undefined) ?? store.findByTitle(p.title);
+export async function reconcile(store: PaperStore, papers: Paper[]): Promise<Paper[]> {
+  const out: Paper[] = [];
+  for (const p of papers) out.push(await reconcileOne(store, p));
+  return out;
+}
+
+async function reconcileOne(store: PaperStore, p: Paper): Promise<Paper> {
+  {
+    if (await store.get(p.id)) return p;
+    const known = (p.arxivId ? await store.byArxivId(p.arxivId) : undefined) ?? (await store.findByTitle(p.title));
     if (!known || known.id === p.id) return p;
     const merged: Paper = {
       id: known.id,
@@ -33,5 +39,5 @@ export function reconcile(store: PaperStore, papers: Paper[]): Paper[] {
     const publishedAt = p.publishedAt ?? known.publishedAt;
     if (publishedAt) merged.publishedAt = publishedAt;
     return merged;
-  });
+  }
 }

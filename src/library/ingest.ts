@@ -1,6 +1,6 @@
 import type { Embeddings } from '@langchain/core/embeddings';
 import { denseChunks } from '../retrieval/passages.js';
-import type { PassageMetadata, VectraStore } from '../retrieval/vector-store.js';
+import type { PassageMetadata, PassageVectors } from '../retrieval/vector-store.js';
 import { reconcile } from './identity.js';
 import type { Paper } from './paper.js';
 import { silentProgress, type Progress } from '../progress.js';
@@ -22,7 +22,7 @@ export interface IngestReport {
 
 export interface IngestDeps {
   store: PaperStore;
-  vectors: VectraStore;
+  vectors: PassageVectors;
   embeddings: Embeddings;
   progress?: Progress;
   /** Passages embedded between two saves of the vector index (a crash loses at most this much work). */
@@ -39,11 +39,11 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
   const t0 = performance.now();
   const { store, vectors, embeddings } = deps;
   const progress = deps.progress ?? silentProgress;
-  const upsert = store.upsert(reconcile(store, papers));
+  const upsert = await store.upsert(await reconcile(store, papers));
 
   const indexed = await vectors.paperHashes();
   // The whole library, read once: what is stale, what is fresh, and (for the caller) the lexical snapshot.
-  const library = store.all();
+  const library = await store.all();
   const stale = library.filter((p) => indexed.get(p.id) !== p.contentHash);
   const todo = stale.map((p) => ({ paper: p, passages: denseChunks(p) }));
   const total = todo.reduce((n, t) => n + t.passages.length, 0);

@@ -1,12 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { migrate } from './migrations.js';
+import type { Db } from '../db/db.js';
 import { contentHash, normaliseTitle, type Paper } from './paper.js';
 
 export interface StoredPaper extends Paper {
   contentHash: string;
   addedAt: string;
+  /** When it was last written (added or changed). */
+  updatedAt: string;
 }
 
 export interface UpsertResult {
@@ -15,96 +14,116 @@ export interface UpsertResult {
   unchanged: string[];
 }
 
+const COLUMNS =
+  'id, title, abstract, url, links, source, source_order, arxiv_id, upvotes, ai_summary, thumbnail, published_at, norm_title, content_hash, added_at, updated_at';
+
 /**
- * The paper library: one SQLite file under DATA_DIR (WAL journal, so a crash mid-write leaves
- * the last committed state). Its schema, and that of the digest and topic tables in the same file,
- * comes from the versioned migrations applied when it is opened (migrations.ts).
+ * The paper library, in the database (the SQLite file under DATA_DIR, or the shared PostgreSQL).
+ * Its schema, and that of the digest and topic tables beside it, comes from the versioned
+ * migrations applied when the database is opened (db/migrations.ts).
  */
 export class PaperStore {
-  readonly db: Database.Database;
+  constructor(readonly db: Db) {}
 
-  constructor(dataDir: string, file = 'paperbot.db') {
-    fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, file));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+  async count(): Promise<number> {
+    return (await this.db.get<{ n: number }>('SELECT CAST(count(*) AS INTEGER) AS n FROM papers'))!.n;
   }
 
-  count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM papers').get() as { n: number }).n;
+  async all(): Promise<StoredPaper[]> {
+    return (await this.db.all<Row>(`SELECT ${COLUMNS} FROM papers ORDER BY source, source_order, added_at, id`)).map(fromRow);
   }
 
-  all(): StoredPaper[] {
-    return (this.db.prepare('SELECT * FROM papers ORDER BY source, source_order, added_at, id').all() as Row[]).map(fromRow);
+  /**
+   * Papers added or changed at or after `since` (an updatedAt of an earlier answer), oldest change
+   * first: how a process follows a library that other processes write to.
+   */
+  async changedSince(since: string): Promise<StoredPaper[]> {
+    return (await this.db.all<Row>(`SELECT ${COLUMNS} FROM papers WHERE updated_at >= ? ORDER BY updated_at, id`, [since])).map(fromRow);
   }
 
-  get(id: string): StoredPaper | undefined {
-    const row = this.db.prepare('SELECT * FROM papers WHERE id = ?').get(id) as Row | undefined;
+  async get(id: string): Promise<StoredPaper | undefined> {
+    const row = await this.db.get<Row>(`SELECT ${COLUMNS} FROM papers WHERE id = ?`, [id]);
     return row && fromRow(row);
   }
 
-  byArxivId(arxivId: string): StoredPaper | undefined {
-    const row = this.db.prepare('SELECT * FROM papers WHERE arxiv_id = ?').get(arxivId) as Row | undefined;
+  async byArxivId(arxivId: string): Promise<StoredPaper | undefined> {
+    const row = await this.db.get<Row>(`SELECT ${COLUMNS} FROM papers WHERE arxiv_id = ?`, [arxivId]);
     return row && fromRow(row);
   }
 
   /** Papers on the Hugging Face daily page of a day (seed papers seen there too), most upvoted first. */
-  hfDay(day: string): StoredPaper[] {
+  async hfDay(day: string): Promise<StoredPaper[]> {
     return (
-      this.db
-        .prepare(
-          "SELECT * FROM papers WHERE url LIKE 'https://huggingface.co/papers/%' AND substr(published_at, 1, 10) = ? ORDER BY coalesce(upvotes, -1) DESC, source_order",
-        )
-        .all(day) as Row[]
+      await this.db.all<Row>(
+        `SELECT ${COLUMNS} FROM papers WHERE url LIKE 'https://huggingface.co/papers/%' AND substr(published_at, 1, 10) = ? ORDER BY coalesce(upvotes, -1) DESC, source_order`,
+        [day],
+      )
     ).map(fromRow);
   }
 
   /** A paper already known under another identity (e.g. seed slug vs arXiv id), by normalised title. */
-  findByTitle(title: string): StoredPaper | undefined {
-    const row = this.db.prepare('SELECT * FROM papers WHERE norm_title = ?').get(normaliseTitle(title)) as Row | undefined;
+  async findByTitle(title: string): Promise<StoredPaper | undefined> {
+    const row = await this.db.get<Row>(`SELECT ${COLUMNS} FROM papers WHERE norm_title = ?`, [normaliseTitle(title)]);
     return row && fromRow(row);
   }
 
   /**
    * Inserts new papers and updates changed ones in one transaction: either every paper of a batch
    * is stored or none is. Unchanged papers (same content hash and metadata) are not written.
+   * Written papers get a new updated_at, so processes following the library pick them up.
    */
-  upsert(papers: Paper[]): UpsertResult {
+  async upsert(papers: Paper[]): Promise<UpsertResult> {
     const result: UpsertResult = { added: [], changed: [], unchanged: [] };
     const now = new Date().toISOString();
-    const select = this.db.prepare('SELECT * FROM papers WHERE id = ?');
-    const write = this.db.prepare(`
-      INSERT INTO papers (id, title, abstract, url, links, source, source_order, arxiv_id, upvotes, ai_summary,
-                          thumbnail, published_at, norm_title, content_hash, added_at)
-      VALUES (@id, @title, @abstract, @url, @links, @source, @source_order, @arxiv_id, @upvotes, @ai_summary,
-              @thumbnail, @published_at, @norm_title, @content_hash, @added_at)
-      ON CONFLICT(id) DO UPDATE SET title = excluded.title, abstract = excluded.abstract, url = excluded.url,
-        links = excluded.links, source = excluded.source, source_order = excluded.source_order,
-        arxiv_id = excluded.arxiv_id, upvotes = excluded.upvotes, ai_summary = excluded.ai_summary, thumbnail = excluded.thumbnail,
-        published_at = excluded.published_at, norm_title = excluded.norm_title,
-        content_hash = excluded.content_hash`);
-    this.db.transaction(() => {
+    await this.db.transaction(async (tx) => {
+      const old = new Map<string, Row>();
+      const ids = [...new Set(papers.map((p) => p.id))];
+      for (let i = 0; i < ids.length; i += 500) {
+        const slice = ids.slice(i, i + 500);
+        for (const r of await tx.all<Row>(`SELECT ${COLUMNS} FROM papers WHERE id IN (${slice.map(() => '?').join(',')})`, slice)) old.set(r.id, r);
+      }
       for (const p of papers) {
         const row = toRow(p, now);
-        const old = select.get(p.id) as Row | undefined;
-        if (!old) {
-          write.run(row);
-          result.added.push(p.id);
-        } else if (sameRow(old, row)) {
+        const before = old.get(p.id);
+        if (before && sameRow(before, row)) {
           result.unchanged.push(p.id);
-        } else {
-          write.run(row);
-          result.changed.push(p.id);
+          continue;
         }
+        await tx.run(
+          `INSERT INTO papers (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET title = excluded.title, abstract = excluded.abstract, url = excluded.url,
+             links = excluded.links, source = excluded.source, source_order = excluded.source_order,
+             arxiv_id = excluded.arxiv_id, upvotes = excluded.upvotes, ai_summary = excluded.ai_summary, thumbnail = excluded.thumbnail,
+             published_at = excluded.published_at, norm_title = excluded.norm_title,
+             content_hash = excluded.content_hash, updated_at = excluded.updated_at`,
+          [
+            row.id,
+            row.title,
+            row.abstract,
+            row.url,
+            row.links,
+            row.source,
+            row.source_order,
+            row.arxiv_id,
+            row.upvotes,
+            row.ai_summary,
+            row.thumbnail,
+            row.published_at,
+            row.norm_title,
+            row.content_hash,
+            row.added_at,
+            row.updated_at,
+          ],
+        );
+        (before ? result.changed : result.added).push(p.id);
+        old.set(p.id, row);
       }
-    })();
+    });
     return result;
   }
 
-  close(): void {
-    if (this.db.open) this.db.close();
+  async close(): Promise<void> {
+    await this.db.close();
   }
 }
 
@@ -124,6 +143,7 @@ interface Row {
   norm_title: string;
   content_hash: string;
   added_at: string;
+  updated_at: string | null;
 }
 
 const COMPARED: (keyof Row)[] = [
@@ -161,6 +181,7 @@ function toRow(p: Paper, now: string): Row {
     norm_title: normaliseTitle(p.title),
     content_hash: contentHash(p),
     added_at: now,
+    updated_at: now,
   };
 }
 
@@ -173,6 +194,7 @@ function fromRow(r: Row): StoredPaper {
     source: r.source,
     contentHash: r.content_hash,
     addedAt: r.added_at,
+    updatedAt: r.updated_at ?? r.added_at,
   };
   if (r.url) p.url = r.url;
   if (r.source_order !== null) p.sourceOrder = r.source_order;

@@ -15,6 +15,18 @@ export interface PassageMetadata extends Record<string, string | number | boolea
 }
 
 /**
+ * What ingest needs of a passage vector store beyond LangChain's `VectorStore`: replace a paper's
+ * passages in one step, and tell which content each paper's vectors were made from. Vectra (embedded)
+ * and pgvector (shared) both provide it.
+ */
+export type PassageVectors = VectorStore & {
+  replacePapers(paperIds: Set<string>, vectors: number[][], metadata: PassageMetadata[]): Promise<void>;
+  /** paperId → content hash of the passages indexed for it. */
+  paperHashes(): Promise<Map<string, string>>;
+  size(): Promise<number>;
+};
+
+/**
  * Passage vectors in a Vectra `LocalIndex`, behind LangChain's `VectorStore` interface (so a
  * pgvector store can take its place). Binary protobuf codec, Float32Array in memory (CompactCodec), and
  * crash-safe writes (AtomicFileStorage). The vectors are derived data: if the file is unreadable it

@@ -22,14 +22,14 @@ export class TopicNotifier {
   async flush(now = new Date()): Promise<number> {
     const day = now.toISOString().slice(0, 10);
     let sent = 0;
-    for (const { userId, matches } of this.d.topics.due(day)) {
+    for (const { userId, matches } of await this.d.topics.due(day)) {
       const papers = matches.map((m) => ({ m, p: this.d.paper(m.paperId) })).filter((x) => x.p);
       if (
-        !this.d.topics.claimDay(
+        !(await this.d.topics.claimDay(
           userId,
           day,
           matches.map((m) => m.paperId),
-        ) ||
+        )) ||
         papers.length === 0
       )
         continue;
@@ -45,7 +45,7 @@ export class TopicNotifier {
         sent++;
       } catch (err) {
         if (err instanceof DiscordAPIError && err.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser) {
-          this.d.topics.closeDms(userId);
+          await this.d.topics.closeDms(userId);
           this.d.log.warn({ user: userId }, 'user does not accept DMs; topic alerts paused until they subscribe again');
         } else {
           this.d.log.warn({ user: userId, err: (err as Error).message }, 'topic alert DM failed');

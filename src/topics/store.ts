@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Db } from '../db/db.js';
 
 export interface Topic {
   id: number;
@@ -20,86 +20,92 @@ export const MAX_TOPICS_PER_USER = 10;
  * sent a DM (at most one a day), and users whose DMs are closed (paused, not retried every day).
  */
 export class TopicStore {
-  constructor(private readonly db: Database.Database) {
-    // Its tables come from the database's migrations (library/migrations.ts), applied when it was opened.
+  constructor(private readonly db: Db) {
+    // Its tables come from the database's migrations (db/migrations.ts), applied when it was opened.
   }
 
-  add(userId: string, topic: string, now: Date): { ok: true; topic: Topic } | { ok: false; reason: string } {
-    if (this.list(userId).length >= MAX_TOPICS_PER_USER)
+  async add(userId: string, topic: string, now: Date): Promise<{ ok: true; topic: Topic } | { ok: false; reason: string }> {
+    if ((await this.list(userId)).length >= MAX_TOPICS_PER_USER)
       return { ok: false, reason: `You already follow ${MAX_TOPICS_PER_USER} topics; remove one with /subscriptions first.` };
-    const r = this.db.prepare('INSERT OR IGNORE INTO topics (user_id, topic, created_at) VALUES (?, ?, ?)').run(userId, topic, now.toISOString());
-    if (r.changes === 0) return { ok: false, reason: `You already follow "${topic}".` };
+    const r = await this.db.get<{ id: number }>('INSERT INTO topics (user_id, topic, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING id', [
+      userId,
+      topic,
+      now.toISOString(),
+    ]);
+    if (!r) return { ok: false, reason: `You already follow "${topic}".` };
     // Subscribing again after closed DMs: try again.
-    this.db.prepare('INSERT INTO topic_users (user_id) VALUES (?) ON CONFLICT(user_id) DO UPDATE SET dms_closed = 0').run(userId);
-    return { ok: true, topic: { id: Number(r.lastInsertRowid), userId, topic, createdAt: now.toISOString() } };
+    await this.db.run('INSERT INTO topic_users (user_id) VALUES (?) ON CONFLICT(user_id) DO UPDATE SET dms_closed = 0', [userId]);
+    return { ok: true, topic: { id: Number(r.id), userId, topic, createdAt: now.toISOString() } };
   }
 
-  list(userId: string): Topic[] {
+  async list(userId: string): Promise<Topic[]> {
+    return (await this.db.all<TopicRow>('SELECT id, user_id, topic, created_at FROM topics WHERE user_id = ? ORDER BY id', [userId])).map(fromRow);
+  }
+
+  async all(): Promise<Topic[]> {
     return (
-      this.db.prepare('SELECT id, user_id, topic, created_at FROM topics WHERE user_id = ? ORDER BY id').all(userId) as {
-        id: number;
-        user_id: string;
-        topic: string;
-        created_at: string;
-      }[]
-    ).map((r) => ({ id: r.id, userId: r.user_id, topic: r.topic, createdAt: r.created_at }));
+      await this.db.all<TopicRow>(
+        'SELECT t.id, t.user_id, t.topic, t.created_at FROM topics t LEFT JOIN topic_users u ON u.user_id = t.user_id WHERE coalesce(u.dms_closed, 0) = 0 ORDER BY t.id',
+      )
+    ).map(fromRow);
   }
 
-  all(): Topic[] {
-    return (
-      this.db
-        .prepare(
-          'SELECT t.id, t.user_id, t.topic, t.created_at FROM topics t LEFT JOIN topic_users u ON u.user_id = t.user_id WHERE coalesce(u.dms_closed, 0) = 0',
-        )
-        .all() as {
-        id: number;
-        user_id: string;
-        topic: string;
-        created_at: string;
-      }[]
-    ).map((r) => ({ id: r.id, userId: r.user_id, topic: r.topic, createdAt: r.created_at }));
-  }
-
-  remove(userId: string, id: number): boolean {
-    return this.db.prepare('DELETE FROM topics WHERE user_id = ? AND id = ?').run(userId, id).changes > 0;
+  async remove(userId: string, id: number): Promise<boolean> {
+    return (await this.db.run('DELETE FROM topics WHERE user_id = ? AND id = ?', [userId, id])) > 0;
   }
 
   /** Records matches (a paper is offered to a user once, whatever topic matched it). */
-  addMatches(matches: PendingMatch[]): number {
-    const ins = this.db.prepare('INSERT OR IGNORE INTO topic_matches (user_id, paper_id, topic) VALUES (?, ?, ?)');
-    return this.db.transaction(() => matches.reduce((n, m) => n + ins.run(m.userId, m.paperId, m.topic).changes, 0))();
+  async addMatches(matches: PendingMatch[]): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      let n = 0;
+      for (const m of matches)
+        n += await tx.run('INSERT INTO topic_matches (user_id, paper_id, topic) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [m.userId, m.paperId, m.topic]);
+      return n;
+    });
   }
 
   /** Users with unsent matches who were not sent a DM on `day` and whose DMs are open. */
-  due(day: string): { userId: string; matches: PendingMatch[] }[] {
-    const rows = this.db
-      .prepare(`SELECT m.user_id, m.paper_id, m.topic FROM topic_matches m LEFT JOIN topic_users u ON u.user_id = m.user_id
-                WHERE m.sent_day IS NULL AND coalesce(u.dms_closed, 0) = 0 AND coalesce(u.last_dm_day, '') <> ? ORDER BY m.user_id, m.rowid`)
-      .all(day) as { user_id: string; paper_id: string; topic: string }[];
+  async due(day: string): Promise<{ userId: string; matches: PendingMatch[] }[]> {
+    const order = this.db.dialect === 'sqlite' ? 'm.rowid' : 'm.seq';
+    const rows = await this.db.all<{ user_id: string; paper_id: string; topic: string }>(
+      `SELECT m.user_id, m.paper_id, m.topic FROM topic_matches m LEFT JOIN topic_users u ON u.user_id = m.user_id
+       WHERE m.sent_day IS NULL AND coalesce(u.dms_closed, 0) = 0 AND coalesce(u.last_dm_day, '') <> ? ORDER BY m.user_id, ${order}`,
+      [day],
+    );
     const by = new Map<string, PendingMatch[]>();
     for (const r of rows) by.set(r.user_id, [...(by.get(r.user_id) ?? []), { userId: r.user_id, paperId: r.paper_id, topic: r.topic }]);
     return [...by].map(([userId, matches]) => ({ userId, matches }));
   }
 
-  /** Marks the day's DM as sent before sending (at most one a day, even across a crash). */
-  claimDay(userId: string, day: string, paperIds: string[]): boolean {
-    return this.db.transaction(() => {
-      const u = this.db.prepare('SELECT last_dm_day FROM topic_users WHERE user_id = ?').get(userId) as { last_dm_day: string | null } | undefined;
-      if (u?.last_dm_day === day) return false;
-      this.db
-        .prepare('INSERT INTO topic_users (user_id, last_dm_day) VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET last_dm_day = excluded.last_dm_day')
-        .run(userId, day);
-      const mark = this.db.prepare('UPDATE topic_matches SET sent_day = ? WHERE user_id = ? AND paper_id = ?');
-      for (const id of paperIds) mark.run(day, userId, id);
+  /** Marks the day's DM as sent before sending (at most one a day, even across a crash or another process). */
+  async claimDay(userId: string, day: string, paperIds: string[]): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      // Insert-or-update only when the day differs: the row lock makes a second process's claim return 0.
+      const n = await tx.run(
+        `INSERT INTO topic_users (user_id, last_dm_day) VALUES (?, ?)
+         ON CONFLICT(user_id) DO UPDATE SET last_dm_day = excluded.last_dm_day WHERE coalesce(topic_users.last_dm_day, '') <> excluded.last_dm_day`,
+        [userId, day],
+      );
+      if (n === 0) return false;
+      for (const id of paperIds) await tx.run('UPDATE topic_matches SET sent_day = ? WHERE user_id = ? AND paper_id = ?', [day, userId, id]);
       return true;
-    })();
+    });
   }
 
-  closeDms(userId: string): void {
-    this.db.prepare('INSERT INTO topic_users (user_id, dms_closed) VALUES (?, 1) ON CONFLICT(user_id) DO UPDATE SET dms_closed = 1').run(userId);
+  async closeDms(userId: string): Promise<void> {
+    await this.db.run('INSERT INTO topic_users (user_id, dms_closed) VALUES (?, 1) ON CONFLICT(user_id) DO UPDATE SET dms_closed = 1', [userId]);
   }
 
-  dmsClosed(userId: string): boolean {
-    return ((this.db.prepare('SELECT dms_closed FROM topic_users WHERE user_id = ?').get(userId) as { dms_closed: number } | undefined)?.dms_closed ?? 0) === 1;
+  async dmsClosed(userId: string): Promise<boolean> {
+    return ((await this.db.get<{ dms_closed: number }>('SELECT dms_closed FROM topic_users WHERE user_id = ?', [userId]))?.dms_closed ?? 0) === 1;
   }
 }
+
+interface TopicRow {
+  id: number;
+  user_id: string;
+  topic: string;
+  created_at: string;
+}
+
+const fromRow = (r: TopicRow): Topic => ({ id: Number(r.id), userId: r.user_id, topic: r.topic, createdAt: r.created_at });

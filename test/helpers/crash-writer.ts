@@ -6,6 +6,7 @@
 import fsp from 'node:fs/promises';
 import { FakeEmbeddings } from '@langchain/core/utils/testing';
 import { PaperStore } from '../../src/library/store.js';
+import { openDb } from '../../src/db/open.js';
 import { VectraStore } from '../../src/retrieval/vector-store.js';
 
 const pause = () => new Promise((r) => setTimeout(r, 400));
@@ -35,10 +36,10 @@ handleProto.writeFile = async function (this: typeof handleProto, data: string |
 };
 
 const dir = process.argv[2]!;
-const store = new PaperStore(dir);
+const store = new PaperStore(await openDb({ DATA_DIR: dir }));
 const vectors = await VectraStore.open(`${dir}/vectors`, new FakeEmbeddings());
 let items = await vectors.size();
-let papers = store.count();
+let papers = await store.count();
 let seed = 1;
 const rand = () => {
   seed = (seed * 16807) % 2147483647;
@@ -53,7 +54,7 @@ for (let round = 0; ; round++) {
     ids.map((paperId) => ({ paperId, n: 0, hash: 'h' })),
   );
   items += ids.length;
-  store.upsert([{ id: `paper-${process.pid}-${round}`, title: `Paper ${process.pid} ${round}`, abstract: 'x '.repeat(30), links: [], source: 'test' }]);
+  await store.upsert([{ id: `paper-${process.pid}-${round}`, title: `Paper ${process.pid} ${round}`, abstract: 'x '.repeat(30), links: [], source: 'test' }]);
   papers += 1;
   process.stdout.write(`committed ${items} ${papers}\n`);
 }

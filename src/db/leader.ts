@@ -1,0 +1,95 @@
+import type pg from 'pg';
+
+/**
+ * Which process runs the once-per-deployment work (daily posts, topic alerts, scheduled ingest).
+ * Embedded backend: the only process, always. PostgreSQL: whoever holds a session advisory lock on
+ * its own connection. When that process dies its connection closes and the server frees the lock;
+ * the others try again every `retryMs` (default 5 s), so one takes over well within a minute.
+ */
+export interface Leadership {
+  readonly isLeader: boolean;
+  /** Resolves when this process leads (immediately if it does). */
+  whenLeader(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const soleLeader: Leadership = { isLeader: true, whenLeader: async () => {}, stop: async () => {} };
+
+const LEADER_LOCK = 7245003;
+
+export class AdvisoryLeadership implements Leadership {
+  private client: pg.PoolClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private leading = false;
+  private stopped = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly opts: { retryMs?: number; onChange?: (leader: boolean) => void } = {},
+  ) {}
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): this {
+    void this.attempt();
+    return this;
+  }
+
+  whenLeader(): Promise<void> {
+    return this.leading ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      this.client ??= await this.connect();
+      const { rows } = await this.client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LEADER_LOCK]);
+      if (rows[0]?.ok && !this.leading) this.set(true);
+      if (this.leading) {
+        // Still connected? (A lost connection means the lock is gone too.)
+        await this.client.query('SELECT 1');
+      }
+    } catch {
+      this.drop();
+    }
+    if (!this.stopped) this.timer = setTimeout(() => void this.attempt(), this.opts.retryMs ?? 5000);
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    const c = await this.pool.connect();
+    c.on('error', () => this.drop());
+    return c;
+  }
+
+  private drop(): void {
+    const c = this.client;
+    this.client = undefined;
+    c?.release(true);
+    if (this.leading) this.set(false);
+  }
+
+  private set(leader: boolean): void {
+    this.leading = leader;
+    this.opts.onChange?.(leader);
+    if (leader) for (const w of this.waiters.splice(0)) w();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const c = this.client;
+    this.client = undefined;
+    if (c) {
+      try {
+        if (this.leading) await c.query('SELECT pg_advisory_unlock($1)', [LEADER_LOCK]);
+      } catch {
+        // connection already gone: the server released the lock
+      }
+      c.release(true);
+    }
+    this.leading = false;
+  }
+}

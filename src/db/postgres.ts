@@ -1,0 +1,113 @@
+import pg from 'pg';
+import { DatabaseUnavailableError, type Db, type Param } from './db.js';
+
+/** `?` placeholders → `$1, $2, …` (outside quoted strings and identifiers). */
+export function numbered(sql: string): string {
+  let n = 0;
+  let quote: string | null = null;
+  let out = '';
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+    } else if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '?') {
+      out += `$${++n}`;
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+/** Connection errors (server down, restarting, refusing): the caller may retry later. */
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (e?.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|57P0[1-3]|08\d{3}|53300)$/.test(e.code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(e?.message ?? '');
+}
+
+const wrap = (err: unknown): unknown => (isUnavailable(err) ? new DatabaseUnavailableError(err) : err);
+
+class PgQueries {
+  constructor(protected readonly q: pg.Pool | pg.PoolClient) {}
+
+  async all<T>(sql: string, params: Param[] = []): Promise<T[]> {
+    try {
+      return (await this.q.query({ text: numbered(sql), values: params })).rows as T[];
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+
+  async get<T>(sql: string, params: Param[] = []): Promise<T | undefined> {
+    return (await this.all<T>(sql, params))[0];
+  }
+
+  async run(sql: string, params: Param[] = []): Promise<number> {
+    try {
+      return (await this.q.query({ text: numbered(sql), values: params })).rowCount ?? 0;
+    } catch (err) {
+      throw wrap(err);
+    }
+  }
+}
+
+/**
+ * The shared backend: a small connection pool to PostgreSQL. A server that goes away (restart,
+ * failover) surfaces as DatabaseUnavailableError on the calls made meanwhile; the pool reconnects
+ * by itself when it is back. An idle connection dropped by the server is logged, not fatal.
+ */
+export class PostgresDb extends PgQueries implements Db {
+  readonly dialect = 'postgres' as const;
+
+  constructor(
+    readonly pool: pg.Pool,
+    onIdleError: (err: Error) => void = () => {},
+  ) {
+    super(pool);
+    pool.on('error', onIdleError);
+  }
+
+  static connect(url: string, opts: { max?: number; onIdleError?: (err: Error) => void } = {}): PostgresDb {
+    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 5, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
+    return new PostgresDb(pool, opts.onIdleError);
+  }
+
+  async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw wrap(err);
+    }
+    const q = new PgQueries(client);
+    const tx: Db = {
+      dialect: 'postgres',
+      all: (sql, params) => q.all(sql, params),
+      get: (sql, params) => q.get(sql, params),
+      run: (sql, params) => q.run(sql, params),
+      transaction: (inner) => inner(tx),
+      close: async () => {},
+    };
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const out = await fn(tx);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw wrap(err);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { Document } from '@langchain/core/documents';
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import { PGVectorStore } from '@langchain/community/vectorstores/pgvector';
+import type pg from 'pg';
+import type { PassageMetadata, PassageVectors } from './vector-store.js';
+
+/** One table per encoder (vectors of two models are not comparable), named after the model. */
+export function passageTable(modelId: string): string {
+  const slug = modelId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
+    .slice(0, 30);
+  return `passages_${slug}_${createHash('sha256').update(modelId).digest('hex').slice(0, 6)}`;
+}
+
+/**
+ * Passage vectors in PostgreSQL with pgvector, through LangChain's `PGVectorStore` (inserts, the
+ * table's shape), with an HNSW cosine index. Every process and shard reads the same table, so a
+ * paper one process ingests is found by all. Scores are cosine similarities, as in the Vectra store.
+ */
+export class PgPassageStore extends PGVectorStore implements PassageVectors {
+  private constructor(
+    embeddings: EmbeddingsInterface,
+    pool: pg.Pool,
+    readonly table: string,
+    readonly dimensions: number,
+  ) {
+    super(embeddings, {
+      pool,
+      tableName: table,
+      skipInitializationCheck: true,
+      distanceStrategy: 'cosine',
+      columns: { idColumnName: 'id', vectorColumnName: 'embedding', contentColumnName: 'text', metadataColumnName: 'metadata' },
+    });
+  }
+
+  _vectorstoreType(): string {
+    return 'pgvector';
+  }
+
+  /**
+   * Opens (creating if needed) the encoder's passage table. Its id is the passage id (paperId#n), and
+   * paper_id is a generated column so a paper's passages are replaced by one indexed delete.
+   */
+  static async open(pool: pg.Pool, embeddings: EmbeddingsInterface & { modelId: string }, dimensions: number): Promise<PgPassageStore> {
+    const table = passageTable(embeddings.modelId);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(7245002)'); // shards starting together create it once
+      await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+      await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
+        id        TEXT PRIMARY KEY,
+        text      TEXT NOT NULL DEFAULT '',
+        metadata  JSONB NOT NULL,
+        embedding vector(${dimensions}) NOT NULL,
+        paper_id  TEXT GENERATED ALWAYS AS (metadata->>'paperId') STORED
+      )`);
+      await client.query(`CREATE INDEX IF NOT EXISTS ${table}_paper ON ${table} (paper_id)`);
+      await client.query(`CREATE INDEX IF NOT EXISTS ${table}_hnsw ON ${table} USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+    return new PgPassageStore(embeddings, pool, table, dimensions);
+  }
+
+  async replacePapers(paperIds: Set<string>, vectors: number[][], metadata: PassageMetadata[]): Promise<void> {
+    // Delete, then insert: a crash between the two leaves papers without vectors, which the next
+    // ingest sees as stale and embeds again (nothing is lost that ingest cannot redo).
+    await this.pool.query(`DELETE FROM ${this.table} WHERE paper_id = ANY($1::text[])`, [[...paperIds]]);
+    if (vectors.length === 0) return;
+    const docs = metadata.map((m) => new Document({ pageContent: '', metadata: m }));
+    await this.addVectors(vectors, docs, { ids: metadata.map((m) => `${m.paperId}#${m.n}`) });
+  }
+
+  async paperHashes(): Promise<Map<string, string>> {
+    const { rows } = await this.pool.query<{ paper_id: string; hash: string }>(
+      `SELECT DISTINCT ON (paper_id) paper_id, metadata->>'hash' AS hash FROM ${this.table}`,
+    );
+    return new Map(rows.map((r) => [r.paper_id, r.hash]));
+  }
+
+  async size(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(`SELECT CAST(count(*) AS INTEGER) AS n FROM ${this.table}`);
+    return rows[0]!.n;
+  }
+
+  /**
+   * Nearest passages by cosine similarity. Only id and metadata come back (not the vectors), and
+   * the HNSW search list is widened to k so a pool of k candidates is really k long.
+   */
+  async similaritySearchVectorWithScore(query: number[], k: number): Promise<[Document, number][]> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, Math.ceil(k)))}`);
+      const { rows } = await client.query<{ id: string; metadata: PassageMetadata; d: number }>(
+        `SELECT id, metadata, embedding <=> $1::vector AS d FROM ${this.table} ORDER BY embedding <=> $1::vector LIMIT $2`,
+        [`[${query.join(',')}]`, k],
+      );
+      await client.query('COMMIT');
+      return rows.map((r) => [new Document({ pageContent: '', metadata: r.metadata, id: r.id }), 1 - Number(r.d)]);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Exact nearest neighbours (no index): the yardstick for HNSW recall. */
+  async exactSearch(query: number[], k: number): Promise<string[]> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_indexscan = off');
+      const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${this.table} ORDER BY embedding <=> $1::vector LIMIT $2`, [
+        `[${query.join(',')}]`,
+        k,
+      ]);
+      await client.query('COMMIT');
+      return rows.map((r) => r.id);
+    } finally {
+      client.release();
+    }
+  }
+}
