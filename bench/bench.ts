@@ -14,6 +14,7 @@ import { loadSeedQuestions } from '../src/eval/seeds.js';
 import { ingest } from '../src/library/ingest.js';
 import { PaperStore } from '../src/library/store.js';
 import { openDb } from '../src/db/open.js';
+import type { LexicalIndex } from '../src/retrieval/lexical.js';
 import type { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
 import { loadConfig } from '../src/config.js';
 import { log } from '../src/log.js';
@@ -268,7 +269,7 @@ async function yearBench(scifactDir: string, model: { modelId: string; dim: numb
     const { saveLexical } = await import('../src/library/lexical-cache.js');
     const { HybridRetriever } = await import('../src/retrieval/hybrid-retriever.js');
     const all = await store.all();
-    await saveLexical(yearDir, new HybridRetriever(fake as never, vectors, all).lexical, all);
+    await saveLexical(yearDir, new HybridRetriever(fake as never, vectors, all).lexical as LexicalIndex, all);
     row(
       `365 simulated days stored and indexed (${(await store.count()).toLocaleString('en')} papers, stand-in vectors)`,
       `${((performance.now() - t2) / 1000).toFixed(0)} s`,

@@ -14,6 +14,7 @@ import { loadLexicalSnapshot, saveLexical } from './library/lexical-cache.js';
 import { PaperStore } from './library/store.js';
 import { createEmbeddings, type NamedEmbeddings } from './retrieval/embeddings.js';
 import { HybridRetriever } from './retrieval/hybrid-retriever.js';
+import { LexicalIndex } from './retrieval/lexical.js';
 import { PgPassageStore } from './retrieval/pg-vector-store.js';
 import { VectraStore, type PassageVectors } from './retrieval/vector-store.js';
 
@@ -60,7 +61,7 @@ export async function openApp(config: Config, log: Logger, opts: { follow?: bool
     const papers = await store.all();
     const snapshot = loadLexicalSnapshot(config.DATA_DIR, papers);
     const retriever = new HybridRetriever(embeddings, vectors, papers, snapshot ? { lexical: snapshot } : {});
-    if (!snapshot && papers.length) await saveLexical(config.DATA_DIR, retriever.lexical, papers);
+    if (!snapshot && papers.length && retriever.lexical instanceof LexicalIndex) await saveLexical(config.DATA_DIR, retriever.lexical, papers);
     const model = await createChatModel(config);
     const chain = new AnswerChain({ retriever, timeoutMs: config.LLM_TIMEOUT_MS, log, ...(model ? { model } : {}) });
     let leader: Leadership = soleLeader;

@@ -35,7 +35,7 @@ describe('Discord limits', () => {
       url: `https://arxiv.org/abs/2401.${i}`,
     }));
     const a: Answer = { answer: long, citations, evidence: citations.map((c) => ({ n: c.n, text: long })), refused: false, resolvedQuestion: 'q' };
-    const e = answerEmbed(a, 'q'.repeat(400), () => undefined);
+    const e = answerEmbed(a, 'q'.repeat(400), new Map());
     expect(e.data.title!.length).toBeLessThanOrEqual(LIMITS.embedTitle);
     expect(e.data.description!.length).toBeLessThanOrEqual(LIMITS.embedDescription);
     for (const f of e.data.fields ?? []) expect(f.value.length).toBeLessThanOrEqual(LIMITS.fieldValue);

@@ -1,7 +1,7 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
 import type { Logger } from '../log.js';
-import type { HybridRetriever, PaperHit } from '../retrieval/hybrid-retriever.js';
+import type { HybridRetriever, IdfWeights, PaperHit } from '../retrieval/hybrid-retriever.js';
 import { ASKS_AGAIN, ConversationStore, resolveFollowUp, withoutTarget } from './conversation.js';
 import { composeExtractive, sourcePassages } from './extractive.js';
 import { LlmUnavailable, NO_ANSWER, askModel, repairCitations } from './llm.js';
@@ -42,6 +42,8 @@ interface Selected extends Retrieved {
   refuse: boolean;
   /** Candidate sentence → cosine similarity to the question. */
   meaning: Map<string, number>;
+  /** IDF weights of the user's own words (they choose the sentences). */
+  idf: IdfWeights;
 }
 interface Composed extends Selected {
   text: string;
@@ -110,7 +112,9 @@ export class AnswerChain {
     const vector = await this.d.retriever.embeddings.embedQuery(resolved);
     let hits = await this.d.retriever.searchWithVector(resolved, vector, { k: among ? 50 : 8, passages: 3 });
     if (focus.length) {
-      const focused = focus.map((id) => hits.find((h) => h.id === id) ?? this.d.retriever.hitFor(id, resolved, 3)).filter((h): h is PaperHit => !!h);
+      const focused = (await Promise.all(focus.map(async (id) => hits.find((h) => h.id === id) ?? (await this.d.retriever.hitFor(id, resolved, 3))))).filter(
+        (h): h is PaperHit => !!h,
+      );
       if (among) focused.sort((a, b) => b.score - a.score);
       hits = [...focused, ...hits.filter((h) => !focus.includes(h.id))].slice(0, Math.max(8, focused.length));
     }
@@ -139,14 +143,14 @@ export class AnswerChain {
     const refusedAnyway = r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal);
     // What could be quoted, by meaning: for choosing sentences, and for refusing when none addresses the question.
     let meaning = new Map<string, number>();
+    const idf = await this.d.retriever.idfWeights(withoutTarget(r.resolved));
     if (this.meaning && (!refusedAnyway || measureAll)) {
-      const idf = (t: string) => this.d.retriever.lexical.idf(t);
       const quotable = chosen.map((h) => ({ passages: sourcePassages(h) }));
       meaning = await this.meaning.similarities(await this.questionVector(r), SentenceMeaning.candidates(withoutTarget(r.resolved), quotable, idf));
     }
     const sentence = meaning.size ? Math.max(...meaning.values()) : undefined;
     const refuse = refusedAnyway || (r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal, sentence));
-    return { ...r, sources, refuse, meaning };
+    return { ...r, sources, refuse, meaning, idf };
   }
 
   private async compose(s: Selected): Promise<Composed> {
@@ -169,9 +173,8 @@ export class AnswerChain {
 
   private extractive(s: Selected): Composed {
     const sources = this.d.model ? s.sources.map((x) => ({ ...x, passages: sourcePassages(s.hits[x.n - 1]!) })) : s.sources;
-    const idf = (t: string) => this.d.retriever.lexical.idf(t);
     // Sentences are chosen by the user's words; the appended title only steers retrieval.
-    const r = composeExtractive(withoutTarget(s.resolved), sources, s.hits, idf, s.meaning, s.avoid);
+    const r = composeExtractive(withoutTarget(s.resolved), sources, s.hits, s.idf, s.meaning, s.avoid);
     return { ...s, text: r.answer, evidenceFor: new Map(r.used.map((u) => [u.n, u.passage])), quoted: r.quoted };
   }
 

@@ -23,7 +23,7 @@ import { DigestScheduler } from '../digest/scheduler.js';
 import { TopicNotifier } from '../topics/notify.js';
 import { Cron } from 'croner';
 import { retryMessage } from '../discord/rate-limit.js';
-import { answerEmbed, evidenceButton } from '../discord/render.js';
+import { answerEmbed, answerPaperIds, evidenceButton } from '../discord/render.js';
 
 /** The discord.js client: only the intents the bot needs, no mention ever parsed from its output. */
 export function createClient(config: Config): Client {
@@ -63,7 +63,7 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
     send: (sub, digest) => sendDigest(client.rest, sub.channelId, digest),
     log,
   });
-  const notifier = new TopicNotifier({ topics: app.topics, rest: client.rest, paper: (id) => app.retriever.getPaper(id), log });
+  const notifier = new TopicNotifier({ topics: app.topics, rest: client.rest, papers: (ids) => app.retriever.papers(ids), log });
   // Every minute: due daily posts, and topic alerts. Tests drive both with their own clock instead.
   let alerts: Cron | undefined;
   if (opts.timers !== false) {
@@ -157,7 +157,7 @@ export async function onDirectMessage(message: Message, ctx: BotContext): Promis
     const key = randomUUID().slice(0, 12);
     ctx.answers.set(key, answer);
     await message.reply({
-      embeds: [answerEmbed(answer, q.question, (id) => ctx.app.retriever.getPaper(id))],
+      embeds: [answerEmbed(answer, q.question, await ctx.app.retriever.papers(answerPaperIds(answer)))],
       components: answer.evidence.length ? [evidenceButton(key)] : [],
     });
   } catch (err) {

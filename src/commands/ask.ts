@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SlashCommandBuilder, MessageFlags } from 'discord.js';
 import { MAX_QUESTION_CHARS } from '../question.js';
-import { answerEmbed, evidenceButton, evidenceEmbed } from '../discord/render.js';
+import { answerEmbed, answerPaperIds, evidenceButton, evidenceEmbed } from '../discord/render.js';
 import type { Command } from './types.js';
 import { admitQuestion, ephemeral, everywhere } from './shared.js';
 
@@ -21,7 +21,7 @@ export const ask: Command = {
     const key = randomUUID().slice(0, 12);
     ctx.answers.set(key, answer);
     await interaction.editReply({
-      embeds: [answerEmbed(answer, question, (id) => ctx.app.retriever.getPaper(id))],
+      embeds: [answerEmbed(answer, question, await ctx.app.retriever.papers(answerPaperIds(answer)))],
       components: answer.evidence.length ? [evidenceButton(key)] : [],
     });
   },

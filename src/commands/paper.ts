@@ -20,7 +20,7 @@ export const paper: Command = {
 
   buttons: {
     async similar(interaction, [id], ctx) {
-      const p = id ? ctx.app.retriever.getPaper(id) : undefined;
+      const p = id ? await ctx.app.retriever.paper(id) : undefined;
       if (!p) {
         await interaction.reply(ephemeral('That paper is no longer in the library.'));
         return;

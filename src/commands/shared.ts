@@ -39,22 +39,15 @@ export async function admitQuestion(interaction: RepliableInteraction, raw: stri
 }
 
 /** Papers whose titles contain every typed word, in any order (prefix match on the last word). */
-export function matchTitles(ctx: BotContext, typed: string) {
+export async function matchTitles(ctx: BotContext, typed: string) {
   const words = normaliseTitle(typed).split(' ').filter(Boolean);
-  const papers = ctx.app.retriever.allPapers();
-  const matches =
-    words.length === 0
-      ? papers
-      : papers.filter((p) => {
-          const title = ` ${normaliseTitle(p.title)} `;
-          return words.every((w, i) => (i === words.length - 1 ? title.includes(` ${w}`) : title.includes(` ${w} `)));
-        });
-  return matches.slice(0, LIMITS.choices).map((p) => ({ name: fit(p.title, LIMITS.choiceName), value: p.id.slice(0, 100) }));
+  const matches = await ctx.app.retriever.catalog.matchTitles(words, LIMITS.choices);
+  return matches.map((p) => ({ name: fit(p.title, LIMITS.choiceName), value: p.id.slice(0, 100) }));
 }
 
 /** Autocomplete handler for a paper-title option. */
 export async function autocompleteTitles(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
-  await interaction.respond(matchTitles(ctx, interaction.options.getFocused()));
+  await interaction.respond(await matchTitles(ctx, interaction.options.getFocused()));
 }
 
 /**
@@ -63,7 +56,7 @@ export async function autocompleteTitles(interaction: AutocompleteInteraction, c
  */
 export async function paperOption(interaction: ChatInputCommandInteraction, option: string, ctx: BotContext): Promise<RetrievablePaper | undefined> {
   const value = interaction.options.getString(option, true);
-  const p = ctx.app.retriever.getPaper(value) ?? ctx.app.retriever.getPaper(matchTitles(ctx, value)[0]?.value ?? '');
+  const p = (await ctx.app.retriever.paper(value)) ?? (await ctx.app.retriever.paper((await matchTitles(ctx, value))[0]?.value ?? ''));
   if (!p) await interaction.reply(ephemeral(`No paper in the library matches "${value}". Pick one of the suggestions while typing.`));
   return p;
 }

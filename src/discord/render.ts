@@ -22,7 +22,13 @@ export function titleLink(title: string, url: string | undefined, max = 200): st
 }
 
 /** The cited answer: text, numbered sources as links; a refusal looks like one (grey, closest papers). */
-export function answerEmbed(a: Answer, question: string, papers: (id: string) => RetrievablePaper | undefined): EmbedBuilder {
+/** The papers an answer's embed shows (its citations, or the closest papers of a refusal): fetch these first. */
+export function answerPaperIds(a: Answer): string[] {
+  return [...a.citations.map((c) => c.id), ...(a.closest ?? []).map((c) => c.id)];
+}
+
+export function answerEmbed(a: Answer, question: string, known: Map<string, RetrievablePaper>): EmbedBuilder {
+  const papers = (id: string) => known.get(id);
   const e = new EmbedBuilder().setTitle(fit(question, LIMITS.embedTitle));
   if (a.refused) {
     e.setColor(GREY).setDescription(fit(a.answer, LIMITS.embedDescription));

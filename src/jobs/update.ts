@@ -1,6 +1,7 @@
 import type { App } from '../app.js';
 import { ingest } from '../library/ingest.js';
 import { saveLexical } from '../library/lexical-cache.js';
+import { LexicalIndex } from '../retrieval/lexical.js';
 import { createProgress } from '../progress.js';
 import { readSource, type SourceRequest } from '../sources/index.js';
 
@@ -24,7 +25,7 @@ export async function ingestFrom(app: App, req: SourceRequest): Promise<string> 
   if (r.fresh.length) {
     app.retriever.addPapers(r.fresh);
     app.follower?.saw(r.fresh);
-    await saveLexical(app.config.DATA_DIR, app.retriever.lexical, r.library);
+    if (app.retriever.lexical instanceof LexicalIndex) await saveLexical(app.config.DATA_DIR, app.retriever.lexical, r.library);
     // New papers close to someone's topic become pending alerts (the bot sends them, one DM a day).
     const topics = await app.topics.all();
     if (topics.length) {

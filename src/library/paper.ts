@@ -1,3 +1,4 @@
+import { titleWords } from '../retrieval/catalog.js';
 import { createHash } from 'node:crypto';
 
 /** A paper as the library keeps it, whatever source it came from. */
@@ -23,12 +24,7 @@ export interface Paper {
 
 /** Lower-case, accents removed, every run of non-alphanumerics collapsed to one space. */
 export function normaliseTitle(title: string): string {
-  return title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
+  return titleWords(title);
 }
 
 /** URL-safe, stable slug of a title (at most 80 characters, cut at a word boundary). */

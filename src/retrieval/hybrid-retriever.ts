@@ -4,7 +4,9 @@ import { Document } from '@langchain/core/documents';
 import type { Embeddings } from '@langchain/core/embeddings';
 import type { VectorStore } from '@langchain/core/vectorstores';
 import { fuseCandidates, fusionFor, type Candidates, type FusionParams, type Scored } from './fusion.js';
-import { LexicalIndex } from './lexical.js';
+import { LRUCache } from 'lru-cache';
+import { idfOf, LexicalIndex, type LexicalRanker } from './lexical.js';
+import { MemoryCatalog, type PaperCatalog } from './catalog.js';
 import { aliasesOf, aliasText, namesPaper } from './aliases.js';
 import { denseChunks, toPassages, type Passage } from './passages.js';
 import { terms } from './text.js';
@@ -45,8 +47,10 @@ export interface PaperHit {
 export interface RetrieverOptions {
   /** Fusion weights (default: the ones fitted for this encoder). */
   fusion?: FusionParams;
-  /** A lexical index that already holds `papers` (loaded from a snapshot); otherwise one is built. */
-  lexical?: LexicalIndex;
+  /** The lexical ranking: an in-memory index (given one already holds `papers`, e.g. from a snapshot) or a shared one. */
+  lexical?: LexicalRanker;
+  /** Where papers are read from (default: in memory, filled with `papers`). */
+  catalog?: PaperCatalog;
 }
 
 export interface SearchOptions {
@@ -56,19 +60,23 @@ export interface SearchOptions {
   fusion?: FusionParams;
 }
 
+/** IDF weights of a question's terms, looked up once per question. */
+export type IdfWeights = (term: string, unseen?: 'zero' | 'rarest') => number;
+
 /**
  * Hybrid retrieval over the paper library: BM25 over papers, embedding similarity over passages
  * (best passage per paper), fused; each hit carries its best passages for quoting and citing.
- * Depends only on LangChain's `Embeddings` and `VectorStore` interfaces.
+ * Depends only on interfaces: LangChain's `Embeddings` and `VectorStore`, a `LexicalRanker` and a
+ * `PaperCatalog` — in memory by default, or PostgreSQL when the library is shared.
  */
 export class HybridRetriever extends BaseRetriever {
   lc_namespace = ['paperbot', 'retrieval'];
-  readonly lexical: LexicalIndex;
+  readonly lexical: LexicalRanker;
+  readonly catalog: PaperCatalog;
   /** Fusion weights: given, or the ones fitted for this encoder. */
   readonly fusion: FusionParams;
-  private readonly papers = new Map<string, RetrievablePaper>();
-  /** Names per paper id, filled as papers are indexed or first ranked. */
-  private readonly names = new Map<string, { aliases: string[]; text: string }>();
+  /** Names per paper (keyed by id and text: a changed paper may have other names). */
+  private readonly names = new LRUCache<string, { aliases: string[]; text: string }>({ max: 20_000 });
 
   constructor(
     readonly embeddings: Embeddings,
@@ -78,32 +86,42 @@ export class HybridRetriever extends BaseRetriever {
   ) {
     super({});
     this.fusion = opts.fusion ?? fusionFor(embeddings);
+    this.catalog = opts.catalog ?? new MemoryCatalog();
+    const given = opts.lexical !== undefined;
     this.lexical = opts.lexical ?? new LexicalIndex();
-    this.addPapers(papers, { indexed: opts.lexical !== undefined });
+    this.addPapers(papers, { indexed: given });
   }
 
-  get size(): number {
-    return this.papers.size;
+  count(): Promise<number> {
+    return this.catalog.count();
   }
 
-  getPaper(id: string): RetrievablePaper | undefined {
-    return this.papers.get(id);
+  async paper(id: string): Promise<RetrievablePaper | undefined> {
+    return (await this.catalog.get([id])).get(id);
   }
 
-  allPapers(): RetrievablePaper[] {
-    return [...this.papers.values()];
+  papers(ids: string[]): Promise<Map<string, RetrievablePaper>> {
+    return this.catalog.get(ids);
+  }
+
+  /** Every paper id (evaluation). */
+  allIds(): Promise<string[]> {
+    return this.catalog.ids();
   }
 
   /**
    * Makes newly ingested papers searchable (their vectors must already be in the vector store).
-   * `indexed`: the lexical index already holds them (loaded from a snapshot).
+   * `indexed`: the lexical index already holds them (loaded from a snapshot, or a shared index).
    */
   addPapers(papers: RetrievablePaper[], opts: { indexed?: boolean } = {}): void {
-    for (const p of papers) {
-      this.papers.set(p.id, p);
-      this.names.delete(p.id); // a changed paper may have other names
-    }
-    if (!opts.indexed) this.lexical.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract, aliases: this.namesOf(p).text })));
+    this.catalog.add?.(papers);
+    if (!opts.indexed && this.lexical.add) this.lexical.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract, aliases: this.namesOf(p).text })));
+  }
+
+  /** IDF weights for the terms of a text (a question): one lookup, then synchronous. */
+  async idfWeights(text: string): Promise<IdfWeights> {
+    const stats = await this.lexical.termStats([...new Set(terms(text))]);
+    return (t, unseen = 'zero') => idfOf(stats, t, unseen);
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<PaperHit[]> {
@@ -114,31 +132,34 @@ export class HybridRetriever extends BaseRetriever {
   async searchWithVector(query: string, vector: number[], opts: SearchOptions = {}): Promise<PaperHit[]> {
     const k = opts.k ?? 5;
     const fusion = opts.fusion ?? this.fusion;
-    const c = await this.candidates(query, vector, fusion.method, Math.max(100, k * 4));
+    const [c, idf] = await Promise.all([this.candidates(query, vector, fusion.method, Math.max(100, k * 4)), this.idfWeights(query)]);
     const lexScore = new Map(c.lexical.map((r) => [r.id, r.score]));
     const denseScore = new Map(c.dense.map((r) => [r.id, r.score]));
     const floor = c.dense.length ? c.dense[c.dense.length - 1]!.score : 0;
     const qTerms = new Set(terms(query));
-    return fuseCandidates(c, fusion)
-      .slice(0, k)
-      .map((r) => {
-        const paper = this.papers.get(r.id)!;
-        const hit: PaperHit = {
-          id: paper.id,
-          title: paper.title,
-          score: round(r.score),
-          paper,
-          passages: opts.passages === 0 ? [] : this.rankPassages(paper.id, qTerms, denseScore.get(r.id) ?? floor).slice(0, opts.passages ?? 2),
-          signals: {
-            lexical: round(lexScore.get(r.id) ?? 0),
-            dense: round(denseScore.get(r.id) ?? floor),
-            coverage: round(this.coverage(r.id, qTerms, 'rarest')),
-          },
-        };
-        if (namesPaper(query, this.namesOf(paper).aliases)) hit.signals.named = true;
-        if (paper.url) hit.url = paper.url;
-        return hit;
-      });
+    const top = fuseCandidates(c, fusion).slice(0, k);
+    const papers = await this.catalog.get(top.map((r) => r.id));
+    const hits: PaperHit[] = [];
+    for (const r of top) {
+      const paper = papers.get(r.id);
+      if (!paper) continue;
+      const hit: PaperHit = {
+        id: paper.id,
+        title: paper.title,
+        score: round(r.score),
+        paper,
+        passages: opts.passages === 0 ? [] : this.rankPassages(paper, qTerms, denseScore.get(r.id) ?? floor, idf).slice(0, opts.passages ?? 2),
+        signals: {
+          lexical: round(lexScore.get(r.id) ?? 0),
+          dense: round(denseScore.get(r.id) ?? floor),
+          coverage: round(this.coverage(paper, qTerms, idf, 'rarest')),
+        },
+      };
+      if (namesPaper(query, this.namesOf(paper).aliases)) hit.signals.named = true;
+      if (paper.url) hit.url = paper.url;
+      hits.push(hit);
+    }
+    return hits;
   }
 
   /**
@@ -147,38 +168,54 @@ export class HybridRetriever extends BaseRetriever {
    * these under many settings without searching again.
    */
   async candidates(query: string, vector: number[], method: FusionParams['method'] = this.fusion.method, pool = 100): Promise<Candidates> {
-    const lexical = method === 'dense' ? [] : this.lexical.search(query, pool);
-    // Best chunk per paper: ask for enough chunks to cover the pool of papers.
+    const [lexical, dense] = await Promise.all([
+      method === 'dense' ? Promise.resolve([]) : this.lexical.search(query, pool),
+      method === 'lexical' ? Promise.resolve([]) : this.densePapers(vector, pool),
+    ]);
+    let topCoverage = 0;
+    if (lexical[0]) {
+      const [paper, idf] = await Promise.all([this.paper(lexical[0].id), this.idfWeights(query)]);
+      if (paper) topCoverage = this.coverage(paper, new Set(terms(query)), idf);
+    }
+    return { lexical, dense, topCoverage };
+  }
+
+  /** Papers by their best chunk's cosine similarity (enough chunks asked for to cover the pool of papers). */
+  private async densePapers(vector: number[], pool: number): Promise<Scored[]> {
     const dense: Scored[] = [];
     const seen = new Set<string>();
-    if (method !== 'lexical') {
-      const hits = await this.vectors.similaritySearchVectorWithScore(vector, pool * 2);
-      for (const [doc, score] of hits) {
-        const paperId = String(doc.metadata.paperId);
-        if (!this.papers.has(paperId)) continue; // vector of a paper not (yet) in the library
-        if (!seen.has(paperId)) {
-          seen.add(paperId);
-          dense.push({ id: paperId, score });
-        }
+    const hits = await this.vectors.similaritySearchVectorWithScore(vector, pool * 2);
+    for (const [doc, score] of hits) {
+      const paperId = String(doc.metadata.paperId);
+      if (this.catalog.has && !this.catalog.has(paperId)) continue; // vector of a paper not (yet) in the library
+      if (!seen.has(paperId)) {
+        seen.add(paperId);
+        dense.push({ id: paperId, score });
       }
     }
-    const topCoverage = lexical[0] ? this.coverage(lexical[0].id, new Set(terms(query))) : 0;
-    return { lexical, dense, topCoverage };
+    return dense;
   }
 
   /** Nearest papers to a paper by embedding (its own text as the query), excluding itself. */
   async similar(paperId: string, k = 5): Promise<PaperHit[]> {
-    const paper = this.papers.get(paperId);
+    const paper = await this.paper(paperId);
     if (!paper) return [];
     const [chunk] = denseChunks(paper);
     // Paper to paper: embedded as a document (a query instruction would skew it toward short questions).
     const [vector] = await this.embeddings.embedDocuments([chunk!.text]);
     const hits = await this.vectors.similaritySearchVectorWithScore(vector!, (k + 1) * 3);
-    const out: PaperHit[] = [];
+    const ranked: [string, number][] = [];
     for (const [doc, score] of hits) {
       const id = String(doc.metadata.paperId);
-      if (id === paperId || out.some((h) => h.id === id) || !this.papers.has(id)) continue;
-      const hit = this.hitFor(id, paper.title, 1)!;
+      if (id !== paperId && !ranked.some(([x]) => x === id)) ranked.push([id, score]);
+    }
+    const papers = await this.catalog.get(ranked.map(([id]) => id));
+    const idf = await this.idfWeights(paper.title);
+    const out: PaperHit[] = [];
+    for (const [id, score] of ranked) {
+      const p = papers.get(id);
+      if (!p) continue;
+      const hit = this.hitOf(p, paper.title, 1, idf);
       out.push({ ...hit, score: round(score), signals: { ...hit.signals, dense: round(score) } });
       if (out.length === k) break;
     }
@@ -186,45 +223,48 @@ export class HybridRetriever extends BaseRetriever {
   }
 
   /** A hit for one known paper (a follow-up that names it), its passages ranked for the query. */
-  hitFor(paperId: string, query: string, passages = 2): PaperHit | undefined {
-    const paper = this.papers.get(paperId);
-    if (!paper) return undefined;
+  async hitFor(paperId: string, query: string, passages = 2): Promise<PaperHit | undefined> {
+    const paper = await this.paper(paperId);
+    return paper && this.hitOf(paper, query, passages, await this.idfWeights(query));
+  }
+
+  private hitOf(paper: RetrievablePaper, query: string, passages: number, idf: IdfWeights): PaperHit {
     const qTerms = new Set(terms(query));
     const hit: PaperHit = {
       id: paper.id,
       title: paper.title,
       score: 1,
       paper,
-      passages: this.rankPassages(paper.id, qTerms, 0).slice(0, passages),
-      signals: { lexical: 0, dense: 0, coverage: round(this.coverage(paper.id, qTerms, 'rarest')) },
+      passages: this.rankPassages(paper, qTerms, 0, idf).slice(0, passages),
+      signals: { lexical: 0, dense: 0, coverage: round(this.coverage(paper, qTerms, idf, 'rarest')) },
     };
     if (paper.url) hit.url = paper.url;
     return hit;
+  }
+
+  /** A paper's aliases and the alias words its title lacks, derived once (regexes over the abstract). */
+  private namesOf(p: RetrievablePaper): { aliases: string[]; text: string } {
+    const key = `${p.id}\u0000${p.title.length}:${p.abstract.length}:${p.links.join(' ')}`;
+    let n = this.names.get(key);
+    if (!n) {
+      const aliases = aliasesOf(p);
+      n = { aliases, text: aliasText(p.title, aliases) };
+      this.names.set(key, n);
+    }
+    return n;
   }
 
   /**
    * Share of the question's IDF weight whose terms occur in the paper (0..1). For fusion, terms the
    * library never uses are left out (as tuned); for the reported signal they count as rarest.
    */
-  /** A paper's aliases and the alias words its title lacks, derived once (regexes over the abstract). */
-  private namesOf(p: RetrievablePaper): { aliases: string[]; text: string } {
-    let n = this.names.get(p.id);
-    if (!n) {
-      const aliases = aliasesOf(p);
-      n = { aliases, text: aliasText(p.title, aliases) };
-      this.names.set(p.id, n);
-    }
-    return n;
-  }
-
-  private coverage(paperId: string, qTerms: Set<string>, unseen: 'zero' | 'rarest' = 'zero'): number {
-    const p = this.papers.get(paperId);
-    if (!p || qTerms.size === 0) return 0;
+  private coverage(p: RetrievablePaper, qTerms: Set<string>, idf: IdfWeights, unseen: 'zero' | 'rarest' = 'zero'): number {
+    if (qTerms.size === 0) return 0;
     const pt = new Set(terms(`${p.title} ${p.abstract} ${this.namesOf(p).text}`));
     let total = 0;
     let found = 0;
     for (const t of qTerms) {
-      const w = this.lexical.idf(t, unseen);
+      const w = idf(t, unseen);
       total += w;
       if (pt.has(t)) found += w;
     }
@@ -236,15 +276,14 @@ export class HybridRetriever extends BaseRetriever {
    * (earlier passages win ties: abstracts open with their point). `score` adds the paper's
    * embedding similarity, so scores are comparable across papers.
    */
-  private rankPassages(paperId: string, qTerms: Set<string>, paperDense: number): PassageHit[] {
+  private rankPassages(paper: RetrievablePaper, qTerms: Set<string>, paperDense: number, idf: IdfWeights): PassageHit[] {
     // Split on demand (a few papers per query): holding every paper's passages costs memory for nothing.
-    const paper = this.papers.get(paperId);
-    const passages: Passage[] = paper ? toPassages(paper.id, paper.abstract) : [];
-    const maxIdf = [...qTerms].reduce((s, t) => s + this.lexical.idf(t), 0) || 1;
+    const passages: Passage[] = toPassages(paper.id, paper.abstract);
+    const maxIdf = [...qTerms].reduce((s, t) => s + idf(t), 0) || 1;
     return passages
       .map((p) => {
         const pt = new Set(terms(p.text));
-        const lex = [...qTerms].reduce((s, t) => s + (pt.has(t) ? this.lexical.idf(t) : 0), 0) / maxIdf;
+        const lex = [...qTerms].reduce((s, t) => s + (pt.has(t) ? idf(t) : 0), 0) / maxIdf;
         return { id: p.id, n: p.n, text: p.text, dense: round(paperDense), score: round(0.5 * lex + 0.5 * Math.max(0, paperDense)) };
       })
       .sort((a, b) => b.score - a.score || a.n - b.n)

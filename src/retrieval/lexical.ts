@@ -9,6 +9,35 @@ export interface LexicalDoc {
   aliases?: string;
 }
 
+/**
+ * Lexical (BM25) ranking over papers, as the retriever sees it: the in-memory index below for the
+ * embedded backend, or PostgreSQL (pg-lexical.ts) when the library is shared.
+ */
+export interface LexicalRanker {
+  /** Best `limit` papers for the query, BM25 score (unbounded, > 0). */
+  search(query: string, limit: number): Promise<{ id: string; score: number }[]>;
+  /** How many papers are indexed, and how many contain each of `terms` (stemmed): IDF weights. */
+  termStats(terms: string[]): Promise<TermStats>;
+  /** Makes papers searchable (an in-memory index); a shared index is written at ingest instead. */
+  add?(docs: LexicalDoc[]): void;
+}
+
+export interface TermStats {
+  docs: number;
+  df: Map<string, number>;
+}
+
+/**
+ * Inverse document frequency of a (stemmed) term. A term no document has gets 0, or with
+ * `unseen: 'rarest'` the weight of the rarest possible term (a question about words the library
+ * never uses is about something else).
+ */
+export function idfOf(stats: TermStats, term: string, unseen: 'zero' | 'rarest' = 'zero'): number {
+  const n = stats.df.get(term) ?? 0;
+  if (n === 0 && unseen === 'zero') return 0;
+  return Math.log(1 + (stats.docs - n + 0.5) / (n + 0.5));
+}
+
 const SNAPSHOT_VERSION = 3;
 
 export interface LexicalSnapshot {
@@ -38,7 +67,7 @@ export const DEFAULT_LEXICAL: LexicalParams = { k1: 1.2, b: 0.75, titleBoost: 1.
  * memory at start (incremental adds as papers arrive), unlike Vectra's built-in BM25 which rebuilds
  * its engine on every query.
  */
-export class LexicalIndex {
+export class LexicalIndex implements LexicalRanker {
   private readonly mini: MiniSearch<LexicalDoc>;
   /** Document frequency of each term, for weighting query terms inside passages. */
   private readonly df: Map<string, number>;
@@ -87,23 +116,20 @@ export class LexicalIndex {
     this.mini.addAll(docs);
   }
 
+  async search(query: string, limit: number): Promise<{ id: string; score: number }[]> {
+    return this.searchNow(query, limit);
+  }
+
+  async termStats(terms: string[]): Promise<TermStats> {
+    return { docs: this.mini.documentCount, df: new Map(terms.map((t) => [t, this.df.get(t) ?? 0])) };
+  }
+
   /** Best `limit` documents for the query, BM25 score (unbounded, > 0). */
-  search(query: string, limit: number): { id: string; score: number }[] {
+  searchNow(query: string, limit: number): { id: string; score: number }[] {
     if (terms(query).length === 0) return [];
     return this.mini
       .search(query, { boost: { title: this.params.titleBoost, aliases: this.params.aliasBoost }, prefix: false, fuzzy: false, combineWith: 'OR' })
       .slice(0, limit)
       .map((r) => ({ id: String(r.id), score: r.score }));
-  }
-
-  /**
-   * Inverse document frequency of a (stemmed) term. A term no document has gets 0, or with
-   * `unseen: 'rarest'` the weight of the rarest possible term (a question about words the library
-   * never uses is about something else).
-   */
-  idf(term: string, unseen: 'zero' | 'rarest' = 'zero'): number {
-    const n = this.df.get(term) ?? 0;
-    if (n === 0 && unseen === 'zero') return 0;
-    return Math.log(1 + (this.mini.documentCount - n + 0.5) / (n + 0.5));
   }
 }

@@ -14,7 +14,7 @@ export class TopicNotifier {
     private readonly d: {
       topics: TopicStore;
       rest: REST;
-      paper: (id: string) => RetrievablePaper | undefined;
+      papers: (ids: string[]) => Promise<Map<string, RetrievablePaper>>;
       log: Pick<Logger, 'info' | 'warn'>;
     },
   ) {}
@@ -23,7 +23,8 @@ export class TopicNotifier {
     const day = now.toISOString().slice(0, 10);
     let sent = 0;
     for (const { userId, matches } of await this.d.topics.due(day)) {
-      const papers = matches.map((m) => ({ m, p: this.d.paper(m.paperId) })).filter((x) => x.p);
+      const known = await this.d.papers(matches.map((m) => m.paperId));
+      const papers = matches.map((m) => ({ m, p: known.get(m.paperId) })).filter((x) => x.p);
       if (
         !(await this.d.topics.claimDay(
           userId,
