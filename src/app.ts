@@ -9,13 +9,14 @@ import { PostgresDb } from './db/postgres.js';
 import { DigestStore } from './digest/store.js';
 import { TopicStore } from './topics/store.js';
 import { createChatModel } from './answer/models.js';
-import { LibraryFollower } from './library/follow.js';
 import { loadLexicalSnapshot, saveLexical } from './library/lexical-cache.js';
 import { PaperStore } from './library/store.js';
 import { createEmbeddings, type NamedEmbeddings } from './retrieval/embeddings.js';
 import { HybridRetriever } from './retrieval/hybrid-retriever.js';
 import { LexicalIndex } from './retrieval/lexical.js';
 import { PgPassageStore } from './retrieval/pg-vector-store.js';
+import { PgLexical } from './retrieval/pg-lexical.js';
+import { StoreCatalog } from './library/catalog.js';
 import { VectraStore, type PassageVectors } from './retrieval/vector-store.js';
 
 /** Everything a command needs: the library, its indexes and the retriever over them. */
@@ -37,41 +38,42 @@ export interface App {
   topics: TopicStore;
   /** Does this process run the once-per-deployment jobs? (Always, with the embedded backend.) */
   leader: Leadership;
-  /** With a shared database: follows papers other processes ingest (undefined when embedded). */
-  follower?: LibraryFollower;
+  /** The lexical index ingest must write (PostgreSQL); undefined when it lives in memory (embedded). */
+  sharedLexical?: PgLexical;
   close(): Promise<void>;
 }
 
 /**
  * Opens the library: embedded (SQLite + Vectra under DATA_DIR) by default, or the shared PostgreSQL
  * + pgvector when DATABASE_URL is set. Each embedding model has its own vector index.
- * `follow: false` (one-shot CLI commands) skips following other processes' ingests and leadership.
+ * `leader: false` (one-shot CLI commands) takes no part in choosing the process that runs the daily jobs.
  */
-export async function openApp(config: Config, log: Logger, opts: { follow?: boolean } = {}): Promise<App> {
+export async function openApp(config: Config, log: Logger, opts: { leader?: boolean } = {}): Promise<App> {
   const db = await openDb({ ...config, onIdleError: (err) => log.warn({ err: err.message }, 'database connection lost; reconnecting on next use') });
   const cleanup: (() => Promise<void> | void)[] = [() => db.close()];
   try {
     const store = new PaperStore(db);
     const embeddings = await createEmbeddings(config, log);
     cleanup.unshift(() => (embeddings as { dispose?: () => Promise<void> }).dispose?.());
-    const vectors: PassageVectors =
-      db instanceof PostgresDb
-        ? await PgPassageStore.open(db.pool, embeddings, (await embeddings.embedQuery('dimensions')).length)
-        : await VectraStore.open(path.join(config.DATA_DIR, 'vectors', embeddings.modelId), embeddings, (m) => log.warn(m));
-    const papers = await store.all();
-    const snapshot = loadLexicalSnapshot(config.DATA_DIR, papers);
-    const retriever = new HybridRetriever(embeddings, vectors, papers, snapshot ? { lexical: snapshot } : {});
-    if (!snapshot && papers.length && retriever.lexical instanceof LexicalIndex) await saveLexical(config.DATA_DIR, retriever.lexical, papers);
+    let vectors: PassageVectors;
+    let retriever: HybridRetriever;
+    let sharedLexical: PgLexical | undefined;
+    if (db instanceof PostgresDb) {
+      // Shared: vectors, BM25 and papers are read from the database per question; nothing grows in memory.
+      vectors = await PgPassageStore.open(db.pool, embeddings, (await embeddings.embedQuery('dimensions')).length);
+      sharedLexical = new PgLexical(db.pool);
+      retriever = new HybridRetriever(embeddings, vectors, [], { lexical: sharedLexical, catalog: new StoreCatalog(store) });
+    } else {
+      vectors = await VectraStore.open(path.join(config.DATA_DIR, 'vectors', embeddings.modelId), embeddings, (m) => log.warn(m));
+      const papers = await store.all();
+      const snapshot = loadLexicalSnapshot(config.DATA_DIR, papers);
+      retriever = new HybridRetriever(embeddings, vectors, papers, snapshot ? { lexical: snapshot } : {});
+      if (!snapshot && papers.length && retriever.lexical instanceof LexicalIndex) await saveLexical(config.DATA_DIR, retriever.lexical, papers);
+    }
     const model = await createChatModel(config);
     const chain = new AnswerChain({ retriever, timeoutMs: config.LLM_TIMEOUT_MS, log, ...(model ? { model } : {}) });
     let leader: Leadership = soleLeader;
-    let follower: LibraryFollower | undefined;
-    if (db instanceof PostgresDb && opts.follow !== false) {
-      follower = new LibraryFollower(store, papers, (fresh) => retriever.addPapers(fresh), {
-        onError: (err) => log.warn({ err: err.message }, 'could not check the shared library for new papers'),
-      }).start();
-      const f = follower;
-      cleanup.unshift(() => f.stop());
+    if (db instanceof PostgresDb && opts.leader !== false) {
       const l = new AdvisoryLeadership(db.pool, {
         onChange: (is) => log.info({ leader: is }, is ? 'this process now runs the daily posts, alerts and scheduled ingest' : 'lost leadership'),
       }).start();
@@ -90,7 +92,7 @@ export async function openApp(config: Config, log: Logger, opts: { follow?: bool
       digests: new DigestStore(db),
       topics: new TopicStore(db),
       leader,
-      ...(follower ? { follower } : {}),
+      ...(sharedLexical ? { sharedLexical } : {}),
       async close() {
         for (const c of cleanup) await c();
       },

@@ -25,7 +25,7 @@ export const day = (v: string) => {
 export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
   const config = loadConfig();
   configureLogging(config);
-  const app = await openApp(config, log);
+  const app = await openApp(config, log, { leader: false });
   try {
     return await fn(app);
   } finally {

@@ -175,6 +175,32 @@ export const MIGRATIONS: Migration[] = [
     sql: 'ALTER TABLE papers ADD COLUMN updated_at TEXT; UPDATE papers SET updated_at = added_at; CREATE INDEX papers_updated_at ON papers(updated_at);',
     pg: 'ALTER TABLE papers ADD COLUMN updated_at TEXT;\nUPDATE papers SET updated_at = added_at;\nCREATE INDEX papers_updated_at ON papers(updated_at);',
   },
+  {
+    version: 6,
+    name: 'lexical postings for BM25 in the database (PostgreSQL; the embedded backend keeps its index in memory)',
+    sql: '',
+    pg: `
+    CREATE TABLE lex_docs (
+      paper_id  TEXT PRIMARY KEY,
+      hash      TEXT NOT NULL,
+      title_len INTEGER NOT NULL,
+      body_len  INTEGER NOT NULL,
+      alias_len INTEGER NOT NULL
+    );
+    CREATE TABLE lex_postings (
+      term      TEXT NOT NULL,
+      paper_id  TEXT NOT NULL,
+      title_tf  SMALLINT NOT NULL,
+      body_tf   SMALLINT NOT NULL,
+      alias_tf  SMALLINT NOT NULL,
+      title_len INTEGER NOT NULL,
+      body_len  INTEGER NOT NULL,
+      alias_len INTEGER NOT NULL,
+      PRIMARY KEY (term, paper_id)
+    );
+    CREATE INDEX lex_postings_paper ON lex_postings(paper_id);
+    `,
+  },
 ];
 
 const LEDGER = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

@@ -20,11 +20,11 @@ export async function ingestFrom(app: App, req: SourceRequest): Promise<string> 
     vectors: app.vectors,
     embeddings: app.embeddings,
     progress: createProgress('embedding', app.log),
+    ...(app.sharedLexical ? { lexical: app.sharedLexical } : {}),
   });
   let alerts = '';
   if (r.fresh.length) {
     app.retriever.addPapers(r.fresh);
-    app.follower?.saw(r.fresh);
     if (app.retriever.lexical instanceof LexicalIndex) await saveLexical(app.config.DATA_DIR, app.retriever.lexical, r.library);
     // New papers close to someone's topic become pending alerts (the bot sends them, one DM a day).
     const topics = await app.topics.all();

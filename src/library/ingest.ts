@@ -25,6 +25,11 @@ export interface IngestDeps {
   vectors: PassageVectors;
   embeddings: Embeddings;
   progress?: Progress;
+  /** A lexical index kept in the database (PostgreSQL); the embedded one is built in memory by the retriever. */
+  lexical?: {
+    indexedHashes(): Promise<Map<string, string>>;
+    index(papers: StoredPaper[]): Promise<void>;
+  };
   /** Passages embedded between two saves of the vector index (a crash loses at most this much work). */
   saveEvery?: number;
 }
@@ -70,6 +75,10 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
     } finally {
       progress.stop();
     }
+  }
+  if (deps.lexical) {
+    const lexHashes = await deps.lexical.indexedHashes();
+    await deps.lexical.index(library.filter((p) => lexHashes.get(p.id) !== p.contentHash));
   }
   const freshIds = new Set([...upsert.added, ...upsert.changed]);
   return {

@@ -46,6 +46,34 @@ export class PaperStore {
     return row && fromRow(row);
   }
 
+  async getMany(ids: string[]): Promise<StoredPaper[]> {
+    const out: StoredPaper[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const slice = ids.slice(i, i + 500);
+      if (slice.length)
+        out.push(...(await this.db.all<Row>(`SELECT ${COLUMNS} FROM papers WHERE id IN (${slice.map(() => '?').join(',')})`, slice)).map(fromRow));
+    }
+    return out;
+  }
+
+  /** Every id, in library order. */
+  async ids(): Promise<string[]> {
+    return (await this.db.all<{ id: string }>('SELECT id FROM papers ORDER BY source, source_order, added_at, id')).map((r) => r.id);
+  }
+
+  /** Papers whose normalised title has every word (the last one as a word prefix), in library order. */
+  async matchTitles(words: string[], limit: number): Promise<StoredPaper[]> {
+    const like = (w: string) => w.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const where = words.map((_w, i) => (i === words.length - 1 ? `' ' || norm_title LIKE ? ESCAPE '\\'` : `' ' || norm_title || ' ' LIKE ? ESCAPE '\\'`));
+    const params = words.map((w, i) => (i === words.length - 1 ? `% ${like(w)}%` : `% ${like(w)} %`));
+    return (
+      await this.db.all<Row>(
+        `SELECT ${COLUMNS} FROM papers ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY source, source_order, added_at, id LIMIT ?`,
+        [...params, limit],
+      )
+    ).map(fromRow);
+  }
+
   async byArxivId(arxivId: string): Promise<StoredPaper | undefined> {
     const row = await this.db.get<Row>(`SELECT ${COLUMNS} FROM papers WHERE arxiv_id = ?`, [arxivId]);
     return row && fromRow(row);

@@ -1,4 +1,13 @@
-import type { RetrievablePaper } from './hybrid-retriever.js';
+/** The fields of a paper retrieval needs (the library's StoredPaper satisfies it). */
+export interface RetrievablePaper {
+  id: string;
+  title: string;
+  abstract: string;
+  url?: string;
+  links: string[];
+  upvotes?: number;
+  thumbnail?: string;
+}
 
 /**
  * Where the retriever reads papers from: every paper in memory (embedded backend, a few thousand to

@@ -6,21 +6,12 @@ import type { VectorStore } from '@langchain/core/vectorstores';
 import { fuseCandidates, fusionFor, type Candidates, type FusionParams, type Scored } from './fusion.js';
 import { LRUCache } from 'lru-cache';
 import { idfOf, LexicalIndex, type LexicalRanker } from './lexical.js';
-import { MemoryCatalog, type PaperCatalog } from './catalog.js';
+import { MemoryCatalog, type PaperCatalog, type RetrievablePaper } from './catalog.js';
 import { aliasesOf, aliasText, namesPaper } from './aliases.js';
 import { denseChunks, toPassages, type Passage } from './passages.js';
 import { terms } from './text.js';
 
-/** The fields of a paper retrieval needs (the library's StoredPaper satisfies it). */
-export interface RetrievablePaper {
-  id: string;
-  title: string;
-  abstract: string;
-  url?: string;
-  links: string[];
-  upvotes?: number;
-  thumbnail?: string;
-}
+export type { RetrievablePaper } from './catalog.js';
 
 export interface PassageHit {
   id: string;
