@@ -74,9 +74,9 @@ export async function openApp(config: Config, log: Logger, opts: { leader?: bool
     const chain = new AnswerChain({ retriever, timeoutMs: config.LLM_TIMEOUT_MS, log, ...(model ? { model } : {}) });
     let leader: Leadership = soleLeader;
     if (db instanceof PostgresDb && opts.leader !== false) {
-      const l = new AdvisoryLeadership(db.pool, {
-        onChange: (is) => log.info({ leader: is }, is ? 'this process now runs the daily posts, alerts and scheduled ingest' : 'lost leadership'),
-      }).start();
+      const l = new AdvisoryLeadership(db.pool).start();
+      l.onChange((is) => log.info({ leader: is }, is ? 'this process now runs the daily posts, topic alerts and scheduled ingest' : 'lost leadership'));
+      await l.ready();
       leader = l;
       cleanup.unshift(() => l.stop());
     }

@@ -77,6 +77,12 @@ export const configSchema = z.object({
   ),
   /** REST base URL handed to discord.js as `rest.api` (a REST proxy, or a test server). */
   DISCORD_API_BASE: z.preprocess(emptyToUndefined, z.url().default('https://discord.com/api')),
+  /**
+   * Run the bot as discord.js shards, one process each, under a ShardingManager: \`auto\` (the count
+   * Discord recommends) or a number. Needs DATABASE_URL when more than one shard runs. Unset: one
+   * process, one shard.
+   */
+  SHARDS: z.preprocess(emptyToUndefined, z.union([z.literal('auto'), z.coerce.number().int().min(1).max(10_000)]).optional()),
   /** Register the slash commands when the bot starts. */
   REGISTER_COMMANDS: envBool(false),
   /** Questions per user per minute (/ask and DMs). */
@@ -89,7 +95,9 @@ export class ConfigError extends Error {}
 
 /** Validates the environment once; every error names the variable and what was expected. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  // In a shard process discord.js sets SHARDS to the shard's own ids (read by its Client), not a count.
+  const { SHARDS: _ids, ...rest } = env;
+  const parsed = configSchema.safeParse(env.SHARDING_MANAGER ? rest : env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

@@ -23,10 +23,12 @@ export async function start(): Promise<void> {
   const config = loadConfig();
   configureLogging(config, { interactive: !config.DISCORD_TOKEN && process.stdin.isTTY === true });
   const t0 = performance.now();
+  if (config.DISCORD_TOKEN && config.SHARDS && !process.env.SHARDING_MANAGER) return manageShards(config);
   const app = await openApp(config, log);
   try {
-    const summary = await ingestSeed(app);
-    log.info(summary);
+    // With a shared library one process (the leader) keeps it up to date; the others serve it.
+    if (app.leader.isLeader) log.info(await ingestSeed(app));
+    else log.info(`${await app.store.count()} papers in the shared library (another process keeps it up to date)`);
     await warmUp(app);
     log.info(`ready in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
     if (!config.DISCORD_TOKEN) {
@@ -46,7 +48,22 @@ export async function start(): Promise<void> {
     await bot.stop();
   } finally {
     await app.close();
+    // A shard process talks to its manager over an IPC channel, which would keep it alive.
+    if (process.connected) process.disconnect();
   }
+}
+
+/** The sharding manager process: it holds no library, it starts and watches the shard processes. */
+async function manageShards(config: ReturnType<typeof loadConfig>): Promise<void> {
+  const { runShards } = await import('./bot/shards.js');
+  const manager = await runShards(config, log);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  log.info('shutting down the shards');
+  manager.respawn = false;
+  for (const shard of manager.shards.values()) shard.kill();
 }
 
 /** Loads the embedding model before the first question, so the first answer is as fast as the rest. */

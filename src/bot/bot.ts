@@ -22,12 +22,19 @@ import { prepareDigest } from '../jobs/digest.js';
 import { DigestScheduler } from '../digest/scheduler.js';
 import { TopicNotifier } from '../topics/notify.js';
 import { Cron } from 'croner';
+import { DatabaseUnavailableError } from '../db/db.js';
+import { isUnavailable } from '../db/postgres.js';
 import { retryMessage } from '../discord/rate-limit.js';
 import { answerEmbed, answerPaperIds, evidenceButton } from '../discord/render.js';
 
-/** The discord.js client: only the intents the bot needs, no mention ever parsed from its output. */
+/**
+ * The discord.js client: only the intents the bot needs, no mention ever parsed from its output.
+ * Under the ShardingManager it takes its shard ids from the environment the manager set; otherwise
+ * it is shard 0 of 1 (our SHARDS setting, a count, must not be read as discord.js's shard-id list).
+ */
 export function createClient(config: Config): Client {
   return new Client({
+    ...(process.env.SHARDING_MANAGER ? {} : { shards: [0], shardCount: 1 }),
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages],
     partials: [Partials.Channel], // DM channels arrive uncached
     allowedMentions: { parse: [], repliedUser: false },
@@ -56,23 +63,30 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
   await client.login(config.DISCORD_TOKEN);
   await ready;
   log.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'connected to Discord');
-  if (config.REGISTER_COMMANDS) await deployCommands(config, log, client.application?.id);
+  if (config.REGISTER_COMMANDS && app.leader.isLeader) await deployCommands(config, log, client.application?.id);
   const scheduler = new DigestScheduler({
     digests: app.digests,
     prepare: (sub, day) => ctx.work.run(() => prepareDigest(app, sub, day)),
     send: (sub, digest) => sendDigest(client.rest, sub.channelId, digest),
     log,
+    isLeader: () => app.leader.isLeader,
   });
   const notifier = new TopicNotifier({ topics: app.topics, rest: client.rest, papers: (ids) => app.retriever.papers(ids), log });
   // Every minute: due daily posts, and topic alerts. Tests drive both with their own clock instead.
   let alerts: Cron | undefined;
   if (opts.timers !== false) {
     scheduler.start();
-    alerts = new Cron(
-      '* * * * *',
-      { protect: true },
-      () => void notifier.flush().catch((err: Error) => log.error({ err: err.message }, 'topic alerts failed')),
-    );
+    const flush = () => {
+      if (app.leader.isLeader) void notifier.flush().catch((err: Error) => log.error({ err: err.message }, 'topic alerts failed'));
+    };
+    alerts = new Cron('* * * * *', { protect: true }, flush);
+    // A process that takes over (the leader died) catches up at once: a post due now is not a minute late.
+    app.leader.onChange((leader) => {
+      if (leader) {
+        scheduler.tick();
+        flush();
+      }
+    });
   }
   return {
     client,
@@ -87,14 +101,24 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
   };
 }
 
+const UNAVAILABLE = 'The paper library is briefly unavailable (its database is restarting). Please try again in a moment.';
+
+/** A shared database that is down or restarting: the user should simply retry. */
+function databaseDown(err: unknown): boolean {
+  return err instanceof DatabaseUnavailableError || isUnavailable(err);
+}
+
 /** Runs a handler; any error becomes an ephemeral "something went wrong" with a reference id. */
 async function guarded(interaction: ChatInputCommandInteraction | ButtonInteraction, what: string, ctx: BotContext, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
     const ref = randomUUID().slice(0, 8);
-    ctx.log.error({ ref, what, err: (err as Error).message, stack: (err as Error).stack }, 'handler failed');
-    const reply = { content: `Something went wrong while handling that (reference \`${ref}\`). Please try again.`, flags: MessageFlags.Ephemeral as const };
+    const down = databaseDown(err);
+    if (down) ctx.log.warn({ ref, what, err: (err as Error).message }, 'database unavailable');
+    else ctx.log.error({ ref, what, err: (err as Error).message, stack: (err as Error).stack }, 'handler failed');
+    const content = down ? UNAVAILABLE : `Something went wrong while handling that (reference \`${ref}\`). Please try again.`;
+    const reply = { content, flags: MessageFlags.Ephemeral as const };
     try {
       if (interaction.deferred || interaction.replied) await interaction.followUp(reply);
       else await interaction.reply(reply);
@@ -162,6 +186,11 @@ export async function onDirectMessage(message: Message, ctx: BotContext): Promis
     });
   } catch (err) {
     const ref = randomUUID().slice(0, 8);
+    if (databaseDown(err)) {
+      ctx.log.warn({ ref, err: (err as Error).message }, 'database unavailable');
+      await message.reply(UNAVAILABLE).catch(() => {});
+      return;
+    }
     ctx.log.error({ ref, err: (err as Error).message, stack: (err as Error).stack }, 'DM handler failed');
     await message.reply(`Something went wrong while answering (reference \`${ref}\`). Please try again.`).catch(() => {});
   }

@@ -8,12 +8,14 @@ import type pg from 'pg';
  */
 export interface Leadership {
   readonly isLeader: boolean;
-  /** Resolves when this process leads (immediately if it does). */
-  whenLeader(): Promise<void>;
+  /** Resolves once the first election attempt is over (isLeader is then meaningful). */
+  ready(): Promise<void>;
+  /** Called whenever this process gains or loses leadership. */
+  onChange(listener: (leader: boolean) => void): void;
   stop(): Promise<void>;
 }
 
-export const soleLeader: Leadership = { isLeader: true, whenLeader: async () => {}, stop: async () => {} };
+export const soleLeader: Leadership = { isLeader: true, ready: async () => {}, onChange: () => {}, stop: async () => {} };
 
 const LEADER_LOCK = 7245003;
 
@@ -22,11 +24,12 @@ export class AdvisoryLeadership implements Leadership {
   private timer: NodeJS.Timeout | undefined;
   private leading = false;
   private stopped = false;
-  private waiters: (() => void)[] = [];
+  private readonly listeners: ((leader: boolean) => void)[] = [];
+  private first: Promise<void> | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly opts: { retryMs?: number; onChange?: (leader: boolean) => void } = {},
+    private readonly opts: { retryMs?: number } = {},
   ) {}
 
   get isLeader(): boolean {
@@ -34,12 +37,16 @@ export class AdvisoryLeadership implements Leadership {
   }
 
   start(): this {
-    void this.attempt();
+    this.first = this.attempt();
     return this;
   }
 
-  whenLeader(): Promise<void> {
-    return this.leading ? Promise.resolve() : new Promise((r) => this.waiters.push(r));
+  async ready(): Promise<void> {
+    await this.first;
+  }
+
+  onChange(listener: (leader: boolean) => void): void {
+    this.listeners.push(listener);
   }
 
   private async attempt(): Promise<void> {
@@ -73,8 +80,7 @@ export class AdvisoryLeadership implements Leadership {
 
   private set(leader: boolean): void {
     this.leading = leader;
-    this.opts.onChange?.(leader);
-    if (leader) for (const w of this.waiters.splice(0)) w();
+    for (const l of this.listeners) l(leader);
   }
 
   async stop(): Promise<void> {

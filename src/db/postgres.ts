@@ -69,7 +69,14 @@ export class PostgresDb extends PgQueries implements Db {
   }
 
   static connect(url: string, opts: { max?: number; onIdleError?: (err: Error) => void } = {}): PostgresDb {
-    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 5, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000 });
+    // application_name names the process in pg_stat_activity (which pid holds the leader lock, whose query is slow).
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.max ?? 5,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      application_name: `paperbot pid=${process.pid}`,
+    });
     return new PostgresDb(pool, opts.onIdleError);
   }
 

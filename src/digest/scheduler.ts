@@ -17,6 +17,8 @@ export interface SchedulerDeps {
   send(sub: Subscription, digest: Digest): Promise<void>;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   now?: () => Date;
+  /** Several processes: only the leader's ticks post (default: this process always does). */
+  isLeader?: () => boolean;
 }
 
 /** The local calendar day (YYYY-MM-DD) of an instant in a time zone. */
@@ -63,8 +65,14 @@ export class DigestScheduler {
   }
 
   start(): void {
-    void this.runDue();
-    this.job = new Cron('* * * * *', { protect: true }, () => void this.runDue());
+    this.tick();
+    this.job = new Cron('* * * * *', { protect: true }, () => this.tick());
+  }
+
+  /** One scheduled run, when this process is the leader; failures (database down) are logged and retried next minute. */
+  tick(): void {
+    if (this.d.isLeader && !this.d.isLeader()) return;
+    this.runDue().catch((err: Error) => this.d.log.error({ err: err.message }, 'daily posts could not run; will retry next minute'));
   }
 
   stop(): void {

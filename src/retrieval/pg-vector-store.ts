@@ -73,10 +73,19 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
   async replacePapers(paperIds: Set<string>, vectors: number[][], metadata: PassageMetadata[]): Promise<void> {
     // Delete, then insert: a crash between the two leaves papers without vectors, which the next
     // ingest sees as stale and embeds again (nothing is lost that ingest cannot redo).
-    await this.pool.query(`DELETE FROM ${this.table} WHERE paper_id = ANY($1::text[])`, [[...paperIds]]);
-    if (vectors.length === 0) return;
     const docs = metadata.map((m) => new Document({ pageContent: '', metadata: m }));
-    await this.addVectors(vectors, docs, { ids: metadata.map((m) => `${m.paperId}#${m.n}`) });
+    const ids = metadata.map((m) => `${m.paperId}#${m.n}`);
+    for (let attempt = 1; ; attempt++) {
+      await this.pool.query(`DELETE FROM ${this.table} WHERE paper_id = ANY($1::text[])`, [[...paperIds]]);
+      if (vectors.length === 0) return;
+      try {
+        await this.addVectors(vectors, docs, { ids });
+        return;
+      } catch (err) {
+        // Another process wrote the same passages meanwhile (two ingests of one paper): do it again once.
+        if (attempt > 1 || !/duplicate key/.test((err as Error).message)) throw err;
+      }
+    }
   }
 
   async paperHashes(): Promise<Map<string, string>> {

@@ -20,6 +20,8 @@ export const snowflake = () => String(nextId++);
  * discovery, interaction callbacks, webhook edits and follow-ups, channel messages, typing,
  * command registration) and a JSON WebSocket gateway (HELLO, IDENTIFY → READY, heartbeats).
  * It records every REST call and can inject INTERACTION_CREATE and MESSAGE_CREATE events.
+ * Sharding as Discord does it: GET /gateway/bot recommends `shards`, each connection IDENTIFYs with
+ * `shard: [id, n]`, and a server's events go to shard (guild_id >> 22) % n (DMs to shard 0).
  */
 export class FakeDiscord {
   readonly botId = '123456789012345678';
@@ -28,7 +30,10 @@ export class FakeDiscord {
   apiBase = '';
   private server!: http.Server;
   private wss!: WebSocketServer;
-  private socket?: WebSocket;
+  /** Shard id → its gateway connection. */
+  private readonly sockets = new Map<number, WebSocket>();
+  /** Every IDENTIFY: which shard, of how many, when. */
+  readonly identifies: { shard: number; of: number; at: number }[] = [];
   private seq = 0;
   private identified?: () => void;
   readonly ready = new Promise<void>((r) => (this.identified = r));
@@ -40,6 +45,25 @@ export class FakeDiscord {
 
   /** Channel id → Discord error code answered (403) to messages posted there. */
   readonly failingChannels = new Map<string, number>();
+
+  constructor(
+    /** The shard count /gateway/bot recommends. */
+    readonly shards = 1,
+  ) {}
+
+  /** The shard a server's events go to (Discord's formula). */
+  shardOf(guildId: string | undefined, of = this.shards): number {
+    return guildId ? Number((BigInt(guildId) >> 22n) % BigInt(of)) : 0;
+  }
+
+  /** Resolves when `n` distinct shards are connected. */
+  async waitForShards(n: number, timeoutMs = 120_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (this.sockets.size < n) {
+      if (Date.now() > until) throw new Error(`only ${this.sockets.size} of ${n} shards connected`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => this.onRest(req, res));
@@ -62,28 +86,40 @@ export class FakeDiscord {
   }
 
   private onGateway(ws: WebSocket) {
-    this.socket = ws;
+    ws.on('close', () => {
+      for (const [id, s] of this.sockets) if (s === ws) this.sockets.delete(id);
+    });
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41250 }, s: null, t: null }));
     ws.on('message', (raw) => {
       const msg = JSON.parse(String(raw)) as { op: number; d: any };
       if (msg.op === 1) ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
       if (msg.op === 2) {
-        this.dispatch('READY', {
-          v: 10,
-          user: { id: this.botId, username: 'paperbot', discriminator: '0000', global_name: null, avatar: null, bot: true, flags: 0 },
-          guilds: [],
-          session_id: randomUUID(),
-          resume_gateway_url: this.wsUrl,
-          application: { id: this.botId, flags: 0 },
-          shard: [0, 1],
-        });
+        const [shard, of] = (msg.d?.shard as [number, number] | undefined) ?? [0, 1];
+        this.sockets.set(shard, ws);
+        this.identifies.push({ shard, of, at: Date.now() });
+        this.dispatch(
+          'READY',
+          {
+            v: 10,
+            user: { id: this.botId, username: 'paperbot', discriminator: '0000', global_name: null, avatar: null, bot: true, flags: 0 },
+            guilds: [],
+            session_id: randomUUID(),
+            resume_gateway_url: this.wsUrl,
+            application: { id: this.botId, flags: 0 },
+            shard: [shard, of],
+          },
+          shard,
+        );
         this.identified?.();
       }
     });
   }
 
-  dispatch(t: string, d: unknown): void {
-    this.socket?.send(JSON.stringify({ op: 0, t, s: ++this.seq, d }));
+  /** Sends an event to a shard: the given one, else the one its server belongs to (DMs: shard 0). */
+  dispatch(t: string, d: unknown, shard?: number): void {
+    const of = this.identifies.at(-1)?.of ?? 1;
+    const target = shard ?? this.shardOf((d as { guild_id?: string })?.guild_id, of);
+    this.sockets.get(target)?.send(JSON.stringify({ op: 0, t, s: ++this.seq, d }));
   }
 
   private message(channelId: string, body: any) {
@@ -139,7 +175,7 @@ export class FakeDiscord {
       };
       let m: RegExpMatchArray | null;
       if (req.method === 'GET' && path === '/gateway/bot') {
-        return json(200, { url: this.wsUrl, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
+        return json(200, { url: this.wsUrl, shards: this.shards, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
       }
       if (req.method === 'POST' && (m = path.match(/^\/interactions\/(\d+)\/[^/]+\/callback$/))) {
         if (query.includes('with_response=true'))

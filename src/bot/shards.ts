@@ -1,0 +1,39 @@
+import { fileURLToPath } from 'node:url';
+import { REST, Routes, ShardingManager } from 'discord.js';
+import { ConfigError, type Config } from '../config.js';
+import type { Logger } from '../log.js';
+
+const ENTRY = fileURLToPath(new URL('../../bin/paperbot.js', import.meta.url));
+
+/** How many shards: the configured number, or (`auto`) the count Discord recommends for this bot. */
+export async function shardCount(config: Config): Promise<number> {
+  if (typeof config.SHARDS === 'number') return config.SHARDS;
+  const rest = new REST({ api: config.DISCORD_API_BASE }).setToken(config.DISCORD_TOKEN ?? '');
+  const { shards } = (await rest.get(Routes.gatewayBot())) as { shards: number };
+  return Math.max(1, shards);
+}
+
+/**
+ * `SHARDS=auto|N`: discord.js's ShardingManager runs each shard as its own `paperbot start` process
+ * (respawned if it dies). Every shard opens the shared library and answers its own servers'
+ * interactions; one of them, chosen through PostgreSQL, runs the daily posts and alerts. The
+ * embedded library belongs to one process, so more than one shard needs DATABASE_URL.
+ */
+export async function runShards(config: Config, log: Logger): Promise<ShardingManager> {
+  const total = await shardCount(config);
+  if (total > 1 && !config.DATABASE_URL)
+    throw new ConfigError(
+      `SHARDS=${config.SHARDS} means ${total} shard processes, but the embedded library (SQLite + Vectra under DATA_DIR) belongs to one process. ` +
+        'Set DATABASE_URL to a PostgreSQL with the pgvector extension (README, "Scaling out"), or unset SHARDS.',
+    );
+  const manager = new ShardingManager(ENTRY, { totalShards: total, token: config.DISCORD_TOKEN ?? '', mode: 'process', shardArgs: ['start'], respawn: true });
+  manager.on('shardCreate', (shard) => {
+    log.info({ shard: shard.id, of: total }, 'shard process started');
+    shard.on('death', () => {
+      if (manager.respawn) log.warn({ shard: shard.id }, 'shard process exited; respawning');
+    });
+  });
+  await manager.spawn({ amount: total, timeout: 120_000 });
+  log.info({ shards: total }, 'all shards ready');
+  return manager;
+}

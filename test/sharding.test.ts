@@ -1,0 +1,146 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { FakeDiscord } from './helpers/fake-discord.js';
+import { makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
+
+// Two shard processes under discord.js's ShardingManager (`SHARDS=auto`, the fake Discord recommends
+// 2), one shared PostgreSQL: both answer, the leader is killed just before a daily-post slot and
+// the other posts it once, and a paper ingested by another process is found by a shard.
+const GUILD = [0n, 1n].map((k) => String(((1000n + k) << 22n) | 12345n)); // shard 0, shard 1
+const CHANNEL = '700000000000000777';
+
+describe.skipIf(skipBackend('postgres'))('sharded bot on PostgreSQL (child processes)', () => {
+  let discord: FakeDiscord;
+  let backend: TestBackend;
+  let manager: ChildProcess;
+  let output = '';
+  let env: Record<string, string>;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    discord = await new FakeDiscord(2).start();
+    backend = await makeBackend('postgres');
+    env = {
+      DATA_DIR: backend.dataDir,
+      DATABASE_URL: backend.url,
+      DISCORD_TOKEN: discord.token,
+      DISCORD_API_BASE: discord.apiBase,
+      MODELS_DIR: path.resolve('models'),
+      ALLOW_REMOTE_MODELS: '0',
+      LOG_LEVEL: 'info',
+    };
+    manager = spawn(process.execPath, ['bin/paperbot.js', 'start'], { env: { ...process.env, ...env, SHARDS: 'auto' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    manager.stdout!.on('data', (d: Buffer) => (output += d));
+    manager.stderr!.on('data', (d: Buffer) => (output += d));
+    await discord.waitForShards(2, 150_000);
+    db = new pg.Client(backend.url);
+    await db.connect();
+  }, 180_000);
+
+  afterAll(async () => {
+    await db?.end();
+    if (manager && manager.exitCode === null) {
+      const exited = new Promise((r) => manager.once('exit', r));
+      manager.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+      fs.writeFileSync('/tmp/shard-output.log', output);
+      expect(manager.exitCode, 'the manager exits on SIGTERM').toBe(0);
+    }
+    await discord?.stop();
+    await backend?.drop();
+  }, 60_000);
+
+  /** The node pid of the process holding the leader lock (its connection's application_name). */
+  async function leaderPid(): Promise<number | undefined> {
+    const { rows } = await db.query<{ app: string }>(
+      "SELECT a.application_name AS app FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.objid = 7245003 AND l.granted",
+    );
+    const m = rows[0]?.app.match(/pid=(\d+)/);
+    return m ? Number(m[1]) : undefined;
+  }
+
+  const ask = async (guild: string, question: string) => {
+    const i = discord.guildCommand(guild, '700000000000000001', 'ask', [{ name: 'question', type: 3, value: question }]);
+    return discord.waitFor((c) => c.method === 'PATCH' && c.path.includes(`/${i.token}/messages/`), 60_000);
+  };
+
+  it('discord.js identifies each shard as [id, 2] from the recommended count, and both shards answer /ask', async () => {
+    expect(discord.identifies.map((x) => `${x.shard}/${x.of}`).sort()).toEqual(['0/2', '1/2']);
+    expect(GUILD.map((g) => discord.shardOf(g, 2))).toEqual([0, 1]);
+    // The library is shared: the leader ingested the seed; the other shard answers from it too.
+    for (const g of GUILD) {
+      const edit = await ask(g, 'What is LAION-5B?');
+      expect(edit.body.embeds[0].fields[0].value).toMatch(/LAION-5B/);
+    }
+  }, 120_000);
+
+  it('a paper ingested by another process is found by a shard within 5 seconds', async () => {
+    const file = path.join(backend.dataDir, 'new.txt');
+    fs.writeFileSync(
+      file,
+      'Zebra Finch Song Learning With Spiking Transformers\n\nWe model how juvenile zebra finches learn to sing from a tutor with a spiking transformer that imitates syllables, and we release hundreds of hours of annotated birdsong recordings with the code.\n',
+    );
+    const r = await runCli(['ingest', '--seed', file], env);
+    expect(r.code, r.stderr).toBe(0);
+    const t = Date.now();
+    const i = discord.guildCommand(GUILD[1]!, '700000000000000001', 'search', [{ name: 'query', type: 3, value: 'how young songbirds learn to sing' }]);
+    const reply = await discord.waitFor((c) => c.method === 'PATCH' && c.path.includes(`/${i.token}/messages/`), 30_000);
+    expect(Date.now() - t).toBeLessThan(5000);
+    expect(JSON.stringify(reply.body.embeds)).toMatch(/Zebra Finch Song Learning/);
+  }, 60_000);
+
+  it('the leader is SIGKILLed just before a daily-post slot: the other shard posts it, once', async () => {
+    const first = await leaderPid();
+    expect(first).toBeDefined();
+    // A post due at the next minute boundary at least 20 s away (UTC), subscribed now.
+    const now = new Date();
+    const slot = new Date(Math.ceil((now.getTime() + 20_000) / 60_000) * 60_000);
+    const hhmm = slot.toISOString().slice(11, 16);
+    await db.query(
+      "INSERT INTO digest_subscriptions (channel_id, guild_id, time, timezone, count, source, enabled, created_at) VALUES ($1, $2, $3, 'UTC', 3, 'seed', 1, $4)",
+      [CHANNEL, GUILD[0], hhmm, now.toISOString()],
+    );
+    await new Promise((r) => setTimeout(r, slot.getTime() - Date.now() - 8000));
+    process.kill(first!, 'SIGKILL');
+    const post = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${CHANNEL}/messages`, 120_000);
+    expect(post.body.content).toMatch(/^Trending papers/);
+    const next = await leaderPid();
+    expect(next).toBeDefined();
+    expect(next).not.toBe(first);
+    // Both processes (the new leader, and the killed one once respawned) tick again; nothing more is posted.
+    await new Promise((r) => setTimeout(r, 15_000));
+    expect(discord.calls.filter((c) => c.method === 'POST' && c.path === `/channels/${CHANNEL}/messages`)).toHaveLength(1);
+    const { rows } = await db.query('SELECT status FROM digest_posts WHERE channel_id = $1', [CHANNEL]);
+    expect(rows).toEqual([{ status: 'sent' }]);
+    expect(output).toMatch(/now runs the daily posts/);
+    expect(output).not.toContain(discord.token);
+  }, 180_000);
+});
+
+describe('sharding with the embedded library', () => {
+  it('more than one shard is refused with a clear message (the library belongs to one process)', async () => {
+    const discord = await new FakeDiscord(3).start();
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-shards-'));
+    try {
+      const r = await runCli(['start'], {
+        DATA_DIR: dataDir,
+        DATABASE_URL: '',
+        DISCORD_TOKEN: discord.token,
+        DISCORD_API_BASE: discord.apiBase,
+        SHARDS: 'auto',
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/SHARDS=auto means 3 shard processes, but the embedded library .* belongs to one process\. Set DATABASE_URL/);
+      expect(r.stderr).not.toContain(discord.token);
+      expect(discord.identifies).toEqual([]);
+    } finally {
+      await discord.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
