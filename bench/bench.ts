@@ -67,7 +67,7 @@ function startedSession(dataDir: string, questions: string[]) {
 /** V8 gives back the heap pages freed after loading once the process has been idle a while (its memory reducer). */
 const IDLE_MS = 25_000;
 
-function startedSessionWith(
+export function startedSessionWith(
   dataDir: string,
   env: Record<string, string>,
   questions: string[],

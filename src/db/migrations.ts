@@ -196,9 +196,17 @@ export const MIGRATIONS: Migration[] = [
       title_len INTEGER NOT NULL,
       body_len  INTEGER NOT NULL,
       alias_len INTEGER NOT NULL,
-      PRIMARY KEY (term, paper_id)
+      impact    REAL NOT NULL
     );
     CREATE INDEX lex_postings_paper ON lex_postings(paper_id);
+    CREATE INDEX lex_postings_scan ON lex_postings(term, impact DESC) INCLUDE (paper_id, title_tf, body_tf, alias_tf, title_len, body_len, alias_len);
+    CREATE TABLE lex_terms (
+      term TEXT PRIMARY KEY,
+      dt   INTEGER NOT NULL DEFAULT 0,
+      db   INTEGER NOT NULL DEFAULT 0,
+      da   INTEGER NOT NULL DEFAULT 0,
+      dany INTEGER NOT NULL DEFAULT 0
+    );
     `,
   },
 ];

@@ -1,4 +1,4 @@
-import type { Paper } from './paper.js';
+import { normaliseTitle, type Paper } from './paper.js';
 import type { PaperStore } from './store.js';
 
 /**
@@ -8,15 +8,16 @@ import type { PaperStore } from './store.js';
  * upvotes, summary, links).
  */
 export async function reconcile(store: PaperStore, papers: Paper[]): Promise<Paper[]> {
-  const out: Paper[] = [];
-  for (const p of papers) out.push(await reconcileOne(store, p));
-  return out;
+  // Three lookups for the whole batch (a query per paper made a 30k-paper load spend 12 s here).
+  const held = new Set((await store.getMany(papers.map((p) => p.id))).map((p) => p.id));
+  const fresh = papers.filter((p) => !held.has(p.id));
+  const byArxiv = await store.byArxivIds(fresh.flatMap((p) => (p.arxivId ? [p.arxivId] : [])));
+  const byTitle = await store.byNormTitles(fresh.map((p) => normaliseTitle(p.title)));
+  return papers.map((p) => (held.has(p.id) ? p : reconcileOne(p, (p.arxivId ? byArxiv.get(p.arxivId) : undefined) ?? byTitle.get(normaliseTitle(p.title)))));
 }
 
-async function reconcileOne(store: PaperStore, p: Paper): Promise<Paper> {
+function reconcileOne(p: Paper, known: Paper | undefined): Paper {
   {
-    if (await store.get(p.id)) return p;
-    const known = (p.arxivId ? await store.byArxivId(p.arxivId) : undefined) ?? (await store.findByTitle(p.title));
     if (!known || known.id === p.id) return p;
     const merged: Paper = {
       id: known.id,

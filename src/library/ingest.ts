@@ -54,28 +54,31 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
   const total = todo.reduce((n, t) => n + t.passages.length, 0);
   const saveEvery = deps.saveEvery ?? 2000;
 
-  if (total > 0) {
-    progress.start(total);
-    let done = 0;
-    try {
-      for (let i = 0; i < todo.length; ) {
-        const chunk: typeof todo = [];
-        let size = 0;
-        while (i < todo.length && (chunk.length === 0 || size + todo[i]!.passages.length <= saveEvery)) {
-          size += todo[i]!.passages.length;
-          chunk.push(todo[i++]!);
+  // A large load goes the way the store loads fastest (pgvector builds its HNSW index once, after).
+  const load = <T>(fn: () => Promise<T>) => (total >= 10_000 && vectors.bulkLoad ? vectors.bulkLoad(fn) : fn());
+  if (total > 0)
+    await load(async () => {
+      progress.start(total);
+      let done = 0;
+      try {
+        for (let i = 0; i < todo.length; ) {
+          const chunk: typeof todo = [];
+          let size = 0;
+          while (i < todo.length && (chunk.length === 0 || size + todo[i]!.passages.length <= saveEvery)) {
+            size += todo[i]!.passages.length;
+            chunk.push(todo[i++]!);
+          }
+          const texts = chunk.flatMap((t) => t.passages.map((p) => p.text));
+          const vecs = await embedWithProgress(embeddings, texts, (n) => progress.update(done + n));
+          const meta: PassageMetadata[] = chunk.flatMap((t) => t.passages.map((p) => ({ paperId: p.paperId, n: p.n, hash: t.paper.contentHash })));
+          await vectors.replacePapers(new Set(chunk.map((t) => t.paper.id)), vecs, meta);
+          done += texts.length;
+          progress.update(done);
         }
-        const texts = chunk.flatMap((t) => t.passages.map((p) => p.text));
-        const vecs = await embedWithProgress(embeddings, texts, (n) => progress.update(done + n));
-        const meta: PassageMetadata[] = chunk.flatMap((t) => t.passages.map((p) => ({ paperId: p.paperId, n: p.n, hash: t.paper.contentHash })));
-        await vectors.replacePapers(new Set(chunk.map((t) => t.paper.id)), vecs, meta);
-        done += texts.length;
-        progress.update(done);
+      } finally {
+        progress.stop();
       }
-    } finally {
-      progress.stop();
-    }
-  }
+    });
   if (deps.lexical) {
     const lexHashes = await deps.lexical.indexedHashes();
     await deps.lexical.index(library.filter((p) => lexHashes.get(p.id) !== p.contentHash));

@@ -56,6 +56,30 @@ export class PaperStore {
     return out;
   }
 
+  /** Papers by arXiv id, for many ids at once. */
+  async byArxivIds(ids: string[]): Promise<Map<string, StoredPaper>> {
+    return this.manyBy('arxiv_id', ids, (p) => p.arxivId);
+  }
+
+  /** Papers by normalised title, for many titles at once. */
+  async byNormTitles(titles: string[]): Promise<Map<string, StoredPaper>> {
+    return this.manyBy('norm_title', titles, (p) => normaliseTitle(p.title));
+  }
+
+  private async manyBy(column: 'arxiv_id' | 'norm_title', values: string[], key: (p: StoredPaper) => string | undefined): Promise<Map<string, StoredPaper>> {
+    const out = new Map<string, StoredPaper>();
+    const unique = [...new Set(values)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const slice = unique.slice(i, i + 500);
+      for (const r of await this.db.all<Row>(`SELECT ${COLUMNS} FROM papers WHERE ${column} IN (${slice.map(() => '?').join(',')})`, slice)) {
+        const p = fromRow(r);
+        const k = key(p);
+        if (k && !out.has(k)) out.set(k, p);
+      }
+    }
+    return out;
+  }
+
   /** Every id, in library order. */
   async ids(): Promise<string[]> {
     return (await this.db.all<{ id: string }>('SELECT id FROM papers ORDER BY source, source_order, added_at, id')).map((r) => r.id);
@@ -110,41 +134,47 @@ export class PaperStore {
         const slice = ids.slice(i, i + 500);
         for (const r of await tx.all<Row>(`SELECT ${COLUMNS} FROM papers WHERE id IN (${slice.map(() => '?').join(',')})`, slice)) old.set(r.id, r);
       }
+      const writes = new Map<string, Row>();
       for (const p of papers) {
         const row = toRow(p, now);
-        const before = old.get(p.id);
+        const before = writes.get(p.id) ?? old.get(p.id);
         if (before && sameRow(before, row)) {
-          result.unchanged.push(p.id);
+          if (!writes.has(p.id)) result.unchanged.push(p.id);
           continue;
         }
+        if (!writes.has(p.id)) (old.has(p.id) ? result.changed : result.added).push(p.id);
+        writes.set(p.id, row);
+      }
+      // Many rows per statement: a round trip per paper made bulk loads slow on PostgreSQL.
+      const rows = [...writes.values()];
+      for (let i = 0; i < rows.length; i += 200) {
+        const slice = rows.slice(i, i + 200);
         await tx.run(
-          `INSERT INTO papers (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO papers (${COLUMNS}) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
            ON CONFLICT(id) DO UPDATE SET title = excluded.title, abstract = excluded.abstract, url = excluded.url,
              links = excluded.links, source = excluded.source, source_order = excluded.source_order,
              arxiv_id = excluded.arxiv_id, upvotes = excluded.upvotes, ai_summary = excluded.ai_summary, thumbnail = excluded.thumbnail,
              published_at = excluded.published_at, norm_title = excluded.norm_title,
              content_hash = excluded.content_hash, updated_at = excluded.updated_at`,
-          [
-            row.id,
-            row.title,
-            row.abstract,
-            row.url,
-            row.links,
-            row.source,
-            row.source_order,
-            row.arxiv_id,
-            row.upvotes,
-            row.ai_summary,
-            row.thumbnail,
-            row.published_at,
-            row.norm_title,
-            row.content_hash,
-            row.added_at,
-            row.updated_at,
-          ],
+          slice.flatMap((r) => [
+            r.id,
+            r.title,
+            r.abstract,
+            r.url,
+            r.links,
+            r.source,
+            r.source_order,
+            r.arxiv_id,
+            r.upvotes,
+            r.ai_summary,
+            r.thumbnail,
+            r.published_at,
+            r.norm_title,
+            r.content_hash,
+            r.added_at,
+            r.updated_at,
+          ]),
         );
-        (before ? result.changed : result.added).push(p.id);
-        old.set(p.id, row);
       }
     });
     return result;

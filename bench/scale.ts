@@ -1,0 +1,291 @@
+// Benchmark: the embedded backend (SQLite + Vectra + in-memory BM25) against PostgreSQL + pgvector,
+// in one run, at the same size. Prints a Markdown table.
+// Run: npm run bench:scale                 (100k papers, SciFact and the seed; ~20 min on 2 cores)
+//      npm run bench:scale -- --papers 20000
+// The PostgreSQL is the throwaway test server (scripts/test-postgres.mjs). A development tool.
+//
+// Size rows: 100k papers whose vectors come from a fast stand-in of the encoder's shape (384-d);
+// questions are embedded by the real encoder, so query cost is real. Quality rows: the real
+// encoder's vectors on the seed and on SciFact (embedded once, the same vectors fed to both stores).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Embeddings } from '@langchain/core/embeddings';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import type { Db } from '../src/db/db.js';
+import { openDb } from '../src/db/open.js';
+import { PostgresDb } from '../src/db/postgres.js';
+import { loadBeir, scoreBeir } from '../src/eval/beir.js';
+import { percentile } from '../src/eval/metrics.js';
+import { loadQuestions } from '../src/eval/questions.js';
+import { StoreCatalog } from '../src/library/catalog.js';
+import { ingest } from '../src/library/ingest.js';
+import { PaperStore } from '../src/library/store.js';
+import { log } from '../src/log.js';
+import { createEmbeddings } from '../src/retrieval/embeddings.js';
+import { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
+import { denseChunks } from '../src/retrieval/passages.js';
+import { PgLexical } from '../src/retrieval/pg-lexical.js';
+import { PgPassageStore } from '../src/retrieval/pg-vector-store.js';
+import { VectraStore, type PassageVectors } from '../src/retrieval/vector-store.js';
+import type { Paper } from '../src/library/paper.js';
+import { readSeedFile } from '../src/sources/seed.js';
+// @ts-expect-error: a plain ESM script (scripts/ is not part of the TypeScript project)
+import { startPostgres, stopPostgres } from '../scripts/test-postgres.mjs';
+import { HashEmbeddings, simulatedPapers, startedSessionWith } from './bench.js';
+
+type Row = [string, string, string, string];
+const rows: Row[] = [];
+const row = (what: string, embedded: string, postgres: string, target = '') => {
+  rows.push([what, embedded, postgres, target]);
+  process.stderr.write(`  ${what}: embedded ${embedded} | postgres ${postgres}\n`);
+};
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const s = (x: number) => `${(x / 1000).toFixed(1)} s`;
+
+interface Backend {
+  name: 'embedded' | 'postgres';
+  db: Db;
+  store: PaperStore;
+  vectors: PassageVectors;
+  lexical?: PgLexical;
+  retriever(queryEmbeddings: Embeddings): Promise<HybridRetriever>;
+  close(): Promise<void>;
+}
+
+/** A library on one backend: embedded under `dir`, or PostgreSQL at `url`. */
+async function backend(name: Backend['name'], dir: string, url: string, embeddings: Embeddings & { modelId: string }, dim: number): Promise<Backend> {
+  const db = await openDb({ DATA_DIR: dir, DATABASE_URL: name === 'postgres' ? url : undefined });
+  const store = new PaperStore(db);
+  if (db instanceof PostgresDb) {
+    const vectors = await PgPassageStore.open(db.pool, embeddings, dim);
+    const lexical = new PgLexical(db.pool);
+    return {
+      name,
+      db,
+      store,
+      vectors,
+      lexical,
+      retriever: async (q) => new HybridRetriever(q, vectors, [], { lexical, catalog: new StoreCatalog(store) }),
+      close: () => db.close(),
+    };
+  }
+  const vectors = await VectraStore.open(path.join(dir, 'vectors', embeddings.modelId), embeddings);
+  return { name, db, store, vectors, retriever: async (q) => new HybridRetriever(q, vectors, await store.all()), close: () => db.close() };
+}
+
+/** A fresh database on the test server. */
+async function freshDatabase(admin: string, name: string): Promise<string> {
+  const c = new pg.Client(admin);
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  return admin.replace(/\/[^/]*$/, `/${name}`);
+}
+
+/** Stand-in vectors that also count the time spent making them (bulk load is reported without it). */
+class TimedHash extends HashEmbeddings {
+  spent = 0;
+  async embedDocuments(texts: string[]) {
+    const t = performance.now();
+    const out = await super.embedDocuments(texts);
+    this.spent += performance.now() - t;
+    return out;
+  }
+}
+
+/** The real encoder's vectors computed once and served to both backends' ingests (and their queries). */
+class Precomputed {
+  constructor(
+    readonly modelId: string,
+    private readonly byText: Map<string, number[]>,
+  ) {}
+  async embedDocuments(texts: string[]) {
+    return texts.map((t) => this.byText.get(t)!);
+  }
+  async embedQuery(t: string) {
+    return this.byText.get(t)!;
+  }
+  static async of(real: Embeddings & { modelId: string }, papers: Paper[], queries: string[]): Promise<Precomputed> {
+    const texts = [...new Set(papers.flatMap((p) => denseChunks(p).map((c) => c.text)))];
+    const docs = await real.embedDocuments(texts);
+    const map = new Map(texts.map((t, i) => [t, docs[i]!]));
+    for (const q of queries) map.set(q, await real.embedQuery(q));
+    return new Precomputed(real.modelId, map);
+  }
+}
+
+async function searchLatency(retriever: HybridRetriever, questions: string[], rounds = 3) {
+  const t: number[] = [];
+  await retriever.search(questions[0]!, { k: 5 });
+  for (let r = 0; r < rounds; r++)
+    for (const q of questions) {
+      const t0 = performance.now();
+      await retriever.search(q, { k: 5 });
+      t.push(performance.now() - t0);
+    }
+  return t;
+}
+
+/** nDCG@10 of the fused ranking on the seed paraphrase questions (gold = the described paper). */
+async function seedNdcg(retriever: HybridRetriever, questions: { question: string; gold: string[] }[]): Promise<number> {
+  let sum = 0;
+  for (const q of questions) {
+    const hits = await retriever.search(q.question, { k: 10, passages: 0 });
+    const gains = hits.map((h) => (q.gold.includes(h.id) ? 1 : 0));
+    const dcg = gains.reduce((a: number, g, i) => a + g / Math.log2(i + 2), 0);
+    const ideal = q.gold.slice(0, 10).reduce((a, _g, i) => a + 1 / Math.log2(i + 2), 0);
+    sum += dcg / ideal;
+  }
+  return sum / questions.length;
+}
+
+export async function runScale(opts: { papers: number; scifact: string; quality: boolean }): Promise<void> {
+  const config = loadConfig();
+  const real = await createEmbeddings(config, log);
+  const dim = (await real.embedQuery('dimensions')).length;
+  const server = (await startPostgres()) as { url: string; dir: string };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-scale-'));
+  try {
+    const questions = loadQuestions(
+      'eval/questions.json',
+      'all',
+      readSeedFile('seeds/daily-papers.txt').map((p) => p.id),
+    ).filter((q) => q.kind === 'paraphrase');
+
+    // --- Quality: same vectors, both stores: seed and SciFact ---
+    if (opts.quality) await qualityRows();
+    async function qualityRows() {
+      const seed = readSeedFile('seeds/daily-papers.txt');
+      const seedVectors = await Precomputed.of(
+        real,
+        seed,
+        questions.map((q) => q.question),
+      );
+      const beir = loadBeir(
+        path.join(opts.scifact, 'corpus.jsonl'),
+        path.join(opts.scifact, 'queries.train.jsonl'),
+        path.join(opts.scifact, 'qrels', 'train.tsv'),
+      );
+      process.stderr.write(`embedding SciFact (${beir.corpus.length} abstracts) once for both backends...\n`);
+      const beirVectors = await Precomputed.of(
+        real,
+        beir.corpus,
+        beir.queries.map((q) => q.text),
+      );
+      const quality: Record<string, { seed: number; scifact: number }> = {};
+      for (const name of ['embedded', 'postgres'] as const) {
+        const seedB = await backend(name, path.join(tmp, `seed-${name}`), await freshDatabase(server.url, `seed_${name}`), seedVectors as never, dim);
+        await ingest(seed, {
+          store: seedB.store,
+          vectors: seedB.vectors,
+          embeddings: seedVectors as never,
+          ...(seedB.lexical ? { lexical: seedB.lexical } : {}),
+        });
+        const seedScore = await seedNdcg(await seedB.retriever(seedVectors as never), questions);
+        await seedB.close();
+        const sciB = await backend(name, path.join(tmp, `sci-${name}`), await freshDatabase(server.url, `sci_${name}`), beirVectors as never, dim);
+        await ingest(beir.corpus, {
+          store: sciB.store,
+          vectors: sciB.vectors,
+          embeddings: beirVectors as never,
+          ...(sciB.lexical ? { lexical: sciB.lexical } : {}),
+        });
+        const r = await sciB.retriever(beirVectors as never);
+        const qv = await Promise.all(beir.queries.map((q) => beirVectors.embedQuery(q.text)));
+        const sci = await scoreBeir(r, beir, qv, r.fusion);
+        await sciB.close();
+        quality[name] = { seed: seedScore, scifact: sci.ndcg10 };
+      }
+      row('seed paraphrase questions, nDCG@10 (fused)', quality.embedded!.seed.toFixed(4), quality.postgres!.seed.toFixed(4), 'within 0.02');
+      row('SciFact train nDCG@10 (fused)', quality.embedded!.scifact.toFixed(4), quality.postgres!.scifact.toFixed(4), 'within 0.02');
+    }
+
+    // --- Size: N papers, stand-in vectors ---
+    const days = Math.ceil(opts.papers / 50);
+    const sim = (await simulatedPapers(opts.scifact, days, 50, '2021-01-01')).slice(0, opts.papers);
+    const q = questions.slice(0, 40).map((x) => x.question);
+    const result: Record<string, { load: number; p50: number; p99: number; recall: number; ready: number; rss: number; rssAfter: number }> = {};
+    for (const name of ['embedded', 'postgres'] as const) {
+      const dir = path.join(tmp, `size-${name}`);
+      const url = await freshDatabase(server.url, `size_${name}`);
+      const stand = new TimedHash(real.modelId, dim);
+      const b = await backend(name, dir, url, stand as never, dim);
+      process.stderr.write(`loading ${sim.length} papers into ${name}...\n`);
+      const t0 = performance.now();
+      for (let i = 0; i < sim.length; i += 5000)
+        await ingest(sim.slice(i, i + 5000), {
+          store: b.store,
+          vectors: b.vectors,
+          embeddings: stand as never,
+          saveEvery: 20_000,
+          ...(b.lexical ? { lexical: b.lexical } : {}),
+        });
+      const load = performance.now() - t0 - stand.spent;
+      // Searches: the real encoder embeds the question; the index holds stand-in vectors.
+      const retriever = await b.retriever(real);
+      const lat = await searchLatency(retriever, q);
+      // HNSW against exact search on the same vectors (Vectra searches exactly: 1 by construction).
+      let recall = 1;
+      if (b.vectors instanceof PgPassageStore) {
+        let found = 0;
+        for (const x of q) {
+          const v = await stand.embedQuery(x);
+          const exact = await b.vectors.exactSearch(v, 10);
+          const approx = (await b.vectors.similaritySearchVectorWithScore(v, 10)).map(([d]) => d.id);
+          found += exact.filter((id) => approx.includes(id)).length;
+        }
+        recall = found / (q.length * 10);
+      }
+      await b.close();
+      // A `paperbot start` process serving this library (model warm, seed already ingested on top).
+      fs.copyFileSync('seeds/daily-papers.txt', path.join(tmp, 'seed.txt'));
+      const session = await startedSessionWith(dir, { SEED_FILE: path.join(tmp, 'seed.txt'), DATABASE_URL: name === 'postgres' ? url : '' }, q.slice(0, 10));
+      result[name] = {
+        load,
+        p50: percentile(lat, 50),
+        p99: percentile(lat, 99),
+        recall,
+        ready: session.readyMs,
+        rss: session.rssReady,
+        rssAfter: session.rssAfter,
+      };
+    }
+    const e = result.embedded!;
+    const p = result.postgres!;
+    const n = sim.length.toLocaleString('en');
+    row(`bulk load of ${n} papers (store + vectors + BM25, stand-in vectors, embedding time excluded)`, s(e.load), s(p.load), 'postgres < 60 s');
+    row(
+      `search p50 / p99 at ${n} papers, end to end (real encoder embeds the question)`,
+      `${ms(e.p50)} / ${ms(e.p99)}`,
+      `${ms(p.p50)} / ${ms(p.p99)}`,
+      'postgres p50 < 30 ms, p99 < 100 ms',
+    );
+    row('vector recall@10 against exact search', e.recall.toFixed(3), p.recall.toFixed(3), 'HNSW ≥ 0.98');
+    row(`\`paperbot start\` on ${n} papers: ready`, ms(e.ready), ms(p.ready), '< 5 s');
+    row(
+      `\`paperbot start\` on ${n} papers: RSS ready / after 10 answers`,
+      `${Math.round(e.rss / 1e6)} / ${Math.round(e.rssAfter / 1e6)} MB`,
+      `${Math.round(p.rss / 1e6)} / ${Math.round(p.rssAfter / 1e6)} MB`,
+      'postgres < 300 MB per process',
+    );
+  } finally {
+    await (real as { dispose?: () => Promise<void> }).dispose?.();
+    stopPostgres(server.dir);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log('| measure | embedded (SQLite + Vectra) | PostgreSQL + pgvector | target |\n|---|---|---|---|');
+  for (const [a, b, c, d] of rows) console.log(`| ${a} | ${b} | ${c} | ${d} |`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]).endsWith(path.join('bench', 'scale.ts'))) {
+  const { Command } = await import('commander');
+  const opts = new Command('bench:scale')
+    .option('--papers <n>', 'library size for the size rows', (v) => Number.parseInt(v, 10), 100_000)
+    .option('--scifact <dir>', 'BEIR SciFact folder', '../shared/data/scifact')
+    .option('--no-quality', 'skip the nDCG rows (they embed SciFact with the real encoder: ~5 min)')
+    .parse()
+    .opts<{ papers: number; scifact: string; quality: boolean }>();
+  await runScale(opts);
+}
