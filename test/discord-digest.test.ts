@@ -4,151 +4,161 @@ import type { App } from '../src/app.js';
 import type { RunningBot } from '../src/bot/bot.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
+import { BACKENDS, makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
 
-const EPHEMERAL = 64;
-const GUILD = '600000000000000001';
-const OK = '700000000000000001';
-const NO_SEND = '700000000000000002';
-const LOST = '700000000000000003';
-let t: TestBot;
-let discord: FakeDiscord;
-let app: App;
-let bot: RunningBot;
+// The same suite on the embedded library and on PostgreSQL.
+describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
+  let backend: TestBackend | undefined;
 
-beforeAll(async () => {
-  t = await startTestBot({}, { timers: false });
-  ({ discord, app, bot } = t);
-  discord.guild(GUILD, [{ id: OK }, { id: NO_SEND, deny: 1n << 11n }, { id: LOST }]);
-  await new Promise((r) => setTimeout(r, 300));
-}, 120_000);
+  const EPHEMERAL = 64;
+  const GUILD = '600000000000000001';
+  const OK = '700000000000000001';
+  const NO_SEND = '700000000000000002';
+  const LOST = '700000000000000003';
+  let t: TestBot;
+  let discord: FakeDiscord;
+  let app: App;
+  let bot: RunningBot;
 
-afterAll(async () => t?.close());
+  beforeAll(async () => {
+    backend = await makeBackend(name);
+    t = await startTestBot({ DATABASE_URL: backend.url }, { timers: false });
+    ({ discord, app, bot } = t);
+    discord.guild(GUILD, [{ id: OK }, { id: NO_SEND, deny: 1n << 11n }, { id: LOST }]);
+    await new Promise((r) => setTimeout(r, 300));
+  }, 120_000);
 
-const callback = (id: string) => (c: RestCall) => c.method === 'POST' && c.path.startsWith(`/interactions/${id}/`);
-const resolved = (id: string) => ({ [id]: { id, type: 0, name: 'papers', permissions: '0', guild_id: GUILD } });
-const subscribe = (channel: string, extra: { name: string; type: number; value: unknown }[] = []) =>
-  discord.guildCommand(
-    GUILD,
-    OK,
-    'digest',
-    [{ name: 'subscribe', type: 1, options: [{ name: 'channel', type: 7, value: channel }, ...extra] }],
-    resolved(channel),
-  );
-const nextSlot = (time: string, tz: string) =>
-  new Cron(`${time.split(':')[1]} ${time.split(':')[0]} * * *`, { timezone: tz, paused: true }).nextRun(new Date())!;
-
-describe('/digest through the loopback Discord', () => {
-  it('subscribe validates time, time zone and the bot’s permission in the channel', async () => {
-    for (const [opts, msg] of [
-      [[{ name: 'time', type: 3, value: '9am' }], /"9am" is not a time: use HH:MM/],
-      [[{ name: 'timezone', type: 3, value: 'Mars/Olympus' }], /"Mars\/Olympus" is not a time zone/],
-    ] as const) {
-      const i = subscribe(OK, [...opts]);
-      const r = await discord.waitFor(callback(i.id));
-      expect(r.body.data.flags).toBe(EPHEMERAL);
-      expect(r.body.data.content).toMatch(msg);
-    }
-    const denied = subscribe(NO_SEND);
-    expect((await discord.waitFor(callback(denied.id))).body.data.content).toMatch(/can't post embeds in <#700000000000000002>/);
-    expect(await app.digests.subscription(NO_SEND)).toBeUndefined();
+  afterAll(async () => {
+    await t?.close();
+    await backend?.drop();
   });
 
-  it('time zones autocomplete', async () => {
-    const id = String(Date.now());
-    discord.dispatch('INTERACTION_CREATE', {
-      id,
-      application_id: discord.botId,
-      type: 4,
-      token: `t-${id}`,
-      version: 1,
-      guild_id: GUILD,
-      channel_id: OK,
-      channel: { id: OK, type: 0, guild_id: GUILD },
-      member: { user: discord.user(), roles: [], permissions: '32', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
-      data: {
-        id: '1',
-        type: 1,
-        name: 'digest',
-        options: [{ name: 'subscribe', type: 1, options: [{ name: 'timezone', type: 3, value: 'berl', focused: true }] }],
-      },
-      locale: 'en-US',
-      app_permissions: '0',
-      entitlements: [],
-      authorizing_integration_owners: {},
-      context: 0,
-    });
-    const r = await discord.waitFor(callback(id));
-    expect(r.body.data.choices).toEqual([{ name: 'Europe/Berlin', value: 'Europe/Berlin' }]);
-  });
-
-  /** OK subscribed at 09:00 Berlin for 3 papers, and today's post sent (idempotent: a second call posts nothing). */
-  const subscribedAndPosted = async () => {
-    const i = subscribe(OK, [
-      { name: 'time', type: 3, value: '09:00' },
-      { name: 'timezone', type: 3, value: 'Europe/Berlin' },
-      { name: 'count', type: 4, value: 3 },
-    ]);
-    await discord.waitFor(callback(i.id));
-    await bot.scheduler.runDue(new Date(nextSlot('09:00', 'Europe/Berlin').getTime() + 30_000));
-  };
-
-  it('posts the day’s papers at the subscribed time: header + one embed per paper, no pings', async () => {
-    const i = subscribe(OK, [
-      { name: 'time', type: 3, value: '09:00' },
-      { name: 'timezone', type: 3, value: 'Europe/Berlin' },
-      { name: 'count', type: 4, value: 3 },
-    ]);
-    expect((await discord.waitFor(callback(i.id))).body.data.content).toMatch(
-      /Subscribed <#700000000000000001>: 3 trending papers every day at 09:00 Europe\/Berlin/,
+  const callback = (id: string) => (c: RestCall) => c.method === 'POST' && c.path.startsWith(`/interactions/${id}/`);
+  const resolved = (id: string) => ({ [id]: { id, type: 0, name: 'papers', permissions: '0', guild_id: GUILD } });
+  const subscribe = (channel: string, extra: { name: string; type: number; value: unknown }[] = []) =>
+    discord.guildCommand(
+      GUILD,
+      OK,
+      'digest',
+      [{ name: 'subscribe', type: 1, options: [{ name: 'channel', type: 7, value: channel }, ...extra] }],
+      resolved(channel),
     );
-    const slot = nextSlot('09:00', 'Europe/Berlin');
-    const mark = discord.calls.length;
-    const r = await bot.scheduler.runDue(new Date(slot.getTime() + 30_000));
-    expect(r.posted).toHaveLength(1);
-    const post = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${OK}/messages`, 5000, mark);
-    expect(post.body.content).toMatch(/^Trending papers — \d{1,2} [A-Z][a-z]{2} \d{4}$/);
-    expect(post.body.embeds).toHaveLength(3);
-    expect(post.body.embeds[0].title).toMatch(/Plug & Play Generative Networks/);
-    expect(post.body.allowed_mentions).toEqual({ parse: [] });
-    // A second tick the same day posts nothing.
-    await bot.scheduler.runDue(new Date(slot.getTime() + 90_000));
-    expect(discord.calls.slice(mark).filter((c) => c.path === `/channels/${OK}/messages`)).toHaveLength(1);
-  });
+  const nextSlot = (time: string, tz: string) =>
+    new Cron(`${time.split(':')[1]} ${time.split(':')[0]} * * *`, { timezone: tz, paused: true }).nextRun(new Date())!;
 
-  it('a channel where the bot lost permission is paused, and /digest status says why', async () => {
-    await subscribedAndPosted();
-    const i = subscribe(LOST, [
-      { name: 'time', type: 3, value: '07:15' },
-      { name: 'timezone', type: 3, value: 'UTC' },
-    ]);
-    await discord.waitFor(callback(i.id));
-    discord.failingChannels.set(LOST, 50013);
-    await bot.scheduler.runDue(new Date(nextSlot('07:15', 'UTC').getTime() + 10_000));
-    expect((await app.digests.subscription(LOST))!.enabled).toBe(false);
-    const status = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'status', type: 1, options: [] }]);
-    const r = await discord.waitFor(callback(status.id));
-    expect(r.body.data.flags).toBe(EPHEMERAL);
-    const text = r.body.data.embeds[0].description as string;
-    expect(text).toMatch(/<#700000000000000003> .* \*\*paused\*\*: the bot lost permission to post there \(Discord error 50013\)/);
-    expect(text).toMatch(/<#700000000000000001> — 3 papers at 09:00 Europe\/Berlin \(seed\) — active — last: \d{4}-\d{2}-\d{2} sent/);
-  });
+  describe('/digest through the loopback Discord', () => {
+    it('subscribe validates time, time zone and the bot’s permission in the channel', async () => {
+      for (const [opts, msg] of [
+        [[{ name: 'time', type: 3, value: '9am' }], /"9am" is not a time: use HH:MM/],
+        [[{ name: 'timezone', type: 3, value: 'Mars/Olympus' }], /"Mars\/Olympus" is not a time zone/],
+      ] as const) {
+        const i = subscribe(OK, [...opts]);
+        const r = await discord.waitFor(callback(i.id));
+        expect(r.body.data.flags).toBe(EPHEMERAL);
+        expect(r.body.data.content).toMatch(msg);
+      }
+      const denied = subscribe(NO_SEND);
+      expect((await discord.waitFor(callback(denied.id))).body.data.content).toMatch(/can't post embeds in <#700000000000000002>/);
+      expect(await app.digests.subscription(NO_SEND)).toBeUndefined();
+    });
 
-  it('preview shows the next post to you alone and posts nothing', async () => {
-    await subscribedAndPosted();
-    const before = discord.calls.filter((c) => c.path.startsWith('/channels/')).length;
-    const i = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'preview', type: 1, options: [{ name: 'channel', type: 7, value: OK }] }], resolved(OK));
-    expect((await discord.waitFor(callback(i.id))).body.data.flags).toBe(EPHEMERAL);
-    const edit = await discord.waitFor((c) => c.method === 'PATCH' && c.path.includes(`/${i.token}/messages/`));
-    expect(edit.body.content).toMatch(/^Preview \(nothing was posted\):\nTrending papers/);
-    // The channel already saw papers 1–3, so the preview starts at the 4th.
-    expect(edit.body.embeds[0].title).toMatch(/Knowledge Concentration/);
-    expect(discord.calls.filter((c) => c.path.startsWith('/channels/')).length).toBe(before);
-  });
+    it('time zones autocomplete', async () => {
+      const id = String(Date.now());
+      discord.dispatch('INTERACTION_CREATE', {
+        id,
+        application_id: discord.botId,
+        type: 4,
+        token: `t-${id}`,
+        version: 1,
+        guild_id: GUILD,
+        channel_id: OK,
+        channel: { id: OK, type: 0, guild_id: GUILD },
+        member: { user: discord.user(), roles: [], permissions: '32', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+        data: {
+          id: '1',
+          type: 1,
+          name: 'digest',
+          options: [{ name: 'subscribe', type: 1, options: [{ name: 'timezone', type: 3, value: 'berl', focused: true }] }],
+        },
+        locale: 'en-US',
+        app_permissions: '0',
+        entitlements: [],
+        authorizing_integration_owners: {},
+        context: 0,
+      });
+      const r = await discord.waitFor(callback(id));
+      expect(r.body.data.choices).toEqual([{ name: 'Europe/Berlin', value: 'Europe/Berlin' }]);
+    });
 
-  it('unsubscribe stops the posts', async () => {
-    await subscribedAndPosted();
-    const i = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'unsubscribe', type: 1, options: [{ name: 'channel', type: 7, value: OK }] }], resolved(OK));
-    expect((await discord.waitFor(callback(i.id))).body.data.content).toMatch(/will get no more daily posts/);
-    expect(await app.digests.subscription(OK)).toBeUndefined();
+    /** OK subscribed at 09:00 Berlin for 3 papers, and today's post sent (idempotent: a second call posts nothing). */
+    const subscribedAndPosted = async () => {
+      const i = subscribe(OK, [
+        { name: 'time', type: 3, value: '09:00' },
+        { name: 'timezone', type: 3, value: 'Europe/Berlin' },
+        { name: 'count', type: 4, value: 3 },
+      ]);
+      await discord.waitFor(callback(i.id));
+      await bot.scheduler.runDue(new Date(nextSlot('09:00', 'Europe/Berlin').getTime() + 30_000));
+    };
+
+    it('posts the day’s papers at the subscribed time: header + one embed per paper, no pings', async () => {
+      const i = subscribe(OK, [
+        { name: 'time', type: 3, value: '09:00' },
+        { name: 'timezone', type: 3, value: 'Europe/Berlin' },
+        { name: 'count', type: 4, value: 3 },
+      ]);
+      expect((await discord.waitFor(callback(i.id))).body.data.content).toMatch(
+        /Subscribed <#700000000000000001>: 3 trending papers every day at 09:00 Europe\/Berlin/,
+      );
+      const slot = nextSlot('09:00', 'Europe/Berlin');
+      const mark = discord.calls.length;
+      const r = await bot.scheduler.runDue(new Date(slot.getTime() + 30_000));
+      expect(r.posted).toHaveLength(1);
+      const post = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${OK}/messages`, 5000, mark);
+      expect(post.body.content).toMatch(/^Trending papers — \d{1,2} [A-Z][a-z]{2} \d{4}$/);
+      expect(post.body.embeds).toHaveLength(3);
+      expect(post.body.embeds[0].title).toMatch(/Plug & Play Generative Networks/);
+      expect(post.body.allowed_mentions).toEqual({ parse: [] });
+      // A second tick the same day posts nothing.
+      await bot.scheduler.runDue(new Date(slot.getTime() + 90_000));
+      expect(discord.calls.slice(mark).filter((c) => c.path === `/channels/${OK}/messages`)).toHaveLength(1);
+    });
+
+    it('a channel where the bot lost permission is paused, and /digest status says why', async () => {
+      await subscribedAndPosted();
+      const i = subscribe(LOST, [
+        { name: 'time', type: 3, value: '07:15' },
+        { name: 'timezone', type: 3, value: 'UTC' },
+      ]);
+      await discord.waitFor(callback(i.id));
+      discord.failingChannels.set(LOST, 50013);
+      await bot.scheduler.runDue(new Date(nextSlot('07:15', 'UTC').getTime() + 10_000));
+      expect((await app.digests.subscription(LOST))!.enabled).toBe(false);
+      const status = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'status', type: 1, options: [] }]);
+      const r = await discord.waitFor(callback(status.id));
+      expect(r.body.data.flags).toBe(EPHEMERAL);
+      const text = r.body.data.embeds[0].description as string;
+      expect(text).toMatch(/<#700000000000000003> .* \*\*paused\*\*: the bot lost permission to post there \(Discord error 50013\)/);
+      expect(text).toMatch(/<#700000000000000001> — 3 papers at 09:00 Europe\/Berlin \(seed\) — active — last: \d{4}-\d{2}-\d{2} sent/);
+    });
+
+    it('preview shows the next post to you alone and posts nothing', async () => {
+      await subscribedAndPosted();
+      const before = discord.calls.filter((c) => c.path.startsWith('/channels/')).length;
+      const i = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'preview', type: 1, options: [{ name: 'channel', type: 7, value: OK }] }], resolved(OK));
+      expect((await discord.waitFor(callback(i.id))).body.data.flags).toBe(EPHEMERAL);
+      const edit = await discord.waitFor((c) => c.method === 'PATCH' && c.path.includes(`/${i.token}/messages/`));
+      expect(edit.body.content).toMatch(/^Preview \(nothing was posted\):\nTrending papers/);
+      // The channel already saw papers 1–3, so the preview starts at the 4th.
+      expect(edit.body.embeds[0].title).toMatch(/Knowledge Concentration/);
+      expect(discord.calls.filter((c) => c.path.startsWith('/channels/')).length).toBe(before);
+    });
+
+    it('unsubscribe stops the posts', async () => {
+      await subscribedAndPosted();
+      const i = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'unsubscribe', type: 1, options: [{ name: 'channel', type: 7, value: OK }] }], resolved(OK));
+      expect((await discord.waitFor(callback(i.id))).body.data.content).toMatch(/will get no more daily posts/);
+      expect(await app.digests.subscription(OK)).toBeUndefined();
+    });
   });
 });

@@ -25,7 +25,7 @@ export async function ingestFrom(app: App, req: SourceRequest): Promise<string> 
   let alerts = '';
   if (r.fresh.length) {
     app.retriever.addPapers(r.fresh);
-    if (app.retriever.lexical instanceof LexicalIndex) await saveLexical(app.config.DATA_DIR, app.retriever.lexical, r.library);
+    if (app.retriever.lexical instanceof LexicalIndex) await saveLexical(app.config.DATA_DIR, app.retriever.lexical, await app.store.all());
     // New papers close to someone's topic become pending alerts (the bot sends them, one DM a day).
     const topics = await app.topics.all();
     if (topics.length) {
@@ -34,5 +34,5 @@ export async function ingestFrom(app: App, req: SourceRequest): Promise<string> 
       alerts = `; ${n} topic alert${n === 1 ? '' : 's'} queued`;
     }
   }
-  return `${label}: ${papers.length} papers (${r.added} new, ${r.changed} changed, ${r.unchanged} unchanged); embedded ${r.embeddedPassages} passages of ${r.embeddedPapers} papers in ${r.seconds.toFixed(2)} s; library holds ${r.library.length} papers${alerts}`;
+  return `${label}: ${papers.length} papers (${r.added} new, ${r.changed} changed, ${r.unchanged} unchanged); embedded ${r.embeddedPassages} passages of ${r.embeddedPapers} papers in ${r.seconds.toFixed(2)} s; library holds ${r.libraryCount} papers${alerts}`;
 }

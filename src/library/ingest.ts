@@ -16,8 +16,8 @@ export interface IngestReport {
   seconds: number;
   /** Papers now searchable that were not before (to hand to the live retriever). */
   fresh: StoredPaper[];
-  /** Every paper in the library after this ingest. */
-  library: StoredPaper[];
+  /** Papers in the library after this ingest. */
+  libraryCount: number;
 }
 
 export interface IngestDeps {
@@ -47,9 +47,14 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
   const upsert = await store.upsert(await reconcile(store, papers));
 
   const indexed = await vectors.paperHashes();
-  // The whole library, read once: what is stale, what is fresh, and (for the caller) the lexical snapshot.
-  const library = await store.all();
-  const stale = library.filter((p) => indexed.get(p.id) !== p.contentHash);
+  // Hashes only: a library of 100k papers is not loaded to find the few that changed.
+  const hashes = await store.hashes();
+  const staleIds = [...hashes].filter(([id, h]) => indexed.get(id) !== h).map(([id]) => id);
+  const freshIds = new Set([...upsert.added, ...upsert.changed]);
+  const lexHashes = deps.lexical ? await deps.lexical.indexedHashes() : undefined;
+  const lexStaleIds = lexHashes ? [...hashes].filter(([id, h]) => lexHashes.get(id) !== h).map(([id]) => id) : [];
+  const loaded = new Map((await store.getMany([...new Set([...staleIds, ...freshIds, ...lexStaleIds])])).map((p) => [p.id, p]));
+  const stale = staleIds.map((id) => loaded.get(id)!).filter(Boolean);
   const todo = stale.map((p) => ({ paper: p, passages: denseChunks(p) }));
   const total = todo.reduce((n, t) => n + t.passages.length, 0);
   const saveEvery = deps.saveEvery ?? 2000;
@@ -79,11 +84,7 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
         progress.stop();
       }
     });
-  if (deps.lexical) {
-    const lexHashes = await deps.lexical.indexedHashes();
-    await deps.lexical.index(library.filter((p) => lexHashes.get(p.id) !== p.contentHash));
-  }
-  const freshIds = new Set([...upsert.added, ...upsert.changed]);
+  if (deps.lexical) await deps.lexical.index(lexStaleIds.map((id) => loaded.get(id)!).filter(Boolean));
   return {
     added: upsert.added.length,
     changed: upsert.changed.length,
@@ -91,9 +92,19 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
     embeddedPapers: stale.length,
     embeddedPassages: total,
     seconds: (performance.now() - t0) / 1000,
-    fresh: library.filter((p) => freshIds.has(p.id)),
-    library,
+    fresh: inLibraryOrder([...freshIds].map((id) => loaded.get(id)!).filter(Boolean)),
+    libraryCount: hashes.size,
   };
+}
+
+/** The order PaperStore.all() returns (source, position on its page, when added, id). */
+function inLibraryOrder(papers: StoredPaper[]): StoredPaper[] {
+  const key = (p: StoredPaper): [string, number, string, string] => [p.source, p.sourceOrder ?? -1, p.addedAt, p.id];
+  return papers.sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+    return 0;
+  });
 }
 
 /** Embeds in slices so the progress bar moves during long chunks. */

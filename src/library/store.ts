@@ -80,6 +80,11 @@ export class PaperStore {
     return out;
   }
 
+  /** id → content hash of every paper (what ingest compares with the indexes, without loading papers). */
+  async hashes(): Promise<Map<string, string>> {
+    return new Map((await this.db.all<{ id: string; content_hash: string }>('SELECT id, content_hash FROM papers')).map((r) => [r.id, r.content_hash]));
+  }
+
   /** Every id, in library order. */
   async ids(): Promise<string[]> {
     return (await this.db.all<{ id: string }>('SELECT id FROM papers ORDER BY source, source_order, added_at, id')).map((r) => r.id);
