@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { AnswerChain } from './answer/chain.js';
+import { SharedConversations } from './answer/conversation.js';
 import type { Db } from './db/db.js';
 import { AdvisoryLeadership, soleLeader, type Leadership } from './db/leader.js';
 import { openDb } from './db/open.js';
@@ -71,7 +72,15 @@ export async function openApp(config: Config, log: Logger, opts: { leader?: bool
       if (!snapshot && papers.length && retriever.lexical instanceof LexicalIndex) await saveLexical(config.DATA_DIR, retriever.lexical, papers);
     }
     const model = await createChatModel(config);
-    const chain = new AnswerChain({ retriever, timeoutMs: config.LLM_TIMEOUT_MS, log, ...(model ? { model } : {}) });
+    // Shared library: conversations live in the database too, so another shard or a restart continues them.
+    const conversations = db instanceof PostgresDb ? new SharedConversations(db) : undefined;
+    const chain = new AnswerChain({
+      retriever,
+      timeoutMs: config.LLM_TIMEOUT_MS,
+      log,
+      ...(model ? { model } : {}),
+      ...(conversations ? { conversations } : {}),
+    });
     let leader: Leadership = soleLeader;
     if (db instanceof PostgresDb && opts.leader !== false) {
       const l = new AdvisoryLeadership(db.pool).start();

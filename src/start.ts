@@ -95,7 +95,7 @@ export async function repl(app: App, input: NodeJS.ReadableStream, output: NodeJ
       } else if (cmd === 'help') {
         say(HELP);
       } else if (cmd === 'reset') {
-        app.chain.conversations.reset(CONVERSATION);
+        await app.chain.conversations.reset(CONVERSATION);
         say('Started a new conversation.');
       } else {
         const search = cmd === 'search';

@@ -4,6 +4,7 @@ import { openApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { ingestFrom, ingestSeed } from '../src/jobs/update.js';
 import { log } from '../src/log.js';
+import { createContext } from '../src/commands/context.js';
 import type { LexicalIndex } from '../src/retrieval/lexical.js';
 import type { PgPassageStore } from '../src/retrieval/pg-vector-store.js';
 import { readSeedFile } from '../src/sources/seed.js';
@@ -84,6 +85,24 @@ describe.skipIf(skipBackend('postgres'))('PostgreSQL backend = embedded backend'
       expect({ answer: b.answer, cited: b.citations.map((c) => c.id) }).toEqual({ answer: a.answer, cited: a.citations.map((c) => c.id) });
     }
   }, 120_000);
+
+  it('a conversation and the evidence behind an answer carry over to another process (another shard, or a restart)', async () => {
+    const other = await open(postgres);
+    try {
+      const first = await shared.chain.ask('What is CLIP?', 'dm:alice');
+      expect(first.citations[0]!.id).toBe('learning-transferable-visual-models-from-natural-language-supervision');
+      const follow = await other.chain.ask('and which dataset did they train on?', 'dm:alice');
+      expect(follow.citations[0]!.id).toBe('learning-transferable-visual-models-from-natural-language-supervision');
+      expect(follow.answer).toMatch(/400 million/);
+      const a = createContext(shared, log, 6);
+      const b = createContext(other, log, 6);
+      await a.answers.set('k1', first);
+      expect(await b.answers.get('k1')).toEqual(first);
+      expect(await b.searches.get('missing')).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
 
   it('a paper one process ingests is found at once by another process on the same database', async () => {
     const other = await open(postgres);

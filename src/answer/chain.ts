@@ -2,7 +2,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
 import type { Logger } from '../log.js';
 import type { HybridRetriever, IdfWeights, PaperHit } from '../retrieval/hybrid-retriever.js';
-import { ASKS_AGAIN, ConversationStore, resolveFollowUp, withoutTarget } from './conversation.js';
+import { ASKS_AGAIN, ConversationStore, resolveFollowUp, withoutTarget, type Conversations } from './conversation.js';
 import { composeExtractive, sourcePassages } from './extractive.js';
 import { LlmUnavailable, NO_ANSWER, askModel, repairCitations } from './llm.js';
 import { SentenceMeaning } from './meaning.js';
@@ -19,7 +19,7 @@ export interface AnswerChainDeps {
   /** A chat model; undefined = the offline extractive composer. */
   model?: BaseChatModel;
   timeoutMs?: number;
-  conversations?: ConversationStore;
+  conversations?: Conversations;
   refusal?: RefusalThresholds;
   log?: Pick<Logger, 'warn'>;
   /** Papers considered as sources (the best ones, within half the top score). */
@@ -61,7 +61,7 @@ export const UNAVAILABLE_NOTICE = 'The language model was unavailable, so this a
  * resolve follow-up → retrieve → select evidence → compose (LLM or extractive) → verify citations.
  */
 export class AnswerChain {
-  readonly conversations: ConversationStore;
+  readonly conversations: Conversations;
   /** Sentence similarity to questions; off when refusal thresholds have no sentence threshold (USE-lite). */
   private readonly meaning?: SentenceMeaning;
   readonly runnable: RunnableSequence<AskInput, Answer>;
@@ -83,7 +83,7 @@ export class AnswerChain {
   async ask(question: string, conversationId?: string): Promise<Answer> {
     const answer = await this.runnable.invoke(conversationId === undefined ? { question } : { question, conversationId });
     if (conversationId !== undefined) {
-      this.conversations.add(conversationId, {
+      await this.conversations.add(conversationId, {
         question,
         resolved: answer.resolvedQuestion,
         citations: answer.citations,
@@ -106,7 +106,7 @@ export class AnswerChain {
   }
 
   private async retrieve(input: AskInput): Promise<Retrieved> {
-    const turns = input.conversationId === undefined ? [] : this.conversations.turns(input.conversationId);
+    const turns = input.conversationId === undefined ? [] : await this.conversations.turns(input.conversationId);
     const { question: resolved, focus, among } = resolveFollowUp(input.question, turns);
     // "Which of them …": rank every earlier source by this question (deep enough to reach them all).
     const vector = await this.d.retriever.embeddings.embedQuery(resolved);

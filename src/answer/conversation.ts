@@ -1,6 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import { terms } from '../retrieval/text.js';
 import type { Citation } from './types.js';
+import type { Db } from '../db/db.js';
+import { SharedState } from '../db/state.js';
 
 export interface Turn {
   question: string;
@@ -25,8 +27,15 @@ export interface ConversationLimits {
 
 export const DEFAULT_LIMITS: ConversationLimits = { maxTurns: 6, maxAgeMs: 30 * 60_000, maxConversations: 5000 };
 
+/** Where conversations are kept: in this process, or in the shared database (every shard sees them). */
+export interface Conversations {
+  turns(id: string): Turn[] | Promise<Turn[]>;
+  add(id: string, turn: Omit<Turn, 'at'>): void | Promise<void>;
+  reset(id: string): void | Promise<void>;
+}
+
 /** Recent turns per conversation id (a DM channel, a CLI session), bounded in turns, age and count. */
-export class ConversationStore {
+export class ConversationStore implements Conversations {
   private readonly byId: LRUCache<string, Turn[]>;
 
   constructor(
@@ -52,6 +61,34 @@ export class ConversationStore {
   get size(): number {
     this.byId.purgeStale();
     return this.byId.size;
+  }
+}
+
+/**
+ * Conversations in the shared database: a restart, or another shard, continues them. Same limits
+ * (turns kept; idle conversations expire, the clock restarting at each turn).
+ */
+export class SharedConversations implements Conversations {
+  private readonly state: SharedState<Turn[]>;
+
+  constructor(
+    db: Db,
+    private readonly limits: ConversationLimits = DEFAULT_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.state = new SharedState<Turn[]>(db, 'conversation', limits.maxAgeMs, now);
+  }
+
+  async turns(id: string): Promise<Turn[]> {
+    return (await this.state.get(id)) ?? [];
+  }
+
+  async add(id: string, turn: Omit<Turn, 'at'>): Promise<void> {
+    await this.state.set(id, [...(await this.turns(id)), { ...turn, at: this.now() }].slice(-this.limits.maxTurns));
+  }
+
+  async reset(id: string): Promise<void> {
+    await this.state.delete(id);
   }
 }
 

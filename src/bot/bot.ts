@@ -162,7 +162,7 @@ export async function onDirectMessage(message: Message, ctx: BotContext): Promis
   try {
     const text = message.content.trim();
     if (/^(reset|start over|new topic)$/i.test(text)) {
-      ctx.app.chain.conversations.reset(conversation);
+      await ctx.app.chain.conversations.reset(conversation);
       await message.reply('Started a new conversation. Ask me anything about the papers.');
       return;
     }
@@ -179,7 +179,7 @@ export async function onDirectMessage(message: Message, ctx: BotContext): Promis
     if ('sendTyping' in message.channel) await message.channel.sendTyping();
     const answer = await ctx.work.run(() => ctx.app.chain.ask(q.question, conversation));
     const key = randomUUID().slice(0, 12);
-    ctx.answers.set(key, answer);
+    await ctx.answers.set(key, answer);
     await message.reply({
       embeds: [answerEmbed(answer, q.question, await ctx.app.retriever.papers(answerPaperIds(answer)))],
       components: answer.evidence.length ? [evidenceButton(key)] : [],

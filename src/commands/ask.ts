@@ -19,7 +19,7 @@ export const ask: Command = {
     // One conversation per user and channel, so follow-ups via /ask work too.
     const answer = await ctx.work.run(() => ctx.app.chain.ask(question, `ask:${interaction.channelId}:${interaction.user.id}`));
     const key = randomUUID().slice(0, 12);
-    ctx.answers.set(key, answer);
+    await ctx.answers.set(key, answer);
     await interaction.editReply({
       embeds: [answerEmbed(answer, question, await ctx.app.retriever.papers(answerPaperIds(answer)))],
       components: answer.evidence.length ? [evidenceButton(key)] : [],
@@ -28,7 +28,7 @@ export const ask: Command = {
 
   buttons: {
     async evidence(interaction, [key], ctx) {
-      const answer = key ? ctx.answers.get(key) : undefined;
+      const answer = key ? await ctx.answers.get(key) : undefined;
       if (!answer) {
         await interaction.reply(ephemeral('That answer is too old to show its evidence; please ask again.'));
         return;

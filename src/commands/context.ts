@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 import { LRUCache } from 'lru-cache';
 import { RateLimiter } from '../discord/rate-limit.js';
+import { SharedState } from '../db/state.js';
 
 /**
  * Runs CPU-bound work (embedding, retrieval, composing) one job at a time, yielding to the event
@@ -24,20 +25,30 @@ export interface BotContext {
   app: App;
   log: Logger;
   /** Answers by key, for the "Show evidence" button. */
-  answers: LRUCache<string, Answer>;
+  answers: KeyedState<Answer>;
   /** Search results by key, for paging. */
-  searches: LRUCache<string, { query: string; hits: PaperHit[] }>;
+  searches: KeyedState<{ query: string; hits: PaperHit[] }>;
   questions: RateLimiter;
   /** Where answers and searches are computed (see WorkQueue). */
   work: WorkQueue;
 }
 
+/** Button state by key: in this process (LRU), or in the shared database so any shard can serve the click. */
+export interface KeyedState<T> {
+  get(key: string): T | undefined | Promise<T | undefined>;
+  set(key: string, value: T): unknown;
+}
+
+/** How long "Show evidence" and search paging keep working after the message. */
+const BUTTON_TTL_MS = 24 * 3600_000;
+
 export function createContext(app: App, log: Logger, perMinute: number): BotContext {
+  const shared = app.db.dialect === 'postgres';
   return {
     app,
     log,
-    answers: new LRUCache({ max: 2000 }),
-    searches: new LRUCache({ max: 2000 }),
+    answers: shared ? new SharedState<Answer>(app.db, 'answer', BUTTON_TTL_MS) : new LRUCache({ max: 2000 }),
+    searches: shared ? new SharedState<{ query: string; hits: PaperHit[] }>(app.db, 'search', BUTTON_TTL_MS) : new LRUCache({ max: 2000 }),
     questions: new RateLimiter(perMinute, 60_000),
     work: new WorkQueue(),
   };

@@ -22,13 +22,13 @@ export const search: Command = {
     await interaction.deferReply();
     const hits = await ctx.work.run(() => ctx.app.retriever.search(q.question, { k: interaction.options.getInteger('count') ?? 10, passages: 1 }));
     const key = randomUUID().slice(0, 12);
-    ctx.searches.set(key, { query: q.question, hits });
+    await ctx.searches.set(key, { query: q.question, hits });
     await interaction.editReply(searchPage(q.question, hits, 0, key));
   },
 
   buttons: {
     async search(interaction, [key, page], ctx) {
-      const state = key ? ctx.searches.get(key) : undefined;
+      const state = key ? await ctx.searches.get(key) : undefined;
       if (!state) {
         await interaction.reply(ephemeral('Those results have expired; please search again.'));
         return;

@@ -209,6 +209,12 @@ export const MIGRATIONS: Migration[] = [
     );
     `,
   },
+  {
+    version: 7,
+    name: 'conversations, evidence and search pages shared by every process (expiring JSON values)',
+    sql: 'CREATE TABLE shared_state (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (kind, key));',
+    pg: 'CREATE TABLE shared_state (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (kind, key))',
+  },
 ];
 
 const LEDGER = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';
