@@ -28,6 +28,8 @@ export interface IngestDeps {
   /** A lexical index kept in the database (PostgreSQL); the embedded one is built in memory by the retriever. */
   lexical?: {
     indexedHashes(): Promise<Map<string, string>>;
+    /** Ids of papers not indexed at their current content, computed where the papers are. */
+    stalePapers?(): Promise<string[]>;
     index(papers: StoredPaper[]): Promise<void>;
   };
   /** Passages embedded between two saves of the vector index (a crash loses at most this much work). */
@@ -46,13 +48,18 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
   const progress = deps.progress ?? silentProgress;
   const upsert = await store.upsert(await reconcile(store, papers));
 
-  const indexed = await vectors.paperHashes();
-  // Hashes only: a library of 100k papers is not loaded to find the few that changed.
-  const hashes = await store.hashes();
-  const staleIds = [...hashes].filter(([id, h]) => indexed.get(id) !== h).map(([id]) => id);
+  // Which papers each index lacks or holds an older version of. A store in the same database as the
+  // papers answers that itself (only the stale ids come back); otherwise compare hashes here. Either
+  // way a library of 100k papers is not loaded to find the few that changed.
+  let hashes: Map<string, string> | undefined;
+  const staleAgainst = async (indexed: Map<string, string>) => {
+    hashes ??= await store.hashes();
+    return [...hashes].filter(([id, h]) => indexed.get(id) !== h).map(([id]) => id);
+  };
+  const staleIds = vectors.stalePapers ? await vectors.stalePapers() : await staleAgainst(await vectors.paperHashes());
   const freshIds = new Set([...upsert.added, ...upsert.changed]);
-  const lexHashes = deps.lexical ? await deps.lexical.indexedHashes() : undefined;
-  const lexStaleIds = lexHashes ? [...hashes].filter(([id, h]) => lexHashes.get(id) !== h).map(([id]) => id) : [];
+  const lex = deps.lexical;
+  const lexStaleIds = !lex ? [] : lex.stalePapers ? await lex.stalePapers() : await staleAgainst(await lex.indexedHashes());
   const loaded = new Map((await store.getMany([...new Set([...staleIds, ...freshIds, ...lexStaleIds])])).map((p) => [p.id, p]));
   const stale = staleIds.map((id) => loaded.get(id)!).filter(Boolean);
   const todo = stale.map((p) => ({ paper: p, passages: denseChunks(p) }));
@@ -93,7 +100,7 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
     embeddedPassages: total,
     seconds: (performance.now() - t0) / 1000,
     fresh: inLibraryOrder([...freshIds].map((id) => loaded.get(id)!).filter(Boolean)),
-    libraryCount: hashes.size,
+    libraryCount: hashes?.size ?? (await store.count()),
   };
 }
 

@@ -96,6 +96,14 @@ export class PgLexical implements LexicalRanker {
     return { docs, df };
   }
 
+  /** Papers (same database) not indexed at their current content: one query, only their ids back. */
+  async stalePapers(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      'SELECT p.id FROM papers p LEFT JOIN lex_docs d ON d.paper_id = p.id WHERE d.hash IS DISTINCT FROM p.content_hash',
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** paperId → content hash the postings were made from (ingest re-indexes what differs). */
   async indexedHashes(): Promise<Map<string, string>> {
     const { rows } = await this.pool.query<{ paper_id: string; hash: string }>('SELECT paper_id, hash FROM lex_docs');

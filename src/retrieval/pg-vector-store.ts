@@ -120,6 +120,15 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
     return new Map(rows.map((r) => [r.paper_id, r.hash]));
   }
 
+  /** Papers (same database) whose passages are missing or from older content: one query, only their ids back. */
+  async stalePapers(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT p.id FROM papers p LEFT JOIN (SELECT DISTINCT ON (paper_id) paper_id, metadata->>'hash' AS hash FROM ${this.table}) v ON v.paper_id = p.id
+       WHERE v.hash IS DISTINCT FROM p.content_hash`,
+    );
+    return rows.map((r) => r.id);
+  }
+
   async size(): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>(`SELECT CAST(count(*) AS INTEGER) AS n FROM ${this.table}`);
     return rows[0]!.n;

@@ -24,6 +24,8 @@ export type PassageVectors = VectorStore & {
   /** paperId → content hash of the passages indexed for it. */
   paperHashes(): Promise<Map<string, string>>;
   size(): Promise<number>;
+  /** Ids of library papers with no vectors for their current content (a store beside the papers table). */
+  stalePapers?(): Promise<string[]>;
   /** Runs a large load in the way this store loads fastest (pgvector: build the HNSW index once, after). */
   bulkLoad?<T>(load: () => Promise<T>): Promise<T>;
 };
