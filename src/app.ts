@@ -84,7 +84,7 @@ export async function openApp(config: Config, log: Logger, opts: { leader?: bool
     let leader: Leadership = soleLeader;
     if (db instanceof PostgresDb && opts.leader !== false) {
       const l = new AdvisoryLeadership(db.pool).start();
-      l.onChange((is) => log.info({ leader: is }, is ? 'this process now runs the daily posts, topic alerts and scheduled ingest' : 'lost leadership'));
+      l.onChange((is) => log.info({ leader: is }, is ? 'this process now runs the daily posts, topic alerts and library updates' : 'lost leadership'));
       await l.ready();
       leader = l;
       cleanup.unshift(() => l.stop());
