@@ -26,6 +26,31 @@ export function isUnavailable(err: unknown): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(e?.message ?? '');
 }
 
+/** Runs `fn` on one pooled connection in a transaction: committed, or rolled back when it throws. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  return onConnection(pool, async (client) => {
+    await client.query('BEGIN');
+    try {
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    }
+  });
+}
+
+/** Runs `fn` on one pooled connection (session settings made in it stay on that connection). */
+export async function onConnection<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await fn(client);
+  } finally {
+    client.release();
+  }
+}
+
 const wrap = (err: unknown): unknown => (isUnavailable(err) ? new DatabaseUnavailableError(err) : err);
 
 class PgQueries {

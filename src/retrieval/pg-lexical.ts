@@ -3,6 +3,7 @@ import { aliasesOf, aliasText } from './aliases.js';
 import type { RetrievablePaper } from './catalog.js';
 import { DEFAULT_LEXICAL, type LexicalParams, type LexicalRanker, type TermStats } from './lexical.js';
 import { terms } from './text.js';
+import { inTransaction, onConnection } from '../db/postgres.js';
 
 /**
  * BM25 in PostgreSQL, scored exactly as the embedded index (MiniSearch) scores: per field (title,
@@ -122,14 +123,11 @@ export class PgLexical implements LexicalRanker {
     try {
       await this.indexBatches(papers);
     } finally {
-      const client = await this.pool.connect();
-      try {
+      await onConnection(this.pool, async (client) => {
         await client.query("SET maintenance_work_mem = '512MB'");
         await client.query(LEX_INDEXES);
         await client.query('RESET maintenance_work_mem');
-      } finally {
-        client.release();
-      }
+      });
       await this.pool.query('VACUUM (ANALYZE) lex_postings');
     }
   }
@@ -169,9 +167,7 @@ export class PgLexical implements LexicalRanker {
         doc.b.push(new Set(fields[1]).size);
         doc.a.push(new Set(fields[2]).size);
       }
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(this.pool, async (client) => {
         // Document frequencies move by what these papers' old postings had and their new ones have.
         const delta = new Map<string, [number, number, number, number]>();
         const add = (term: string, t: number, b: number, a: number, sign: number) => {
@@ -199,28 +195,22 @@ export class PgLexical implements LexicalRanker {
         changed.sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
         await client.query(
           `INSERT INTO lex_terms (term, dt, db, da, dany) SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[])
-           ON CONFLICT (term) DO UPDATE SET dt = lex_terms.dt + excluded.dt, db = lex_terms.db + excluded.db, da = lex_terms.da + excluded.da, dany = lex_terms.dany + excluded.dany`,
+         ON CONFLICT (term) DO UPDATE SET dt = lex_terms.dt + excluded.dt, db = lex_terms.db + excluded.db, da = lex_terms.da + excluded.da, dany = lex_terms.dany + excluded.dany`,
           [changed.map(([t]) => t), changed.map(([, d]) => d[0]), changed.map(([, d]) => d[1]), changed.map(([, d]) => d[2]), changed.map(([, d]) => d[3])],
         );
         await client.query(
           `INSERT INTO lex_docs (paper_id, hash, title_len, body_len, alias_len) SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[])
-           ON CONFLICT (paper_id) DO UPDATE SET hash = excluded.hash, title_len = excluded.title_len, body_len = excluded.body_len, alias_len = excluded.alias_len`,
+         ON CONFLICT (paper_id) DO UPDATE SET hash = excluded.hash, title_len = excluded.title_len, body_len = excluded.body_len, alias_len = excluded.alias_len`,
           [doc.id, doc.hash, doc.t, doc.b, doc.a],
         );
         await client.query(
           `INSERT INTO lex_postings (term, paper_id, title_tf, body_tf, alias_tf, title_len, body_len, alias_len, impact)
-           SELECT x.term, x.paper_id, x.t, x.b, x.a, d.title_len, d.body_len, d.alias_len, x.impact
-           FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::real[]) AS x(term, paper_id, t, b, a, impact)
-           JOIN lex_docs d ON d.paper_id = x.paper_id`,
+         SELECT x.term, x.paper_id, x.t, x.b, x.a, d.title_len, d.body_len, d.alias_len, x.impact
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::real[]) AS x(term, paper_id, t, b, a, impact)
+         JOIN lex_docs d ON d.paper_id = x.paper_id`,
           [post.term, post.paper, post.t, post.b, post.a, post.impact],
         );
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     }
     this.stats = undefined;
     // A large batch: refresh the visibility map and statistics so searches use index-only scans at once.

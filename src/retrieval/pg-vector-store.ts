@@ -3,6 +3,7 @@ import { Document } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { PGVectorStore } from '@langchain/community/vectorstores/pgvector';
 import type pg from 'pg';
+import { inTransaction, onConnection } from '../db/postgres.js';
 import type { PassageMetadata, PassageVectors } from './vector-store.js';
 
 /** One table per encoder (vectors of two models are not comparable), named after the model. */
@@ -46,27 +47,19 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
    */
   static async open(pool: pg.Pool, embeddings: EmbeddingsInterface & { modelId: string }, dimensions: number): Promise<PgPassageStore> {
     const table = passageTable(embeddings.modelId);
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(7245002)'); // shards starting together create it once
       await client.query('CREATE EXTENSION IF NOT EXISTS vector');
       await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
-        id        TEXT PRIMARY KEY,
-        text      TEXT NOT NULL DEFAULT '',
-        metadata  JSONB NOT NULL,
-        embedding vector(${dimensions}) NOT NULL,
-        paper_id  TEXT GENERATED ALWAYS AS (metadata->>'paperId') STORED
-      )`);
+      id        TEXT PRIMARY KEY,
+      text      TEXT NOT NULL DEFAULT '',
+      metadata  JSONB NOT NULL,
+      embedding vector(${dimensions}) NOT NULL,
+      paper_id  TEXT GENERATED ALWAYS AS (metadata->>'paperId') STORED
+    )`);
       await client.query(`CREATE INDEX IF NOT EXISTS ${table}_paper ON ${table} (paper_id)`);
       await client.query(PgPassageStore.hnsw(table));
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     return new PgPassageStore(embeddings, pool, table, dimensions);
   }
 
@@ -84,14 +77,11 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
     try {
       return await load();
     } finally {
-      const client = await this.pool.connect();
-      try {
+      await onConnection(this.pool, async (client) => {
         await client.query("SET maintenance_work_mem = '512MB'");
         await client.query(PgPassageStore.hnsw(this.table));
         await client.query('RESET maintenance_work_mem');
-      } finally {
-        client.release();
-      }
+      });
     }
   }
 
@@ -139,38 +129,25 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
    * the HNSW search list is widened to k so a pool of k candidates is really k long.
    */
   async similaritySearchVectorWithScore(query: number[], k: number): Promise<[Document, number][]> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, Math.ceil(k)))}`);
       const { rows } = await client.query<{ id: string; metadata: PassageMetadata; d: number }>(
         `SELECT id, metadata, embedding <=> $1::vector AS d FROM ${this.table} ORDER BY embedding <=> $1::vector LIMIT $2`,
         [`[${query.join(',')}]`, k],
       );
-      await client.query('COMMIT');
-      return rows.map((r) => [new Document({ pageContent: '', metadata: r.metadata, id: r.id }), 1 - Number(r.d)]);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      return rows.map((r): [Document, number] => [new Document({ pageContent: '', metadata: r.metadata, id: r.id }), 1 - Number(r.d)]);
+    });
   }
 
   /** Exact nearest neighbours (no index): the yardstick for HNSW recall. */
   async exactSearch(query: number[], k: number): Promise<string[]> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       await client.query('SET LOCAL enable_indexscan = off');
       const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${this.table} ORDER BY embedding <=> $1::vector LIMIT $2`, [
         `[${query.join(',')}]`,
         k,
       ]);
-      await client.query('COMMIT');
       return rows.map((r) => r.id);
-    } finally {
-      client.release();
-    }
+    });
   }
 }
