@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { TestProject } from 'vitest/node';
 // @ts-expect-error: a plain ESM script (scripts/ is not part of the TypeScript project)
 import { startPostgres, stopPostgres } from '../../scripts/test-postgres.mjs';
@@ -10,11 +11,20 @@ declare module 'vitest' {
 }
 
 /**
- * One throwaway PostgreSQL + pgvector for the whole run (scripts/test-postgres.mjs), on loopback.
- * Every backend test makes its own database in it. PAPERBOT_TEST_POSTGRES=off skips the PostgreSQL
- * half of the suite (it is then reported as skipped, never as passed); CI always runs it.
+ * The PostgreSQL + pgvector for the whole run: the one .ci/run started (PAPERBOT_TEST_DATABASE_URL,
+ * a superuser URL; it must be reachable), or else a throwaway one started here on loopback
+ * (scripts/test-postgres.mjs) and stopped after. Every backend test makes its own database in it.
+ * PAPERBOT_TEST_POSTGRES=off skips the PostgreSQL half (reported as skipped, never as passed).
  */
 export default async function setup(project: TestProject) {
+  const given = process.env.PAPERBOT_TEST_DATABASE_URL;
+  if (given) {
+    const c = new Client(given);
+    await c.connect(); // unreachable: the run fails here, with the reason
+    await c.end();
+    project.provide('postgresUrl', given);
+    return;
+  }
   if (process.env.PAPERBOT_TEST_POSTGRES === 'off') {
     project.provide('postgresUrl', '');
     return;
