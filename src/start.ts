@@ -1,7 +1,7 @@
 import readline from 'node:readline';
 import { openApp, type App } from './app.js';
 import { ingestSeed } from './jobs/update.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { configureLogging, log } from './log.js';
 import { checkQuestion } from './question.js';
 import { formatAnswer } from './answer/format.js';
@@ -54,7 +54,7 @@ export async function start(): Promise<void> {
 }
 
 /** The sharding manager process: it holds no library, it starts and watches the shard processes. */
-async function manageShards(config: ReturnType<typeof loadConfig>): Promise<void> {
+async function manageShards(config: Config): Promise<void> {
   const { runShards } = await import('./bot/shards.js');
   const manager = await runShards(config, log);
   await new Promise<void>((resolve) => {

@@ -3,8 +3,8 @@ import type { SqliteDb } from './sqlite.js';
 import type { PostgresDb } from './postgres.js';
 
 /**
- * The schema of paperbot's database, as an ordered list of migrations, in both dialects (`sql` for
- * the embedded SQLite file, `pg` for the shared PostgreSQL). Each is applied once, in a
+ * The schema of paperbot's database, as an ordered list of migrations: `sql` runs on both the
+ * embedded SQLite file and the shared PostgreSQL, unless a migration gives PostgreSQL its own `pg`. Each is applied once, in a
  * transaction, and recorded in `schema_migrations`; opening a database applies the ones it lacks.
  * The first three are the tables earlier releases created on the fly (IF NOT EXISTS, so their
  * databases take them as already applied). Add a migration at the end; never edit a released one.
@@ -13,7 +13,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
-  pg: string;
+  /** PostgreSQL's version, where the dialects differ (identity columns, PostgreSQL-only tables). */
+  pg?: string;
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -39,26 +40,6 @@ export const MIGRATIONS: Migration[] = [
     );
     CREATE INDEX IF NOT EXISTS papers_norm_title ON papers(norm_title);
     CREATE INDEX IF NOT EXISTS papers_arxiv_id ON papers(arxiv_id);
-    `,
-    pg: `
-    CREATE TABLE papers (
-      id           TEXT PRIMARY KEY,
-      title        TEXT NOT NULL,
-      abstract     TEXT NOT NULL,
-      url          TEXT,
-      links        TEXT NOT NULL DEFAULT '[]',
-      source       TEXT NOT NULL,
-      source_order INTEGER,
-      arxiv_id     TEXT,
-      upvotes      INTEGER,
-      ai_summary   TEXT,
-      published_at TEXT,
-      norm_title   TEXT NOT NULL,
-      content_hash TEXT NOT NULL,
-      added_at     TEXT NOT NULL
-    );
-    CREATE INDEX papers_norm_title ON papers(norm_title);
-    CREATE INDEX papers_arxiv_id ON papers(arxiv_id);
     `,
   },
   {
@@ -86,34 +67,6 @@ export const MIGRATIONS: Migration[] = [
       PRIMARY KEY (channel_id, day)
     );
     CREATE TABLE IF NOT EXISTS digest_seen (
-      channel_id TEXT NOT NULL,
-      paper_id   TEXT NOT NULL,
-      day        TEXT NOT NULL,
-      PRIMARY KEY (channel_id, paper_id)
-    );
-    `,
-    pg: `
-    CREATE TABLE digest_subscriptions (
-      channel_id      TEXT PRIMARY KEY,
-      guild_id        TEXT,
-      time            TEXT NOT NULL,
-      timezone        TEXT NOT NULL,
-      count           INTEGER NOT NULL,
-      source          TEXT NOT NULL,
-      enabled         INTEGER NOT NULL DEFAULT 1,
-      disabled_reason TEXT,
-      created_at      TEXT NOT NULL
-    );
-    CREATE TABLE digest_posts (
-      channel_id TEXT NOT NULL,
-      day        TEXT NOT NULL,
-      status     TEXT NOT NULL,
-      at         TEXT NOT NULL,
-      paper_ids  TEXT NOT NULL DEFAULT '[]',
-      note       TEXT,
-      PRIMARY KEY (channel_id, day)
-    );
-    CREATE TABLE digest_seen (
       channel_id TEXT NOT NULL,
       paper_id   TEXT NOT NULL,
       day        TEXT NOT NULL,
@@ -168,12 +121,11 @@ export const MIGRATIONS: Migration[] = [
     );
     `,
   },
-  { version: 4, name: 'paper thumbnails', sql: 'ALTER TABLE papers ADD COLUMN thumbnail TEXT;', pg: 'ALTER TABLE papers ADD COLUMN thumbnail TEXT;' },
+  { version: 4, name: 'paper thumbnails', sql: 'ALTER TABLE papers ADD COLUMN thumbnail TEXT;' },
   {
     version: 5,
     name: 'when each paper was last written (processes follow a shared library by it)',
     sql: 'ALTER TABLE papers ADD COLUMN updated_at TEXT; UPDATE papers SET updated_at = added_at; CREATE INDEX papers_updated_at ON papers(updated_at);',
-    pg: 'ALTER TABLE papers ADD COLUMN updated_at TEXT;\nUPDATE papers SET updated_at = added_at;\nCREATE INDEX papers_updated_at ON papers(updated_at);',
   },
   {
     version: 6,
@@ -212,8 +164,7 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 7,
     name: 'conversations, evidence and search pages shared by every process (expiring JSON values)',
-    sql: 'CREATE TABLE shared_state (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (kind, key));',
-    pg: 'CREATE TABLE shared_state (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (kind, key))',
+    sql: 'CREATE TABLE shared_state (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (kind, key));',
   },
 ];
 
@@ -238,7 +189,7 @@ export async function migratePostgres(db: PostgresDb, migrations = MIGRATIONS): 
     await tx.run('SELECT pg_advisory_xact_lock(7245001)');
     await tx.run(LEDGER);
     return apply(tx, migrations, async (t, m) => {
-      for (const stmt of splitStatements(m.pg)) await t.run(stmt);
+      for (const stmt of splitStatements(m.pg ?? m.sql)) await t.run(stmt);
     });
   });
 }
@@ -260,7 +211,7 @@ async function apply(db: Db, migrations: Migration[], exec: (tx: Db, m: Migratio
 /** A migration's statements one by one (PostgreSQL's extended protocol takes one per call). */
 function splitStatements(sql: string): string[] {
   return sql
-    .split(/;\s*(?:\n|$)/)
+    .split(';')
     .map((s) => s.trim())
     .filter(Boolean);
 }

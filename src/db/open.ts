@@ -10,19 +10,11 @@ import { SqliteDb } from './sqlite.js';
  * applied before it is returned.
  */
 export async function openDb(opts: { DATABASE_URL?: string | undefined; DATA_DIR: string; onIdleError?: (err: Error) => void }): Promise<Db> {
-  if (opts.DATABASE_URL) {
-    const db = PostgresDb.connect(opts.DATABASE_URL, { onIdleError: opts.onIdleError });
-    try {
-      await migratePostgres(db);
-    } catch (err) {
-      await db.close();
-      throw err;
-    }
-    return db;
-  }
-  const db = new SqliteDb(path.join(opts.DATA_DIR, 'paperbot.db'));
+  const db = opts.DATABASE_URL
+    ? PostgresDb.connect(opts.DATABASE_URL, { onIdleError: opts.onIdleError })
+    : new SqliteDb(path.join(opts.DATA_DIR, 'paperbot.db'));
   try {
-    await migrateSqlite(db);
+    await (db instanceof PostgresDb ? migratePostgres(db) : migrateSqlite(db));
   } catch (err) {
     await db.close();
     throw err;

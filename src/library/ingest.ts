@@ -27,9 +27,8 @@ export interface IngestDeps {
   progress?: Progress;
   /** A lexical index kept in the database (PostgreSQL); the embedded one is built in memory by the retriever. */
   lexical?: {
-    indexedHashes(): Promise<Map<string, string>>;
     /** Ids of papers not indexed at their current content, computed where the papers are. */
-    stalePapers?(): Promise<string[]>;
+    stalePapers(): Promise<string[]>;
     index(papers: StoredPaper[]): Promise<void>;
   };
   /** Passages embedded between two saves of the vector index (a crash loses at most this much work). */
@@ -51,15 +50,17 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
   // Which papers each index lacks or holds an older version of. A store in the same database as the
   // papers answers that itself (only the stale ids come back); otherwise compare hashes here. Either
   // way a library of 100k papers is not loaded to find the few that changed.
-  let hashes: Map<string, string> | undefined;
-  const staleAgainst = async (indexed: Map<string, string>) => {
-    hashes ??= await store.hashes();
-    return [...hashes].filter(([id, h]) => indexed.get(id) !== h).map(([id]) => id);
-  };
-  const staleIds = vectors.stalePapers ? await vectors.stalePapers() : await staleAgainst(await vectors.paperHashes());
+  let staleIds: string[];
+  let libraryCount: number | undefined;
+  if (vectors.stalePapers) staleIds = await vectors.stalePapers();
+  else {
+    const [indexed, hashes] = await Promise.all([vectors.paperHashes(), store.hashes()]);
+    staleIds = [...hashes].filter(([id, h]) => indexed.get(id) !== h).map(([id]) => id);
+    libraryCount = hashes.size;
+  }
   const freshIds = new Set([...upsert.added, ...upsert.changed]);
   const lex = deps.lexical;
-  const lexStaleIds = !lex ? [] : lex.stalePapers ? await lex.stalePapers() : await staleAgainst(await lex.indexedHashes());
+  const lexStaleIds = lex ? await lex.stalePapers() : [];
   const loaded = new Map((await store.getMany([...new Set([...staleIds, ...freshIds, ...lexStaleIds])])).map((p) => [p.id, p]));
   const stale = staleIds.map((id) => loaded.get(id)!).filter(Boolean);
   const todo = stale.map((p) => ({ paper: p, passages: denseChunks(p) }));
@@ -100,7 +101,7 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
     embeddedPassages: total,
     seconds: (performance.now() - t0) / 1000,
     fresh: inLibraryOrder([...freshIds].map((id) => loaded.get(id)!).filter(Boolean)),
-    libraryCount: hashes?.size ?? (await store.count()),
+    libraryCount: libraryCount ?? (await store.count()),
   };
 }
 

@@ -123,7 +123,9 @@ export class HybridRetriever extends BaseRetriever {
   async searchWithVector(query: string, vector: number[], opts: SearchOptions = {}): Promise<PaperHit[]> {
     const k = opts.k ?? 5;
     const fusion = opts.fusion ?? this.fusion;
-    const [c, idf] = await Promise.all([this.candidates(query, vector, fusion.method, Math.max(100, k * 4)), this.idfWeights(query)]);
+    // One IDF lookup per question, shared by the candidates' coverage and the hits' passages.
+    const idfs = this.idfWeights(query);
+    const [c, idf] = await Promise.all([this.candidates(query, vector, fusion.method, Math.max(100, k * 4), idfs), idfs]);
     const lexScore = new Map(c.lexical.map((r) => [r.id, r.score]));
     const denseScore = new Map(c.dense.map((r) => [r.id, r.score]));
     const floor = c.dense.length ? c.dense[c.dense.length - 1]!.score : 0;
@@ -158,14 +160,20 @@ export class HybridRetriever extends BaseRetriever {
    * similarity, and how much of the question the best BM25 paper covers. Evaluation sweeps fuse
    * these under many settings without searching again.
    */
-  async candidates(query: string, vector: number[], method: FusionParams['method'] = this.fusion.method, pool = 100): Promise<Candidates> {
+  async candidates(
+    query: string,
+    vector: number[],
+    method: FusionParams['method'] = this.fusion.method,
+    pool = 100,
+    idfs?: Promise<IdfWeights>,
+  ): Promise<Candidates> {
     const [lexical, dense] = await Promise.all([
       method === 'dense' ? Promise.resolve([]) : this.lexical.search(query, pool),
       method === 'lexical' ? Promise.resolve([]) : this.densePapers(vector, pool),
     ]);
     let topCoverage = 0;
     if (lexical[0]) {
-      const [paper, idf] = await Promise.all([this.paper(lexical[0].id), this.idfWeights(query)]);
+      const [paper, idf] = await Promise.all([this.paper(lexical[0].id), idfs ?? this.idfWeights(query)]);
       if (paper) topCoverage = this.coverage(paper, new Set(terms(query)), idf);
     }
     return { lexical, dense, topCoverage };

@@ -105,12 +105,6 @@ export class PgLexical implements LexicalRanker {
     return rows.map((r) => r.id);
   }
 
-  /** paperId → content hash the postings were made from (ingest re-indexes what differs). */
-  async indexedHashes(): Promise<Map<string, string>> {
-    const { rows } = await this.pool.query<{ paper_id: string; hash: string }>('SELECT paper_id, hash FROM lex_docs');
-    return new Map(rows.map((r) => [r.paper_id, r.hash]));
-  }
-
   /**
    * (Re-)indexes papers: each batch's postings are replaced in one transaction. A large load (10k+
    * papers) drops the postings indexes and builds them once at the end: maintaining two B-trees row
