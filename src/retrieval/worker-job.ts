@@ -50,7 +50,8 @@ export class WorkerPool {
   constructor(
     private readonly size: number,
     private readonly start: () => Worker,
-    private readonly idleMs: number,
+    /** Stopped after this long without work; null: kept until disposed. */
+    private readonly idleMs: number | null,
   ) {}
 
   /**
@@ -87,8 +88,10 @@ export class WorkerPool {
       await this.dispose();
       throw failed.reason;
     }
-    this.idleTimer = setTimeout(() => void this.dispose(), this.idleMs);
-    this.idleTimer.unref();
+    if (this.idleMs !== null) {
+      this.idleTimer = setTimeout(() => void this.dispose(), this.idleMs);
+      this.idleTimer.unref();
+    }
     return results;
   }
 
