@@ -1,4 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { DatabaseUnavailableError, type Db, type Param } from './db.js';
 
 /** `?` placeholders → `$1, $2, …` (outside quoted strings and identifiers). */
@@ -49,6 +52,34 @@ export async function onConnection<T>(pool: pg.Pool, fn: (client: pg.PoolClient)
   } finally {
     client.release();
   }
+}
+
+/** A value as COPY's text format writes it (backslash escapes; null as \N). */
+function copyField(v: string | number | null): string {
+  if (v === null) return '\\N';
+  if (typeof v === 'number') return String(v);
+  return v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/**
+ * Streams rows into a table with COPY (text format), on the given connection (so inside its
+ * transaction). Several times faster than INSERT … unnest for millions of rows: no parameter arrays
+ * to build and parse, no planner.
+ */
+export async function copyInto(client: pg.PoolClient, table: string, columns: string[], rows: Iterable<(string | number | null)[]>): Promise<void> {
+  const sink = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN`));
+  function* chunks() {
+    let buf = '';
+    for (const r of rows) {
+      buf += `${r.map(copyField).join('\t')}\n`;
+      if (buf.length > 1 << 16) {
+        yield buf;
+        buf = '';
+      }
+    }
+    if (buf) yield buf;
+  }
+  await pipeline(Readable.from(chunks()), sink);
 }
 
 const wrap = (err: unknown): unknown => (isUnavailable(err) ? new DatabaseUnavailableError(err) : err);

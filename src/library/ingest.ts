@@ -69,7 +69,10 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
 
   // A large load goes the way the store loads fastest (pgvector builds its HNSW index once, after).
   const load = <T>(fn: () => Promise<T>) => (total >= 10_000 && vectors.bulkLoad ? vectors.bulkLoad(fn) : fn());
-  if (total > 0)
+  // Vectors and the database's lexical index are written side by side: while PostgreSQL builds one
+  // index, this process prepares the other's rows.
+  const writeVectors = async () => {
+    if (total === 0) return;
     await load(async () => {
       progress.start(total);
       let done = 0;
@@ -92,7 +95,10 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
         progress.stop();
       }
     });
-  if (deps.lexical) await deps.lexical.index(lexStaleIds.map((id) => loaded.get(id)!).filter(Boolean));
+  };
+  const writeLexical = async () => lex?.index(lexStaleIds.map((id) => loaded.get(id)!).filter(Boolean));
+  const failed = (await Promise.allSettled([writeVectors(), writeLexical()])).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return {
     added: upsert.added.length,
     changed: upsert.changed.length,

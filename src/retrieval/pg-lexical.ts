@@ -3,7 +3,7 @@ import { aliasesOf, aliasText } from './aliases.js';
 import type { RetrievablePaper } from './catalog.js';
 import { DEFAULT_LEXICAL, type LexicalParams, type LexicalRanker, type TermStats } from './lexical.js';
 import { terms } from './text.js';
-import { inTransaction, onConnection } from '../db/postgres.js';
+import { copyInto, inTransaction, onConnection } from '../db/postgres.js';
 
 /**
  * BM25 in PostgreSQL, scored exactly as the embedded index (MiniSearch) scores: per field (title,
@@ -197,12 +197,18 @@ export class PgLexical implements LexicalRanker {
          ON CONFLICT (paper_id) DO UPDATE SET hash = excluded.hash, title_len = excluded.title_len, body_len = excluded.body_len, alias_len = excluded.alias_len`,
           [doc.id, doc.hash, doc.t, doc.b, doc.a],
         );
-        await client.query(
-          `INSERT INTO lex_postings (term, paper_id, title_tf, body_tf, alias_tf, title_len, body_len, alias_len, impact)
-         SELECT x.term, x.paper_id, x.t, x.b, x.a, d.title_len, d.body_len, d.alias_len, x.impact
-         FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[], $6::real[]) AS x(term, paper_id, t, b, a, impact)
-         JOIN lex_docs d ON d.paper_id = x.paper_id`,
-          [post.term, post.paper, post.t, post.b, post.a, post.impact],
+        // The postings themselves by COPY (millions of rows in a large load), lengths from here.
+        const lens = new Map(doc.id.map((id, i) => [id, [doc.t[i]!, doc.b[i]!, doc.a[i]!]]));
+        await copyInto(
+          client,
+          'lex_postings',
+          ['term', 'paper_id', 'title_tf', 'body_tf', 'alias_tf', 'title_len', 'body_len', 'alias_len', 'impact'],
+          (function* () {
+            for (const [i, term] of post.term.entries()) {
+              const [tl, bl, al] = lens.get(post.paper[i]!)!;
+              yield [term, post.paper[i]!, post.t[i]!, post.b[i]!, post.a[i]!, tl!, bl!, al!, Math.fround(post.impact[i]!)];
+            }
+          })(),
         );
       });
     }

@@ -3,7 +3,7 @@ import { Document } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { PGVectorStore } from '@langchain/community/vectorstores/pgvector';
 import type pg from 'pg';
-import { inTransaction, onConnection } from '../db/postgres.js';
+import { copyInto, inTransaction, onConnection } from '../db/postgres.js';
 import type { PassageMetadata, PassageVectors } from './vector-store.js';
 
 /** One table per encoder (vectors of two models are not comparable), named after the model. */
@@ -85,16 +85,23 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
     }
   }
 
+  /**
+   * A batch of papers' passages replaced in one transaction (delete, then COPY: a large load is
+   * millions of numbers, which INSERT's parameter lists parse several times slower).
+   */
   async replacePapers(paperIds: Set<string>, vectors: number[][], metadata: PassageMetadata[]): Promise<void> {
-    // Delete, then insert: a crash between the two leaves papers without vectors, which the next
-    // ingest sees as stale and embeds again (nothing is lost that ingest cannot redo).
-    const docs = metadata.map((m) => new Document({ pageContent: '', metadata: m }));
-    const ids = metadata.map((m) => `${m.paperId}#${m.n}`);
     for (let attempt = 1; ; attempt++) {
-      await this.pool.query(`DELETE FROM ${this.table} WHERE paper_id = ANY($1::text[])`, [[...paperIds]]);
-      if (vectors.length === 0) return;
       try {
-        await this.addVectors(vectors, docs, { ids });
+        await inTransaction(this.pool, async (client) => {
+          await client.query(`DELETE FROM ${this.table} WHERE paper_id = ANY($1::text[])`, [[...paperIds]]);
+          if (vectors.length === 0) return;
+          await copyInto(
+            client,
+            this.table,
+            ['id', 'text', 'metadata', 'embedding'],
+            metadata.map((m, i) => [`${m.paperId}#${m.n}`, '', JSON.stringify(m), `[${vectors[i]!.join(',')}]`]),
+          );
+        });
         return;
       } catch (err) {
         // Another process wrote the same passages meanwhile (two ingests of one paper): do it again once.
@@ -129,14 +136,16 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
    * the HNSW search list is widened to k so a pool of k candidates is really k long.
    */
   async similaritySearchVectorWithScore(query: number[], k: number): Promise<[Document, number][]> {
-    return inTransaction(this.pool, async (client) => {
-      await client.query(`SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, Math.ceil(k)))}`);
-      const { rows } = await client.query<{ id: string; metadata: PassageMetadata; d: number }>(
-        `SELECT id, metadata, embedding <=> $1::vector AS d FROM ${this.table} ORDER BY embedding <=> $1::vector LIMIT $2`,
-        [`[${query.join(',')}]`, k],
-      );
-      return rows.map((r): [Document, number] => [new Document({ pageContent: '', metadata: r.metadata, id: r.id }), 1 - Number(r.d)]);
-    });
+    // One round trip: a multi-statement query is one implicit transaction, so SET LOCAL holds for the
+    // search and ends with it. The vector is written inline (numbers only, checked).
+    if (!query.every(Number.isFinite)) throw new Error('query vector has a non-finite component');
+    const n = Math.max(1, Math.ceil(k));
+    const v = `'[${query.join(',')}]'::vector`;
+    const results = (await this.pool.query(
+      `SET LOCAL hnsw.ef_search = ${Math.min(1000, Math.max(40, n))};
+       SELECT id, metadata, embedding <=> ${v} AS d FROM ${this.table} ORDER BY embedding <=> ${v} LIMIT ${n}`,
+    )) as unknown as pg.QueryResult<{ id: string; metadata: PassageMetadata; d: number }>[];
+    return results[1]!.rows.map((r): [Document, number] => [new Document({ pageContent: '', metadata: r.metadata, id: r.id }), 1 - Number(r.d)]);
   }
 
   /** Exact nearest neighbours (no index): the yardstick for HNSW recall. */
