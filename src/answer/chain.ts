@@ -109,8 +109,10 @@ export class AnswerChain {
     const turns = input.conversationId === undefined ? [] : await this.conversations.turns(input.conversationId);
     const { question: resolved, focus, among } = resolveFollowUp(input.question, turns);
     // "Which of them …": rank every earlier source by this question (deep enough to reach them all).
-    const vector = await this.d.retriever.embeddings.embedQuery(resolved);
-    let hits = await this.d.retriever.searchWithVector(resolved, vector, { k: among ? 50 : 8, passages: 3 });
+    // The question is embedded while the lexical search runs (the retriever awaits it when it needs it).
+    const embedding = this.d.retriever.embeddings.embedQuery(resolved);
+    let hits = await this.d.retriever.searchWithVector(resolved, embedding, { k: among ? 50 : 8, passages: 3 });
+    const vector = await embedding;
     if (focus.length) {
       const focused = (await Promise.all(focus.map(async (id) => hits.find((h) => h.id === id) ?? (await this.d.retriever.hitFor(id, resolved, 3))))).filter(
         (h): h is PaperHit => !!h,

@@ -116,16 +116,17 @@ export class HybridRetriever extends BaseRetriever {
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<PaperHit[]> {
-    return this.searchWithVector(query, await this.embeddings.embedQuery(query), opts);
+    // The vector is not awaited here: the lexical search and IDF lookup run while it is computed.
+    return this.searchWithVector(query, this.embeddings.embedQuery(query), opts);
   }
 
-  /** Same as search, with the query vector already computed (batch evaluation, benchmarks). */
-  async searchWithVector(query: string, vector: number[], opts: SearchOptions = {}): Promise<PaperHit[]> {
+  /** Same as search, with the query vector already computed or on its way (batch evaluation, the chain). */
+  async searchWithVector(query: string, vector: number[] | Promise<number[]>, opts: SearchOptions = {}): Promise<PaperHit[]> {
     const k = opts.k ?? 5;
     const fusion = opts.fusion ?? this.fusion;
     // One IDF lookup per question, shared by the candidates' coverage and the hits' passages.
     const idfs = this.idfWeights(query);
-    const [c, idf] = await Promise.all([this.candidates(query, vector, fusion.method, Math.max(100, k * 4), idfs), idfs]);
+    const [c, idf] = await Promise.all([this.candidates(query, vector, fusion.method, Math.max(100, k * 4), idfs, k), idfs]);
     const lexScore = new Map(c.lexical.map((r) => [r.id, r.score]));
     const denseScore = new Map(c.dense.map((r) => [r.id, r.score]));
     const floor = c.dense.length ? c.dense[c.dense.length - 1]!.score : 0;
@@ -162,18 +163,22 @@ export class HybridRetriever extends BaseRetriever {
    */
   async candidates(
     query: string,
-    vector: number[],
+    vector: number[] | Promise<number[]>,
     method: FusionParams['method'] = this.fusion.method,
     pool = 100,
     idfs?: Promise<IdfWeights>,
+    /** Papers to read ahead from each ranking as it arrives (the ones a search of k is likely to show). */
+    readAhead = 0,
   ): Promise<Candidates> {
-    const [lexical, dense] = await Promise.all([
-      method === 'dense' ? Promise.resolve([]) : this.lexical.search(query, pool),
-      method === 'lexical' ? Promise.resolve([]) : this.densePapers(vector, pool),
-    ]);
+    const lexicalP = method === 'dense' ? Promise.resolve([]) : this.lexical.search(query, pool);
+    const denseP = method === 'lexical' ? Promise.resolve([]) : Promise.resolve(vector).then((v) => this.densePapers(v, pool));
+    // A shared catalog reads papers from the database: the top of each ranking is fetched (and cached)
+    // while the other ranking is still on its way, not one round trip after fusion.
+    const ahead = (p: Promise<Scored[]>, n: number) => p.then((l) => (n > 0 && l.length ? this.catalog.get(l.slice(0, n).map((r) => r.id)) : undefined));
+    const [lexical, dense, topPapers] = await Promise.all([lexicalP, denseP, ahead(lexicalP, Math.max(1, readAhead)), ahead(denseP, readAhead)]);
     let topCoverage = 0;
     if (lexical[0]) {
-      const [paper, idf] = await Promise.all([this.paper(lexical[0].id), idfs ?? this.idfWeights(query)]);
+      const [paper, idf] = await Promise.all([topPapers?.get(lexical[0].id) ?? this.paper(lexical[0].id), idfs ?? this.idfWeights(query)]);
       if (paper) topCoverage = this.coverage(paper, new Set(terms(query)), idf);
     }
     return { lexical, dense, topCoverage };

@@ -49,42 +49,32 @@ export class PgLexical implements LexicalRanker {
     const counts = new Map<string, number>();
     for (const t of terms(query)) counts.set(t, (counts.get(t) ?? 0) + 1);
     if (counts.size === 0) return [];
-    const [{ docs, avg }, df] = await Promise.all([this.corpus(), this.fieldDf([...counts.keys()])]);
-    // Per query term and field: weight × boost × IDF, computed here once (MiniSearch's per-field IDF).
-    const idf = (n: number) => Math.log(1 + (docs - n + 0.5) / (n + 0.5));
-    const list = [...counts].filter(([t]) => df.has(t));
-    if (list.length === 0) return [];
+    const { docs, avg } = await this.corpus();
     const { k1: k, b, titleBoost, aliasBoost } = this.params;
-    const col = (f: (t: string, w: number, d: [number, number, number]) => number) => list.map(([t, w]) => f(t, w, df.get(t)!));
-    const wt = col((_t, w, d) => w * titleBoost * idf(d[0]));
-    const wb = col((_t, w, d) => w * idf(d[1]));
-    const wa = col((_t, w, d) => w * aliasBoost * idf(d[2]));
     // One field's BM25 saturation, as MiniSearch computes it (d = 0).
     // In float8 throughout: with numeric literals PostgreSQL computed it in numeric, 4x slower.
     const f = (x: number) => `${x}::float8`;
     const sat = (tf: string, len: string, avgLen: number) =>
       `(${tf}::float8 * ${f(k + 1)} / (${tf}::float8 + ${f(k * (1 - b))} + ${f((k * b) / avgLen)} * ${len}::float8))`;
-    // Per term, its postings best first (an index-only scan of lex_postings_scan), at most
-    // POSTINGS_PER_TERM of them: exact whenever no question term is in more papers than that.
+    // Per field, MiniSearch's IDF from that field's document frequency.
+    const idf = (d: string) => `ln(1 + (${f(docs)} - ${d} + 0.5) / (${d} + 0.5))`;
+    // One round trip: the question's terms with their per-field weights (weight × boost × IDF, terms
+    // no paper has dropped), then per term its postings best first (an index-only scan of
+    // lex_postings_scan), at most POSTINGS_PER_TERM of them: exact whenever no question term is in
+    // more papers than that. The title and alias fields are 0 in most postings, so only computed when not.
     const { rows } = await this.pool.query<{ id: string; score: number }>(
-      `SELECT l.paper_id AS id,
-              (sum(q.wt * ${sat('l.title_tf', 'l.title_len', avg[0])} + q.wb * ${sat('l.body_tf', 'l.body_len', avg[1])}
-                 + q.wa * ${sat('l.alias_tf', 'l.alias_len', avg[2])}) * count(*))::float8 AS score
-       FROM unnest($1::text[], $2::float8[], $3::float8[], $4::float8[]) AS q(term, wt, wb, wa)
-       CROSS JOIN LATERAL (SELECT * FROM lex_postings p WHERE p.term = q.term ORDER BY p.impact DESC LIMIT $6) l
-       GROUP BY l.paper_id ORDER BY score DESC, l.paper_id LIMIT $5`,
-      [list.map(([t]) => t), wt, wb, wa, limit, POSTINGS_PER_TERM],
+      `WITH q AS MATERIALIZED (
+         SELECT t.term, t.w * ${f(titleBoost)} * ${idf('l.dt')} AS wt, t.w * ${idf('l.db')} AS wb, t.w * ${f(aliasBoost)} * ${idf('l.da')} AS wa
+         FROM unnest($1::text[], $2::float8[]) AS t(term, w) JOIN lex_terms l ON l.term = t.term AND l.dany > 0)
+       SELECT l.paper_id AS id,
+              (sum(q.wb * ${sat('l.body_tf', 'l.body_len', avg[1])}
+                 + CASE WHEN l.title_tf + l.alias_tf > 0 THEN q.wt * ${sat('l.title_tf', 'l.title_len', avg[0])} + q.wa * ${sat('l.alias_tf', 'l.alias_len', avg[2])} ELSE 0 END)
+                 * count(*))::float8 AS score
+       FROM q CROSS JOIN LATERAL (SELECT * FROM lex_postings p WHERE p.term = q.term ORDER BY p.impact DESC LIMIT $4) l
+       GROUP BY l.paper_id ORDER BY score DESC, l.paper_id LIMIT $3`,
+      [[...counts.keys()], [...counts.values()], limit, POSTINGS_PER_TERM],
     );
     return rows.map((r) => ({ id: r.id, score: Number(r.score) }));
-  }
-
-  /** Per term: papers with it in the title, the abstract, the aliases (only terms some paper has). */
-  private async fieldDf(list: string[]): Promise<Map<string, [number, number, number]>> {
-    const { rows } = await this.pool.query<{ term: string; dt: number; db: number; da: number }>(
-      'SELECT term, dt, db, da FROM lex_terms WHERE term = ANY($1::text[]) AND dany > 0',
-      [list],
-    );
-    return new Map(rows.map((r) => [r.term, [r.dt, r.db, r.da]]));
   }
 
   async termStats(list: string[]): Promise<TermStats> {
