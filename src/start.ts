@@ -25,12 +25,22 @@ export async function start(): Promise<void> {
   const t0 = performance.now();
   if (config.DISCORD_TOKEN && config.SHARDS && !process.env.SHARDING_MANAGER) return manageShards(config);
   const app = await openApp(config, log);
+  let catchingUp: Promise<void> | undefined;
   try {
-    // With a shared library one process (the leader) keeps it up to date; the others serve it.
-    if (app.leader.isLeader) log.info(await ingestSeed(app));
-    else log.info(`${await app.store.count()} papers in the shared library (another process keeps it up to date)`);
+    // With a shared library one process (the leader) keeps it up to date; the others serve it. The
+    // shared library is served as it is while the leader brings it up to date; an embedded one is
+    // brought up to date first (on a first start it is empty until then).
+    const shared = Boolean(config.DATABASE_URL);
+    const catchUp = () =>
+      ingestSeed(app).then(
+        (report) => log.info(report),
+        (err: unknown) => log.error({ err: (err as Error)?.message ?? String(err) }, 'start-up ingest failed'),
+      );
+    if (app.leader.isLeader && !shared) log.info(await ingestSeed(app));
+    else log.info(`${await app.store.count()} papers in the shared library${app.leader.isLeader ? '' : ' (another process keeps it up to date)'}`);
     await warmUp(app);
     log.info(`ready in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    if (app.leader.isLeader && shared) catchingUp = catchUp();
     if (!config.DISCORD_TOKEN) {
       await repl(app, process.stdin, process.stdout);
       return;
@@ -47,6 +57,7 @@ export async function start(): Promise<void> {
     log.info('shutting down');
     await bot.stop();
   } finally {
+    await catchingUp; // never rejects; the database must stay open until it is done
     await app.close();
     // A shard process talks to its manager over an IPC channel, which would keep it alive.
     if (process.connected) process.disconnect();
