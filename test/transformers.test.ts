@@ -51,32 +51,6 @@ describe('TransformersEmbeddings loading code (tiny generated model)', () => {
     }
   });
 
-  it('embeds questions on a thread of their own, so the event loop runs meanwhile (and the same vectors come back)', async () => {
-    const inline = new TransformersEmbeddings({ model: 'test/tiny-bert', modelsDir, workers: 0 });
-    const threaded = new TransformersEmbeddings({ model: 'test/tiny-bert', modelsDir, workers: 1 });
-    try {
-      await Promise.all([threaded.load(), inline.load()]);
-      // onnxruntime-node runs a session synchronously: on the calling thread nothing else runs
-      // until the vector is back; on the questions' thread a timer set now fires first.
-      const firesFirst = async (e: TransformersEmbeddings, q: string) => {
-        let fired = false;
-        setImmediate(() => (fired = true));
-        const v = await e.embedQuery(q);
-        return { fired, v };
-      };
-      const a = await firesFirst(threaded, 'dataset distillation of images');
-      const b = await firesFirst(inline, 'dataset distillation of images');
-      expect(a.fired).toBe(true);
-      expect(b.fired).toBe(false);
-      for (const [d, n] of a.v.entries()) expect(n).toBeCloseTo(b.v[d]!, 5);
-      // Small document batches take the same thread (no bulk workers started for them).
-      expect(await threaded.embedDocuments(['sourdough bread'])).toHaveLength(1);
-      expect((threaded as unknown as { workers: { threads: unknown[] } }).workers.threads).toHaveLength(0);
-    } finally {
-      await threaded.dispose();
-    }
-  });
-
   it('rejects a model that is not in the local folder, naming the missing file', async () => {
     const e = new TransformersEmbeddings({ model: 'test/missing-model', modelsDir });
     await expect(e.embedQuery('x')).rejects.toThrow(/not found: .*test\/missing-model\/tokenizer\.json/);

@@ -11,10 +11,7 @@ export interface TransformersParams extends EmbeddingsParams {
   modelsDir: string;
   /** Use the quantized ONNX weights (`onnx/model_quantized.onnx`): the default. */
   quantized?: boolean;
-  /**
-   * Worker threads for bulk documents (0 = everything on the calling thread). Default: cores, at
-   * most 4. With workers, questions and small batches go to one more, long-lived thread of their own.
-   */
+  /** Worker threads for bulk documents (0 = the calling thread only). Default: cores, at most 4. */
   workers?: number;
   /** Idle time after which worker threads are stopped (default 5 s). */
   idleMs?: number;
@@ -29,13 +26,10 @@ const WORKER_BATCH = 16;
  * A BERT-style ONNX sentence encoder (bge-small-en-v1.5 by default) as a LangChain `Embeddings`:
  * queries get the model's instruction prefix, documents do not; vectors are L2-normalised.
  *
- * Questions and small batches run in one long-lived worker thread with a one-thread session: an
- * onnxruntime-node 1.14 `run` is synchronous on the thread that calls it, so on the main thread each
- * question blocked the event loop for its ~12 ms (Discord events, and the database queries a search
- * sends alongside, waited behind it). Bulk documents go to worker threads with a one-thread session
- * each: on 2 cores two one-thread sessions beat one two-thread session by ~15 % (20.2 vs 17.5
- * SciFact abstracts/s in the final `npm run bench`, 27 vs 23 earlier the same day: this VM's speed
- * drifts, the ratio held).
+ * Queries run on the calling thread with one onnxruntime session using every core. Bulk documents go
+ * to worker threads with a one-thread session each: on 2 cores two one-thread sessions beat one
+ * two-thread session by ~15 % (20.2 vs 17.5 SciFact abstracts/s in the final `npm run bench`, 27 vs 23
+ * earlier the same day: this VM's speed drifts, the ratio held).
  */
 export class TransformersEmbeddings extends Embeddings {
   readonly modelId: string;
@@ -43,8 +37,6 @@ export class TransformersEmbeddings extends Embeddings {
   private encoder?: Promise<BertOnnx>;
   private readonly workers: WorkerPool;
   private readonly workerCount: number;
-  /** The questions' thread (started on first use, kept: loading the model takes ~0.5 s). */
-  private readonly queryThread: WorkerPool;
 
   constructor(private readonly params: TransformersParams) {
     super(params);
@@ -58,24 +50,10 @@ export class TransformersEmbeddings extends Embeddings {
       () => new Worker(new URL('./transformers.worker.mjs', import.meta.url), { workerData }),
       params.idleMs ?? 5000,
     );
-    // Long-lived, so lean (no memory arena), as the calling thread's session was.
-    this.queryThread = new WorkerPool(
-      1,
-      () => new Worker(new URL('./transformers.worker.mjs', import.meta.url), { workerData: { ...workerData, lean: true } }),
-      null,
-    );
   }
 
-  /**
-   * Loads the model (once): on the questions' thread, or on this one without workers. Rejects when
-   * the files are not in modelsDir.
-   */
-  async load(): Promise<void> {
-    if (this.workerCount === 0) await this.inline();
-    else await this.onQueryThread(['warm-up'], 'query');
-  }
-
-  private inline(): Promise<BertOnnx> {
+  /** Loads the model on this thread (once). Rejects when the files are not in modelsDir. */
+  load(): Promise<BertOnnx> {
     this.encoder ??= BertOnnx.load({
       model: this.params.model,
       modelsDir: this.params.modelsDir,
@@ -86,22 +64,17 @@ export class TransformersEmbeddings extends Embeddings {
     return this.encoder;
   }
 
-  private async onQueryThread(texts: string[], kind: 'query' | 'document'): Promise<number[][]> {
-    const [vectors] = await this.queryThread.run([{ texts, kind }], (r: { vectors: Float32Array[] }) => r.vectors);
-    return vectors!.map((v) => Array.from(v));
-  }
-
   async embedQuery(text: string): Promise<number[]> {
-    if (this.workerCount > 0) return (await this.onQueryThread([text], 'query'))[0]!;
-    const [v] = await (await this.inline()).embed([text], 'query');
+    const [v] = await (await this.load()).embed([text], 'query');
     return Array.from(v!);
   }
 
   async embedDocuments(texts: string[]): Promise<number[][]> {
-    if (texts.length >= WORKER_THRESHOLD && this.workerCount > 0) return this.embedInWorkers(texts);
-    if (this.workerCount > 0) return this.caller.call(() => this.onQueryThread(texts, 'document'));
-    const encoder = await this.inline();
-    return (await this.caller.call(() => encoder.embed(texts, 'document'))).map((v) => Array.from(v));
+    if (this.workerCount === 0 || texts.length < WORKER_THRESHOLD) {
+      const encoder = await this.load();
+      return (await this.caller.call(() => encoder.embed(texts, 'document'))).map((v) => Array.from(v));
+    }
+    return this.embedInWorkers(texts);
   }
 
   /** Batches across the worker pool; each worker has a one-thread onnxruntime session. */
@@ -112,8 +85,8 @@ export class TransformersEmbeddings extends Embeddings {
     return results.flat().map((v) => Array.from(v));
   }
 
-  /** Stops the worker threads (each holds its own model copy); the next call starts new ones. */
-  async dispose(): Promise<void> {
-    await Promise.all([this.workers.dispose(), this.queryThread.dispose()]);
+  /** Stops the worker threads (each holds its own model copy); the next bulk call starts new ones. */
+  dispose(): Promise<void> {
+    return this.workers.dispose();
   }
 }

@@ -1,6 +1,5 @@
 // Worker thread for TransformersEmbeddings: its own one-thread onnxruntime session (two one-thread
-// sessions beat one two-thread session on 2 cores), embedding the batches it is sent (documents, or
-// questions on the long-lived questions' thread).
+// sessions beat one two-thread session on 2 cores), embedding the document batches it is sent.
 // Workers do not inherit tsx's loader hooks, so this plain module registers tsx before loading the
 // TypeScript encoder.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,9 +10,9 @@ const { BertOnnx } = await import('./bert-onnx.ts');
 const encoder = BertOnnx.load({ ...workerData, threads: 1 });
 encoder.catch(() => {}); // reported per message below
 
-parentPort.on('message', async ({ texts, kind = 'document' }) => {
+parentPort.on('message', async ({ texts }) => {
   try {
-    const vectors = await (await encoder).embed(texts, kind);
+    const vectors = await (await encoder).embed(texts, 'document');
     parentPort.postMessage(
       { vectors },
       vectors.map((v) => v.buffer),

@@ -50,8 +50,7 @@ export class WorkerPool {
   constructor(
     private readonly size: number,
     private readonly start: () => Worker,
-    /** Stopped after this long without work; null: kept until disposed. */
-    private readonly idleMs: number | null,
+    private readonly idleMs: number,
   ) {}
 
   /**
@@ -88,10 +87,8 @@ export class WorkerPool {
       await this.dispose();
       throw failed.reason;
     }
-    if (this.idleMs !== null) {
-      this.idleTimer = setTimeout(() => void this.dispose(), this.idleMs);
-      this.idleTimer.unref();
-    }
+    this.idleTimer = setTimeout(() => void this.dispose(), this.idleMs);
+    this.idleTimer.unref();
     return results;
   }
 
