@@ -109,8 +109,8 @@ export class AnswerChain {
     const turns = input.conversationId === undefined ? [] : await this.conversations.turns(input.conversationId);
     const { question: resolved, focus, among } = resolveFollowUp(input.question, turns);
     // "Which of them …": rank every earlier source by this question (deep enough to reach them all).
-    // The question is embedded while the lexical search runs (the retriever awaits it when it needs it).
-    const embedding = this.d.retriever.embeddings.embedQuery(resolved);
+    // The question is embedded once the lexical search has gone to the database (the retriever awaits it when it needs it).
+    const embedding = this.d.retriever.embedQuestion(resolved);
     let hits = await this.d.retriever.searchWithVector(resolved, embedding, { k: among ? 50 : 8, passages: 3 });
     const vector = await embedding;
     if (focus.length) {

@@ -36,6 +36,8 @@ export async function createEmbeddings(config: Config, log: Pick<Logger, 'warn' 
       const tf = new TransformersEmbeddings({
         model,
         modelsDir: config.MODELS_DIR,
+        // A shared library is searched in PostgreSQL while the question is embedded: leave it a core.
+        ...(config.DATABASE_URL ? { questionThreads: 1 } : {}),
         ...(config.EMBED_WORKERS === undefined ? {} : { workers: config.EMBED_WORKERS }),
       });
       await tf.load();

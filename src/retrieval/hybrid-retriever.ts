@@ -116,8 +116,16 @@ export class HybridRetriever extends BaseRetriever {
   }
 
   async search(query: string, opts: SearchOptions = {}): Promise<PaperHit[]> {
-    // The vector is not awaited here: the lexical search and IDF lookup run while it is computed.
-    return this.searchWithVector(query, this.embeddings.embedQuery(query), opts);
+    return this.searchWithVector(query, this.embedQuestion(query), opts);
+  }
+
+  /**
+   * The question's vector, computed one turn of the event loop from now. onnxruntime-node runs the
+   * encoder synchronously on this thread, so a search started in the same turn has sent its
+   * database queries (BM25, IDF, papers) by then, and the database answers them meanwhile.
+   */
+  embedQuestion(query: string): Promise<number[]> {
+    return new Promise((resolve) => setImmediate(resolve)).then(() => this.embeddings.embedQuery(query));
   }
 
   /** Same as search, with the query vector already computed or on its way (batch evaluation, the chain). */
