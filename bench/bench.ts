@@ -71,7 +71,9 @@ export function startedSessionWith(
   dataDir: string,
   env: Record<string, string>,
   questions: string[],
-): Promise<{ readyMs: number; rssReady: number; rssAfter: number; rssIdle: number }> {
+  /** keep: leave the process running (a leader that others start beside); stop() ends it. */
+  opts: { keep?: boolean } = {},
+): Promise<{ readyMs: number; rssReady: number; rssAfter: number; rssIdle: number; stop?: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, ['bin/paperbot.js', 'start'], {
@@ -82,6 +84,11 @@ export function startedSessionWith(
     let readyMs = 0;
     let rssReady = 0;
     let answered = false;
+    const stop = () =>
+      new Promise<void>((done) => {
+        child.once('exit', () => done());
+        child.stdin.end('quit\n');
+      });
     child.stdout.on('data', (d: Buffer) => {
       out += d;
       if (!readyMs) {
@@ -95,8 +102,11 @@ export function startedSessionWith(
         const rssAfter = rssOf(child.pid!);
         setTimeout(() => {
           const rssIdle = rssOf(child.pid!);
-          child.stdin.end('quit\n');
-          resolve({ readyMs, rssReady, rssAfter, rssIdle });
+          if (opts.keep) resolve({ readyMs, rssReady, rssAfter, rssIdle, stop });
+          else {
+            child.stdin.end('quit\n');
+            resolve({ readyMs, rssReady, rssAfter, rssIdle });
+          }
         }, IDLE_MS);
       }
     });
@@ -145,7 +155,7 @@ async function discordBench(dataDir: string, questions: string[]) {
 }
 
 /** Deterministic pseudo-random generator, so simulated libraries are the same on every run. */
-function rng(seed: number) {
+export function rng(seed: number) {
   let x = seed >>> 0;
   return () => {
     x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
