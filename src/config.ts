@@ -83,6 +83,18 @@ export const configSchema = z.object({
    * process, one shard.
    */
   SHARDS: z.preprocess(emptyToUndefined, z.union([z.literal('auto'), z.coerce.number().int().min(1).max(10_000)]).optional()),
+  /**
+   * The shards this machine runs, of SHARDS (a number) in all: e.g. \`0,1\` here and \`2,3\` on a
+   * second machine with SHARDS=4. Unset: all of them.
+   */
+  SHARD_LIST: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\s*\d+\s*(,\s*\d+\s*)*$/, 'expected shard ids separated by commas, e.g. 0,1')
+      .transform((s) => [...new Set(s.split(',').map((x) => Number(x.trim())))])
+      .optional(),
+  ),
   /** Register the slash commands when the bot starts. */
   REGISTER_COMMANDS: envBool(false),
   /** Questions per user per minute (/ask and DMs). */

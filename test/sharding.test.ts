@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shardsHere } from '../src/bot/shards.js';
+import { loadConfig } from '../src/config.js';
 import { runCli } from './helpers/cli.js';
 import { FakeDiscord } from './helpers/fake-discord.js';
 import { makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
@@ -38,9 +40,12 @@ describe.skipIf(skipBackend('postgres'))('sharded bot on PostgreSQL (child proce
     manager.stdout!.on('data', (d: Buffer) => (output += d));
     manager.stderr!.on('data', (d: Buffer) => (output += d));
     await discord.waitForShards(2, 150_000);
+    // The leader serves the shared library at once and ingests the seed after: wait for that.
+    for (const until = Date.now() + 120_000; !/63 new/.test(output) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+    expect(output).toMatch(/63 new/);
     db = new pg.Client(backend.url);
     await db.connect();
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await db?.end();
@@ -143,4 +148,59 @@ describe('sharding with the embedded library', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+});
+
+describe('SHARD_LIST: which shards this machine runs', () => {
+  const here = (env: Record<string, string>, total: number) => shardsHere(loadConfig(env), total);
+
+  it('is every shard by default, and the listed ones (deduplicated, in order) when set', () => {
+    expect(here({ SHARDS: '3' }, 3)).toEqual([0, 1, 2]);
+    expect(here({ SHARDS: '4', SHARD_LIST: '3, 1,3' }, 4)).toEqual([1, 3]);
+  });
+
+  it('refuses a list without a fixed SHARDS, a shard past the total, and a malformed list, each with a clear message', () => {
+    expect(() => here({ SHARDS: 'auto', SHARD_LIST: '0' }, 2)).toThrow(/SHARD_LIST needs SHARDS set to the number of shards across all machines/);
+    expect(() => here({ SHARDS: '2', SHARD_LIST: '1,2,5' }, 2)).toThrow(/SHARD_LIST has shard 2, 5, but SHARDS=2 means shards 0 to 1/);
+    expect(() => loadConfig({ SHARD_LIST: 'zero' })).toThrow(/SHARD_LIST: expected shard ids separated by commas/);
+  });
+});
+
+describe.skipIf(skipBackend('postgres'))('two machines splitting one bot’s shards (SHARD_LIST)', () => {
+  it('each manager starts only its own shard, of the same total, and both answer from the one library', async () => {
+    const discord = await new FakeDiscord(2).start();
+    const backend = await makeBackend('postgres');
+    const env = {
+      DATA_DIR: backend.dataDir,
+      DATABASE_URL: backend.url,
+      DISCORD_TOKEN: discord.token,
+      DISCORD_API_BASE: discord.apiBase,
+      MODELS_DIR: path.resolve('models'),
+      ALLOW_REMOTE_MODELS: '0',
+      LOG_LEVEL: 'warn',
+      SHARDS: '2',
+    };
+    // The library first (as `paperbot ingest` on any machine would), then the two machines.
+    const ingested = await runCli(['ingest'], env);
+    expect(ingested.code, ingested.stderr).toBe(0);
+    const machines = ['1', '0'].map((list) =>
+      spawn(process.execPath, ['bin/paperbot.js', 'start'], { env: { ...process.env, ...env, SHARD_LIST: list }, stdio: 'ignore' }),
+    );
+    try {
+      await discord.waitForShards(2, 150_000);
+      expect(discord.identifies.map((i) => [i.shard, i.of]).sort()).toEqual([
+        [0, 2],
+        [1, 2],
+      ]);
+      for (const guild of GUILD) {
+        const i = discord.guildCommand(guild, '700000000000000001', 'ask', [{ name: 'question', type: 3, value: 'What is LAION-5B?' }]);
+        const edit = await discord.waitFor((c) => c.method === 'PATCH' && c.path.includes(`/${i.token}/messages/`), 60_000);
+        expect(edit.body.embeds[0].fields[0].value).toMatch(/LAION-5B/);
+      }
+    } finally {
+      for (const m of machines) m.kill('SIGTERM');
+      await Promise.all(machines.map((m) => new Promise((r) => (m.exitCode === null ? m.once('exit', r) : r(null)))));
+      await discord.stop();
+      await backend.drop();
+    }
+  }, 200_000);
 });

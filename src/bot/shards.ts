@@ -14,6 +14,19 @@ export async function shardCount(config: Config): Promise<number> {
 }
 
 /**
+ * The shard ids this machine runs: SHARD_LIST (several machines split one bot's shards; the total
+ * must then be a fixed SHARDS=N, the same everywhere), or all of them.
+ */
+export function shardsHere(config: Config, total: number): number[] {
+  if (!config.SHARD_LIST) return Array.from({ length: total }, (_, i) => i);
+  if (typeof config.SHARDS !== 'number')
+    throw new ConfigError('SHARD_LIST needs SHARDS set to the number of shards across all machines (the same on each), not "auto".');
+  const outside = config.SHARD_LIST.filter((id) => id >= total);
+  if (outside.length) throw new ConfigError(`SHARD_LIST has shard ${outside.join(', ')}, but SHARDS=${total} means shards 0 to ${total - 1}.`);
+  return [...config.SHARD_LIST].sort((a, b) => a - b);
+}
+
+/**
  * `SHARDS=auto|N`: discord.js's ShardingManager runs each shard as its own `paperbot start` process
  * (respawned if it dies). Every shard opens the shared library and answers its own servers'
  * interactions; one of them, chosen through PostgreSQL, runs the daily posts and alerts. The
@@ -26,7 +39,15 @@ export async function runShards(config: Config, log: Logger): Promise<ShardingMa
       `SHARDS=${config.SHARDS} means ${total} shard processes, but the embedded library (SQLite + Vectra under DATA_DIR) belongs to one process. ` +
         'Set DATABASE_URL to a PostgreSQL with the pgvector extension (README, "Scaling out"), or unset SHARDS.',
     );
-  const manager = new ShardingManager(ENTRY, { totalShards: total, token: config.DISCORD_TOKEN ?? '', mode: 'process', shardArgs: ['start'], respawn: true });
+  const shardList = shardsHere(config, total);
+  const manager = new ShardingManager(ENTRY, {
+    totalShards: total,
+    shardList,
+    token: config.DISCORD_TOKEN ?? '',
+    mode: 'process',
+    shardArgs: ['start'],
+    respawn: true,
+  });
   manager.on('shardCreate', (shard) => {
     log.info({ shard: shard.id, of: total }, 'shard process started');
     shard.on('death', () => {
@@ -34,6 +55,6 @@ export async function runShards(config: Config, log: Logger): Promise<ShardingMa
     });
   });
   await manager.spawn({ amount: total, timeout: 120_000 });
-  log.info({ shards: total }, 'all shards ready');
+  log.info({ shards: shardList, of: total }, 'all shards ready');
   return manager;
 }
