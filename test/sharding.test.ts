@@ -16,6 +16,17 @@ import { makeBackend, skipBackend, type TestBackend } from './helpers/backends.j
 const GUILD = [0n, 1n].map((k) => String(((1000n + k) << 22n) | 12345n)); // shard 0, shard 1
 const CHANNEL = '700000000000000777';
 
+/** A bot process's environment: the shared library on `backend`, Discord at the fake. */
+const botEnv = (backend: TestBackend, discord: FakeDiscord, more: Record<string, string>): Record<string, string> => ({
+  DATA_DIR: backend.dataDir,
+  DATABASE_URL: backend.url,
+  DISCORD_TOKEN: discord.token,
+  DISCORD_API_BASE: discord.apiBase,
+  MODELS_DIR: path.resolve('models'),
+  ALLOW_REMOTE_MODELS: '0',
+  ...more,
+});
+
 describe.skipIf(skipBackend('postgres'))('sharded bot on PostgreSQL (child processes)', () => {
   let discord: FakeDiscord;
   let backend: TestBackend;
@@ -27,15 +38,7 @@ describe.skipIf(skipBackend('postgres'))('sharded bot on PostgreSQL (child proce
   beforeAll(async () => {
     discord = await new FakeDiscord(2).start();
     backend = await makeBackend('postgres');
-    env = {
-      DATA_DIR: backend.dataDir,
-      DATABASE_URL: backend.url,
-      DISCORD_TOKEN: discord.token,
-      DISCORD_API_BASE: discord.apiBase,
-      MODELS_DIR: path.resolve('models'),
-      ALLOW_REMOTE_MODELS: '0',
-      LOG_LEVEL: 'info',
-    };
+    env = botEnv(backend, discord, { LOG_LEVEL: 'info' });
     manager = spawn(process.execPath, ['bin/paperbot.js', 'start'], { env: { ...process.env, ...env, SHARDS: 'auto' }, stdio: ['ignore', 'pipe', 'pipe'] });
     manager.stdout!.on('data', (d: Buffer) => (output += d));
     manager.stderr!.on('data', (d: Buffer) => (output += d));
@@ -169,16 +172,7 @@ describe.skipIf(skipBackend('postgres'))('two machines splitting one bot’s sha
   it('each manager starts only its own shard, of the same total, and both answer from the one library', async () => {
     const discord = await new FakeDiscord(2).start();
     const backend = await makeBackend('postgres');
-    const env = {
-      DATA_DIR: backend.dataDir,
-      DATABASE_URL: backend.url,
-      DISCORD_TOKEN: discord.token,
-      DISCORD_API_BASE: discord.apiBase,
-      MODELS_DIR: path.resolve('models'),
-      ALLOW_REMOTE_MODELS: '0',
-      LOG_LEVEL: 'warn',
-      SHARDS: '2',
-    };
+    const env = botEnv(backend, discord, { LOG_LEVEL: 'warn', SHARDS: '2' });
     // The library first (as `paperbot ingest` on any machine would), then the two machines.
     const ingested = await runCli(['ingest'], env);
     expect(ingested.code, ingested.stderr).toBe(0);

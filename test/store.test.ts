@@ -8,6 +8,7 @@ import { openDb } from '../src/db/open.js';
 import { copyInto, onConnection, PostgresDb } from '../src/db/postgres.js';
 import type { SqliteDb } from '../src/db/sqlite.js';
 import { PaperStore } from '../src/library/store.js';
+import { PgPassageStore } from '../src/retrieval/pg-vector-store.js';
 import { readSeedFile } from '../src/sources/seed.js';
 import { BACKENDS, makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
 
@@ -137,6 +138,33 @@ describe.skipIf(skipBackend('postgres'))('COPY into PostgreSQL', () => {
       await onConnection(db.pool, (client) => copyInto(client, 'copy_check', ['n', 'a', 'b', 'x'], rows));
       const { rows: back } = await db.pool.query<{ n: number; a: string; b: string | null; x: number }>('SELECT n, a, b, x FROM copy_check ORDER BY n');
       expect(back.map((r) => [r.n, r.a, r.b, r.x])).toEqual(rows.map(([n, a, b, x]) => [n, a, b, Number(Math.fround(x).toPrecision(6))]));
+    } finally {
+      await db.close();
+      await backend.drop();
+    }
+  });
+});
+
+describe.skipIf(skipBackend('postgres'))('pgvector passage table', () => {
+  it('rebuilds an HNSW index an earlier release made with other parameters, once, at open', async () => {
+    const backend = await makeBackend('postgres');
+    const db = (await backend.open()) as PostgresDb;
+    const embeddings = { modelId: 'test-encoder', embedQuery: async () => [1, 0, 0], embedDocuments: async (t: string[]) => t.map(() => [1, 0, 0]) };
+    try {
+      const store = await PgPassageStore.open(db.pool, embeddings as never, 3);
+      const hnsw = async () =>
+        (
+          await db.pool.query<{ indexname: string; indexdef: string }>(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1 AND indexdef ILIKE '%hnsw%'",
+            [store.table],
+          )
+        ).rows;
+      await db.pool.query(`DROP INDEX ${(await hnsw())[0]!.indexname}`);
+      await db.pool.query(`CREATE INDEX ${store.table}_hnsw ON ${store.table} USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`);
+      await PgPassageStore.open(db.pool, embeddings as never, 3);
+      const after = await hnsw();
+      expect(after).toHaveLength(1);
+      expect(after[0]!.indexdef).toMatch(/ef_construction='?128'?/);
     } finally {
       await db.close();
       await backend.drop();
