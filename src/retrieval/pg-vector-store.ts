@@ -3,7 +3,7 @@ import { Document } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { PGVectorStore } from '@langchain/community/vectorstores/pgvector';
 import type pg from 'pg';
-import { copyInto, inTransaction, onConnection } from '../db/postgres.js';
+import { copyInto, inTransaction } from '../db/postgres.js';
 import type { PassageMetadata, PassageVectors } from './vector-store.js';
 
 /**
@@ -15,6 +15,17 @@ import type { PassageMetadata, PassageVectors } from './vector-store.js';
  */
 const HNSW = { m: 16, efConstruction: 128, searchFactor: 1.5 };
 const hnswName = (table: string) => `${table}_hnsw_m${HNSW.m}_c${HNSW.efConstruction}`;
+
+/**
+ * The HNSW index, unless it exists (inside a transaction). The graph of 100k vectors needs a few
+ * hundred MB to build in memory; with the default 64 MB the build is several times slower.
+ */
+async function buildHnsw(client: pg.PoolClient, table: string): Promise<void> {
+  await client.query("SET LOCAL maintenance_work_mem = '512MB'");
+  await client.query(
+    `CREATE INDEX IF NOT EXISTS ${hnswName(table)} ON ${table} USING hnsw (embedding vector_cosine_ops) WITH (m = ${HNSW.m}, ef_construction = ${HNSW.efConstruction})`,
+  );
+}
 
 /** One table per encoder (vectors of two models are not comparable), named after the model. */
 export function passageTable(modelId: string): string {
@@ -74,13 +85,9 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
         '%USING hnsw%',
       ]);
       for (const r of rows) if (r.indexname !== hnswName(table)) await client.query(`DROP INDEX ${r.indexname}`);
-      await client.query(PgPassageStore.hnsw(table));
+      await buildHnsw(client, table);
     });
     return new PgPassageStore(embeddings, pool, table, dimensions);
-  }
-
-  private static hnsw(table: string): string {
-    return `CREATE INDEX IF NOT EXISTS ${hnswName(table)} ON ${table} USING hnsw (embedding vector_cosine_ops) WITH (m = ${HNSW.m}, ef_construction = ${HNSW.efConstruction})`;
   }
 
   /**
@@ -93,11 +100,7 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
     try {
       return await load();
     } finally {
-      await onConnection(this.pool, async (client) => {
-        await client.query("SET maintenance_work_mem = '512MB'");
-        await client.query(PgPassageStore.hnsw(this.table));
-        await client.query('RESET maintenance_work_mem');
-      });
+      await inTransaction(this.pool, (client) => buildHnsw(client, this.table));
     }
   }
 
