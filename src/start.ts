@@ -27,20 +27,19 @@ export async function start(): Promise<void> {
   const app = await openApp(config, log);
   let catchingUp: Promise<void> | undefined;
   try {
-    // With a shared library one process (the leader) keeps it up to date; the others serve it. The
+    // With a shared library one process (the leader) keeps it up to date; the others serve it. A
     // shared library is served as it is while the leader brings it up to date; an embedded one is
     // brought up to date first (on a first start it is empty until then).
-    const shared = Boolean(config.DATABASE_URL);
-    const catchUp = () =>
-      ingestSeed(app).then(
-        (report) => log.info(report),
-        (err: unknown) => log.error({ err: (err as Error)?.message ?? String(err) }, 'start-up ingest failed'),
-      );
+    const shared = app.db.dialect === 'postgres';
     if (app.leader.isLeader && !shared) log.info(await ingestSeed(app));
     else log.info(`${await app.store.count()} papers in the shared library${app.leader.isLeader ? '' : ' (another process keeps it up to date)'}`);
     await warmUp(app);
     log.info(`ready in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-    if (app.leader.isLeader && shared) catchingUp = catchUp();
+    if (app.leader.isLeader && shared)
+      catchingUp = ingestSeed(app).then(
+        (report) => log.info(report),
+        (err: unknown) => log.error({ err: (err as Error)?.message ?? String(err) }, 'start-up ingest failed'),
+      );
     if (!config.DISCORD_TOKEN) {
       await repl(app, process.stdin, process.stdout);
       return;
