@@ -7,11 +7,10 @@ import { copyInto, inTransaction } from '../db/postgres.js';
 import type { PassageMetadata, PassageVectors } from './vector-store.js';
 
 /**
- * HNSW parameters, measured on 150k stand-in vectors from bge's space with 40 real questions
- * (recall@10 of the top 10 of 200 candidates against exact search / query time / index build):
- * m 16, ef_construction 64, ef_search 200: 0.880 / 4.8 ms / 37 s; ef_search 400: 0.950 / 5.8 ms;
- * m 16, ef_construction 128, ef_search 300: 0.985 / 5.4 ms / 68 s (chosen); m 24, ef_construction
- * 64 or 100, ef_search 300: 0.980 / 7.7 ms / 56 s, 0.990 / 6.5 ms / 84 s.
+ * HNSW parameters, chosen with `npm run bench:hnsw` (150k stand-in vectors from bge's space, real
+ * questions; README has its table): ef_construction 128 with a search list 1.5× the candidates finds
+ * ~0.985 of the exact top 10 for ~1 ms more per search than the defaults (~0.90), at a longer one-off
+ * build (~63 s against ~41 s); m 24 was slower for the same recall.
  */
 const HNSW = { m: 16, efConstruction: 128, searchFactor: 1.5 };
 const hnswName = (table: string) => `${table}_hnsw_m${HNSW.m}_c${HNSW.efConstruction}`;

@@ -1,0 +1,99 @@
+// Benchmark: HNSW parameters on pgvector: recall@10 (top 10 of 200 candidates) against exact search,
+// query time and index build time, on 150k stand-in vectors from bge's space (blends of two SciFact
+// abstracts plus noise, as in bench:scale) with the seed paraphrase questions embedded by the encoder.
+// Run: npm run bench:hnsw   (~10 min on 2 cores; SciFact vectors are cached in .cache/bench/)
+// The PostgreSQL is the throwaway test server (scripts/test-postgres.mjs). A development tool.
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { log } from '../src/log.js';
+import { createEmbeddings } from '../src/retrieval/embeddings.js';
+import { loadQuestions } from '../src/eval/questions.js';
+import { readSeedFile } from '../src/sources/seed.js';
+import { percentile } from '../src/eval/metrics.js';
+// @ts-expect-error: a plain ESM script (scripts/ is not part of the TypeScript project)
+import { startPostgres, stopPostgres } from '../scripts/test-postgres.mjs';
+import { rng } from '../bench/bench.js';
+const real = await createEmbeddings(loadConfig(), log);
+const cache = '.cache/bench/scifact-bge-vectors.json';
+let basis: number[][];
+if (fs.existsSync(cache)) basis = JSON.parse(fs.readFileSync(cache, 'utf8'));
+else {
+  const texts = fs
+    .readFileSync('../shared/data/scifact/corpus.jsonl', 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const o = JSON.parse(l);
+      return `${o.title}. ${o.text}`;
+    });
+  basis = await real.embedDocuments(texts);
+  fs.mkdirSync(path.dirname(cache), { recursive: true });
+  fs.writeFileSync(cache, JSON.stringify(basis));
+}
+const qs = loadQuestions(
+  'eval/questions.json',
+  'all',
+  readSeedFile('seeds/daily-papers.txt').map((p) => p.id),
+)
+  .filter((q) => q.kind === 'paraphrase')
+  .slice(0, 40)
+  .map((x) => x.question);
+const qv = await Promise.all(qs.map((q) => real.embedQuery(q)));
+const rand = rng(11);
+const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
+const N = 150_000;
+const rows: string[] = [];
+for (let i = 0; i < N; i++) {
+  const a = basis[Math.floor(rand() * basis.length)]!,
+    b = basis[Math.floor(rand() * basis.length)]!,
+    w = rand() * 0.5;
+  const noise = a.map(() => gauss());
+  const sc = 0.1 / Math.hypot(...noise);
+  const v = a.map((x, j) => x + w * b[j]! + sc * noise[j]!);
+  const n = Math.hypot(...v);
+  rows.push(`[${v.map((x) => (x / n).toFixed(6)).join(',')}]`);
+}
+const server = await startPostgres();
+const c = new pg.Client(server.url);
+await c.connect();
+console.log('| m | ef_construction | ef_search | recall@10 | query p50 | build |\n|---|---|---|---|---|---|');
+try {
+  await c.query('CREATE EXTENSION vector');
+  await c.query('CREATE TABLE t (id int primary key, e vector(384))');
+  for (let i = 0; i < N; i += 5000)
+    await c.query('INSERT INTO t SELECT * FROM unnest($1::int[], $2::vector[])', [rows.slice(i, i + 5000).map((_, j) => i + j), rows.slice(i, i + 5000)]);
+  const exact: number[][] = [];
+  await c.query('SET enable_indexscan = off');
+  for (const v of qv) exact.push((await c.query('SELECT id FROM t ORDER BY e <=> $1::vector LIMIT 10', [`[${v.join(',')}]`])).rows.map((r) => r.id));
+  await c.query('RESET enable_indexscan');
+  await c.query("SET maintenance_work_mem = '1GB'");
+  for (const [m, efc] of [
+    [16, 64],
+    [16, 128],
+    [24, 64],
+    [24, 100],
+  ]) {
+    await c.query('DROP INDEX IF EXISTS t_h');
+    const t0 = performance.now();
+    await c.query(`CREATE INDEX t_h ON t USING hnsw (e vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`);
+    const build = (performance.now() - t0) / 1000;
+    for (const ef of [200, 300, 400]) {
+      await c.query(`SET hnsw.ef_search = ${ef}`);
+      let found = 0;
+      const lat: number[] = [];
+      for (const [i, v] of qv.entries()) {
+        const t = performance.now();
+        const got = (await c.query('SELECT id FROM t ORDER BY e <=> $1::vector LIMIT 200', [`[${v.join(',')}]`])).rows.slice(0, 10).map((r) => r.id);
+        lat.push(performance.now() - t);
+        found += exact[i]!.filter((x) => got.includes(x)).length;
+      }
+      console.log(`| ${m} | ${efc} | ${ef} | ${(found / (qv.length * 10)).toFixed(3)} | ${percentile(lat, 50).toFixed(1)} ms | ${build.toFixed(1)} s |`);
+    }
+  }
+} finally {
+  await c.end();
+  stopPostgres(server.dir);
+  await (real as { dispose?: () => Promise<void> }).dispose?.();
+}
