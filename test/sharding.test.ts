@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shardsHere } from '../src/bot/shards.js';
+import { MALLOC_ENV, shardsHere } from '../src/bot/shards.js';
 import { loadConfig } from '../src/config.js';
 import { runCli } from './helpers/cli.js';
 import { FakeDiscord } from './helpers/fake-discord.js';
@@ -86,6 +86,14 @@ describe.skipIf(skipBackend('postgres'))('sharded bot on PostgreSQL (child proce
       expect(edit.body.embeds[0].fields[0].value).toMatch(/LAION-5B/);
     }
   }, 120_000);
+
+  it.runIf(process.platform === 'linux')("shard processes get the manager's glibc malloc setting (large freed buffers given back)", async () => {
+    expect(process.env.MALLOC_MMAP_THRESHOLD_, 'the test itself runs without it').toBeUndefined();
+    const pid = await leaderPid();
+    expect(pid).toBeDefined();
+    const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    expect(environ).toContain(`MALLOC_MMAP_THRESHOLD_=${MALLOC_ENV.MALLOC_MMAP_THRESHOLD_}`);
+  });
 
   it('a paper ingested by another process is found by a shard within 5 seconds', async () => {
     const file = path.join(backend.dataDir, 'new.txt');
