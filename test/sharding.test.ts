@@ -161,6 +161,14 @@ describe('sharding with the embedded library', () => {
   });
 });
 
+describe('glibc malloc setting of a bot process', () => {
+  it("npm start sets the same one the manager gives its shards, and an operator's own value wins", () => {
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
+    const [[name, value]] = Object.entries(MALLOC_ENV) as [[string, string]];
+    expect(pkg.scripts.start).toContain(`${name}=\${${name}:-${value}}`);
+  });
+});
+
 describe('SHARD_LIST: which shards this machine runs', () => {
   const here = (env: Record<string, string>, total: number) => shardsHere(loadConfig(env), total);
 

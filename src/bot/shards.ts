@@ -35,13 +35,14 @@ export function shardsHere(config: Config, total: number): number[] {
 /**
  * glibc malloc settings for a long-lived bot process (ignored elsewhere): `npm start` sets the same,
  * and the manager gives them to its shards. By default glibc raises its mmap threshold after each
- * large free (up to 32 MB), so the buffers onnxruntime allocates to embed a 512-token abstract end up
- * in the heap and stay resident after an ingest: the leader grew from ~250 to ~400–490 MB while it
- * embedded the 63 seed papers and served, and stayed there. A fixed 4 MB threshold gives those
- * buffers back when freed; smaller ones (a question's) stay in the heap: a 128 kB threshold made
- * embedding a question 10 → 15–19 ms. Bulk embedding speed is unchanged.
+ * large free (up to 32 MB), so the buffers onnxruntime allocates to embed a 512-token abstract (0.5–6
+ * MB each) end up in the heap and stay resident: a leader that embedded the 63 seed papers while it
+ * served stayed at ~290–350 MB (~400–490 MB with bulk workers). Fixed at 512 kB, those buffers go back
+ * to the system when freed (peak ~250–265 MB); a short question's stay in the heap. 128 kB was too
+ * low: embedding a question took 10 → 15–19 ms; from 256 kB to 4 MB no difference showed, in
+ * question or bulk speed. (Measured with throwaway harnesses; `npm run bench:scale` prints the RSS.)
  */
-export const MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '4194304' };
+export const MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '524288' };
 
 export async function runShards(config: Config, log: Logger): Promise<ShardingManager> {
   const total = await shardCount(config);
