@@ -78,8 +78,8 @@ export function startedSessionWith(
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, ['bin/paperbot.js', 'start'], {
-      // As `npm start` and the shard manager run it (their glibc malloc setting included).
-      env: { ...process.env, ...MALLOC_ENV, DATA_DIR: dataDir, DISCORD_TOKEN: '', LOG_LEVEL: 'warn', ...env },
+      // As `npm start` and the shard manager run it (their glibc malloc setting, unless set here).
+      env: { ...MALLOC_ENV, ...process.env, DATA_DIR: dataDir, DISCORD_TOKEN: '', LOG_LEVEL: 'warn', ...env },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     let out = '';
@@ -127,7 +127,7 @@ async function discordBench(dataDir: string, questions: string[]) {
   const discord = await new FakeDiscord().start();
   // The bot runs as users run it (`paperbot start`, its own process); this process is Discord.
   const bot = spawn(process.execPath, ['bin/paperbot.js', 'start'], {
-    env: { ...process.env, ...MALLOC_ENV, DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, LOG_LEVEL: 'warn' },
+    env: { ...MALLOC_ENV, ...process.env, DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   await discord.ready;

@@ -27,12 +27,6 @@ export function shardsHere(config: Config, total: number): number[] {
 }
 
 /**
- * `SHARDS=auto|N`: discord.js's ShardingManager runs each shard as its own `paperbot start` process
- * (respawned if it dies). Every shard opens the shared library and answers its own servers'
- * interactions; one of them, chosen through PostgreSQL, runs the daily posts and alerts. The
- * embedded library belongs to one process, so more than one shard needs DATABASE_URL.
- */
-/**
  * glibc malloc settings for a long-lived bot process (ignored elsewhere): `npm start` sets the same,
  * and the manager gives them to its shards. By default glibc raises its mmap threshold after each
  * large free (up to 32 MB), so the buffers onnxruntime allocates to embed a 512-token abstract (0.5–6
@@ -44,6 +38,12 @@ export function shardsHere(config: Config, total: number): number[] {
  */
 export const MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '524288' };
 
+/**
+ * `SHARDS=auto|N`: discord.js's ShardingManager runs each shard as its own `paperbot start` process
+ * (respawned if it dies). Every shard opens the shared library and answers its own servers'
+ * interactions; one of them, chosen through PostgreSQL, runs the daily posts and alerts. The
+ * embedded library belongs to one process, so more than one shard needs DATABASE_URL.
+ */
 export async function runShards(config: Config, log: Logger): Promise<ShardingManager> {
   const total = await shardCount(config);
   if (total > 1 && !config.DATABASE_URL)
