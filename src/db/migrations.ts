@@ -208,7 +208,10 @@ async function apply(db: Db, migrations: Migration[], exec: (tx: Db, m: Migratio
   return applied;
 }
 
-/** A migration's statements one by one (PostgreSQL's extended protocol takes one per call). */
+/**
+ * A migration's statements one by one (PostgreSQL's extended protocol takes one per call), split at
+ * every `;`: a migration must not put one inside a string or a function body.
+ */
 function splitStatements(sql: string): string[] {
   return sql
     .split(';')
