@@ -40,20 +40,29 @@ describe('text and passages', () => {
 
 describe('lexical index snapshot', () => {
   it('reloads to the same rankings for the same library, and only for it', async () => {
-    const { LexicalIndex } = await import('../src/retrieval/lexical.js');
+    const { LexicalIndex, DEFAULT_LEXICAL } = await import('../src/retrieval/lexical.js');
     const { libraryFingerprint } = await import('../src/library/lexical-cache.js');
     const { contentHash } = await import('../src/library/paper.js');
     const papers = readSeedFile('seeds/daily-papers.txt').map((p) => ({ ...p, contentHash: contentHash(p) }));
     const built = new LexicalIndex();
     built.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract })));
     const fp = libraryFingerprint(papers);
-    const snap = JSON.parse(JSON.stringify(built.snapshot(fp)));
+    // A paper added again (changed) replaces the old one; the snapshot leaves the old postings out.
+    built.add([{ id: papers[0]!.id, title: papers[0]!.title, text: `${papers[0]!.abstract} Extra words about matryoshka dolls.` }]);
+    const snap = built.snapshot(fp);
     const loaded = LexicalIndex.fromSnapshot(snap, fp)!;
-    for (const q of ['dataset distillation ImageNet', 'remote sensing benchmark', 'matryoshka'])
+    expect(loaded.size).toBe(papers.length);
+    for (const q of ['dataset distillation ImageNet', 'remote sensing benchmark', 'matryoshka', 'plug and play generative'])
       expect(await loaded.search(q, 10)).toEqual(await built.search(q, 10));
-    expect(await loaded.termStats(['distil', 'imagenet'])).toEqual(await built.termStats(['distil', 'imagenet']));
+    expect((await loaded.search('matryoshka dolls', 3)).map((r) => r.id)).toContain(papers[0]!.id);
+    expect(await loaded.termStats(['distil', 'imagenet', 'doll'])).toEqual(await built.termStats(['distil', 'imagenet', 'doll']));
+    expect((await loaded.termStats(['doll'])).df.get('doll')).toBe(1);
     expect(LexicalIndex.fromSnapshot(snap, libraryFingerprint(papers.slice(1)))).toBeUndefined();
-    expect(LexicalIndex.fromSnapshot({ ...snap, version: 0 }, fp)).toBeUndefined();
+    expect(LexicalIndex.fromSnapshot(snap, fp, { ...DEFAULT_LEXICAL, k1: 1.5 })).toBeUndefined();
+    // Damaged or foreign files are "no snapshot", never an error or a wrong index.
+    expect(LexicalIndex.fromSnapshot(snap.subarray(0, snap.length - 8), fp)).toBeUndefined();
+    expect(LexicalIndex.fromSnapshot(Buffer.from('{"version":3}'), fp)).toBeUndefined();
+    expect(LexicalIndex.fromSnapshot(Buffer.alloc(0), fp)).toBeUndefined();
   });
 });
 

@@ -5,7 +5,9 @@ import { writeFileAtomic } from '../retrieval/atomic-storage.js';
 import { LexicalIndex } from '../retrieval/lexical.js';
 import type { StoredPaper } from './store.js';
 
-const FILE = 'lexical-index.json';
+const FILE = 'lexical-index.bin';
+/** The JSON snapshot of releases that used MiniSearch: deleted once the binary one is written. */
+const OLD_FILE = 'lexical-index.json';
 
 /** Identifies the library's exact content: any added or changed paper changes it. */
 export function libraryFingerprint(papers: Pick<StoredPaper, 'id' | 'contentHash'>[]): string {
@@ -21,7 +23,7 @@ export function libraryFingerprint(papers: Pick<StoredPaper, 'id' | 'contentHash
  */
 export function loadLexicalSnapshot(dataDir: string, papers: StoredPaper[]): LexicalIndex | undefined {
   try {
-    return LexicalIndex.fromSnapshot(JSON.parse(fs.readFileSync(path.join(dataDir, FILE), 'utf8')), libraryFingerprint(papers));
+    return LexicalIndex.fromSnapshot(fs.readFileSync(path.join(dataDir, FILE)), libraryFingerprint(papers));
   } catch {
     return undefined; // no snapshot yet, or an unreadable one
   }
@@ -29,5 +31,6 @@ export function loadLexicalSnapshot(dataDir: string, papers: StoredPaper[]): Lex
 
 /** Saves the index for the library as it is now (atomically: a crash leaves the old snapshot). */
 export async function saveLexical(dataDir: string, index: LexicalIndex, papers: StoredPaper[]): Promise<void> {
-  await writeFileAtomic(path.join(dataDir, FILE), JSON.stringify(index.snapshot(libraryFingerprint(papers))));
+  await writeFileAtomic(path.join(dataDir, FILE), index.snapshot(libraryFingerprint(papers)));
+  fs.rmSync(path.join(dataDir, OLD_FILE), { force: true });
 }

@@ -1,4 +1,3 @@
-import MiniSearch from 'minisearch';
 import { terms } from './text.js';
 
 export interface LexicalDoc {
@@ -38,15 +37,9 @@ export function idfOf(stats: TermStats, term: string, unseen: 'zero' | 'rarest' 
   return Math.log(1 + (stats.docs - n + 0.5) / (n + 0.5));
 }
 
-const SNAPSHOT_VERSION = 3;
-
-export interface LexicalSnapshot {
-  version: number;
-  fingerprint: string;
-  params: LexicalParams;
-  mini: ReturnType<MiniSearch['toJSON']>;
-  df: [string, number][];
-}
+const SNAPSHOT_VERSION = 4;
+/** Snapshot files start with these bytes (a JSON header's length follows, then the header, then the postings). */
+const MAGIC = Buffer.from('PBLEX\n');
 
 export interface LexicalParams {
   /** BM25 term-frequency saturation. */
@@ -62,74 +55,222 @@ export interface LexicalParams {
 /** The usual BM25 defaults with a mild title boost (a small SciFact sweep found k1/b near these within 0.005 nDCG). */
 export const DEFAULT_LEXICAL: LexicalParams = { k1: 1.2, b: 0.75, titleBoost: 1.5, aliasBoost: 3 };
 
+/** The three fields, in the order they are scored: title, abstract, aliases. */
+const FIELDS = 3;
+/** A term frequency is kept in 10 bits per field (three in one small integer); higher counts are capped. */
+const TF_BITS = 10;
+const TF_MAX = (1 << TF_BITS) - 1;
+const tfOf = (packed: number, field: number) => (packed >> (field * TF_BITS)) & TF_MAX;
+
+interface SnapshotHeader {
+  version: number;
+  fingerprint: string;
+  params: LexicalParams;
+  count: number;
+  avg: number[];
+  ids: string[];
+  terms: string[];
+  /** Postings per term (same order as terms). */
+  sizes: number[];
+}
+
 /**
- * BM25 over papers (title + abstract) with MiniSearch, Porter-stemmed, stop words removed. Built in
- * memory at start (incremental adds as papers arrive), unlike Vectra's built-in BM25 which rebuilds
- * its engine on every query.
+ * BM25 over papers (title, abstract, aliases), Porter-stemmed, stop words removed, scored exactly as
+ * MiniSearch 7 scores (per field BM25 with that field's document frequency and running average
+ * length, boosted and summed, times the number of question terms matched; `test/lexical.test.ts`
+ * holds it to MiniSearch's scores). MiniSearch itself kept each posting in nested Maps: a year of
+ * papers (18k) held ~130 MB of heap, and its JSON snapshot parsed into a ~260 MB transient at start.
+ * Here a term's postings are one packed array of (paper, term frequencies) pairs, in the order papers
+ * were added, and the snapshot is binary: the same year is a ~20 MB heap and loads without a transient.
+ * A paper added again (changed) is marked gone and added anew; its old postings are skipped and
+ * dropped at the next snapshot.
  */
 export class LexicalIndex implements LexicalRanker {
-  private readonly mini: MiniSearch<LexicalDoc>;
-  /** Document frequency of each term, for weighting query terms inside passages. */
-  private readonly df: Map<string, number>;
+  /** term → [paper, packed tfs, paper, packed tfs, ...] in the order papers were added. */
+  private readonly postings = new Map<string, number[]>();
+  /** paper number → id ('' once discarded). */
+  private readonly ids: string[] = [];
+  /** paper id → paper number, for the papers in the index. */
+  private readonly numbers = new Map<string, number>();
+  /** Distinct terms per field per paper (-1: the paper has no such field), FIELDS per paper. */
+  private readonly lengths: number[] = [];
+  /** Running average field lengths and paper count, updated as MiniSearch updates them. */
+  private readonly avg = [0, 0, 0];
+  private count = 0;
 
-  constructor(
-    private readonly params: LexicalParams = DEFAULT_LEXICAL,
-    snapshot?: LexicalSnapshot,
-  ) {
-    const options = {
-      fields: ['title', 'text', 'aliases'],
-      idField: 'id',
-      tokenize: (text: string) => terms(text),
-      processTerm: (term: string) => term,
-      searchOptions: { bm25: { k: params.k1, b: params.b, d: 0 } },
-    };
-    this.mini = snapshot ? MiniSearch.loadJS<LexicalDoc>(snapshot.mini, options) : new MiniSearch<LexicalDoc>(options);
-    this.df = new Map(snapshot?.df ?? []);
-  }
+  constructor(private readonly params: LexicalParams = DEFAULT_LEXICAL) {}
 
   /**
-   * The whole index as plain data. Building MiniSearch over a year of papers (18k abstracts) takes
-   * ~10 s on this machine; loading this snapshot takes ~1 s, so start-up reloads it when the library
-   * has not changed.
+   * The whole index as bytes, for this library (fingerprint). Building the index over a year of papers
+   * takes seconds; loading this takes a fraction of one, so start-up reloads it when the library has
+   * not changed. Papers discarded since they were added are left out.
    */
-  snapshot(fingerprint: string): LexicalSnapshot {
-    return { version: SNAPSHOT_VERSION, fingerprint, params: this.params, mini: this.mini.toJSON(), df: [...this.df] };
+  snapshot(fingerprint: string): Buffer {
+    const live = new Int32Array(this.ids.length).fill(-1);
+    const ids: string[] = [];
+    const lengths: number[] = [];
+    this.ids.forEach((id, n) => {
+      if (!id) return;
+      live[n] = ids.length;
+      ids.push(id);
+      for (let f = 0; f < FIELDS; f++) lengths.push(this.lengths[n * FIELDS + f]!);
+    });
+    const terms: string[] = [];
+    const sizes: number[] = [];
+    const data: number[] = [];
+    for (const [term, list] of this.postings) {
+      const before = data.length;
+      for (let i = 0; i < list.length; i += 2) if (live[list[i]!]! >= 0) data.push(live[list[i]!]!, list[i + 1]!);
+      if (data.length === before) continue;
+      terms.push(term);
+      sizes.push((data.length - before) / 2);
+    }
+    const header: SnapshotHeader = { version: SNAPSHOT_VERSION, fingerprint, params: this.params, count: this.count, avg: this.avg, ids, terms, sizes };
+    const json = Buffer.from(JSON.stringify(header));
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(json.length);
+    const body = Int32Array.from([...lengths, ...data]);
+    return Buffer.concat([MAGIC, size, json, Buffer.from(body.buffer, body.byteOffset, body.byteLength)]);
   }
 
-  /** A snapshot's index, if it was made for this library (fingerprint) with these parameters. */
-  static fromSnapshot(s: unknown, fingerprint: string, params: LexicalParams = DEFAULT_LEXICAL): LexicalIndex | undefined {
-    const snap = s as Partial<LexicalSnapshot> | null;
-    if (!snap || snap.version !== SNAPSHOT_VERSION || snap.fingerprint !== fingerprint || JSON.stringify(snap.params) !== JSON.stringify(params) || !snap.mini)
-      return undefined;
-    return new LexicalIndex(params, snap as LexicalSnapshot);
+  /** A snapshot's index, if it was made for this library (fingerprint) with these parameters; else undefined. */
+  static fromSnapshot(bytes: Uint8Array, fingerprint: string, params: LexicalParams = DEFAULT_LEXICAL): LexicalIndex | undefined {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (buf.length < MAGIC.length + 4 || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+    const jsonEnd = MAGIC.length + 4 + buf.readUInt32LE(MAGIC.length);
+    if (jsonEnd > buf.length) return undefined;
+    const h = JSON.parse(buf.subarray(MAGIC.length + 4, jsonEnd).toString('utf8')) as SnapshotHeader;
+    if (h.version !== SNAPSHOT_VERSION || h.fingerprint !== fingerprint || JSON.stringify(h.params) !== JSON.stringify(params)) return undefined;
+    // The numbers may sit at any byte offset in the file: copy them out aligned.
+    const body = new Int32Array(Uint8Array.from(buf.subarray(jsonEnd)).buffer);
+    const expected = h.ids.length * FIELDS + 2 * h.sizes.reduce((a, b) => a + b, 0);
+    if (body.length !== expected || h.terms.length !== h.sizes.length) return undefined;
+    const index = new LexicalIndex(params);
+    h.ids.forEach((id, n) => {
+      index.ids.push(id);
+      index.numbers.set(id, n);
+    });
+    for (let i = 0; i < h.ids.length * FIELDS; i++) index.lengths.push(body[i]!);
+    let at = h.ids.length * FIELDS;
+    h.terms.forEach((term, i) => {
+      const end = at + 2 * h.sizes[i]!;
+      index.postings.set(term, Array.from(body.subarray(at, end)));
+      at = end;
+    });
+    index.avg.splice(0, FIELDS, ...h.avg);
+    index.count = h.count;
+    return index;
   }
 
   get size(): number {
-    return this.mini.documentCount;
+    return this.count;
   }
 
+  has(id: string): boolean {
+    return this.numbers.has(id);
+  }
+
+  /** Adds papers; a paper already in the index is replaced (all replaced ones are taken out first, as MiniSearch's callers did). */
   add(docs: LexicalDoc[]): void {
+    for (const d of docs) if (this.numbers.has(d.id)) this.discard(d.id);
     for (const d of docs) {
-      if (this.mini.has(d.id)) this.mini.discard(d.id);
-      else for (const t of new Set(terms(`${d.title} ${d.text} ${d.aliases ?? ''}`))) this.df.set(t, (this.df.get(t) ?? 0) + 1);
+      if (this.numbers.has(d.id)) this.discard(d.id); // the same paper twice in one batch: the last one wins
+      const n = this.ids.length;
+      this.ids.push(d.id);
+      this.numbers.set(d.id, n);
+      this.count += 1;
+      const tf = new Map<string, number>();
+      [d.title, d.text, d.aliases].forEach((value, f) => {
+        if (value == null) {
+          this.lengths.push(-1);
+          return;
+        }
+        const ts = terms(value);
+        const length = new Set(ts).size;
+        this.lengths.push(length);
+        // MiniSearch's running average: over the papers added so far.
+        this.avg[f] = (this.avg[f]! * (this.count - 1) + length) / this.count;
+        for (const t of ts) {
+          const packed = tf.get(t) ?? 0;
+          if (tfOf(packed, f) < TF_MAX) tf.set(t, packed + (1 << (f * TF_BITS)));
+        }
+      });
+      for (const [t, packed] of tf) {
+        const list = this.postings.get(t);
+        if (list) list.push(n, packed);
+        else this.postings.set(t, [n, packed]);
+      }
     }
-    this.mini.addAll(docs);
+  }
+
+  /** Takes a paper out: its postings are skipped from now on (and left out of the next snapshot). */
+  private discard(id: string): void {
+    const n = this.numbers.get(id)!;
+    for (let f = 0; f < FIELDS; f++) {
+      const length = this.lengths[n * FIELDS + f]!;
+      if (length < 0) continue;
+      this.avg[f] = this.count === 1 ? 0 : (this.avg[f]! * this.count - length) / (this.count - 1);
+    }
+    this.numbers.delete(id);
+    this.ids[n] = '';
+    this.count -= 1;
   }
 
   async search(query: string, limit: number): Promise<{ id: string; score: number }[]> {
     return this.searchNow(query, limit);
   }
 
-  async termStats(terms: string[]): Promise<TermStats> {
-    return { docs: this.mini.documentCount, df: new Map(terms.map((t) => [t, this.df.get(t) ?? 0])) };
+  async termStats(list: string[]): Promise<TermStats> {
+    const df = new Map<string, number>();
+    for (const t of list) {
+      const postings = this.postings.get(t) ?? [];
+      let n = 0;
+      for (let i = 0; i < postings.length; i += 2) if (this.ids[postings[i]!]) n++;
+      df.set(t, n);
+    }
+    return { docs: this.count, df };
   }
 
-  /** Best `limit` documents for the query, BM25 score (unbounded, > 0). */
+  /**
+   * Best `limit` papers for the query, BM25 score (unbounded, > 0). Computed in MiniSearch's order of
+   * operations (per question term, per field, papers in the order they were added; then the terms'
+   * scores summed and multiplied by how many distinct terms matched), so scores and the order of
+   * equal scores are MiniSearch's to the last bit.
+   */
   searchNow(query: string, limit: number): { id: string; score: number }[] {
-    if (terms(query).length === 0) return [];
-    return this.mini
-      .search(query, { boost: { title: this.params.titleBoost, aliases: this.params.aliasBoost }, prefix: false, fuzzy: false, combineWith: 'OR' })
-      .slice(0, limit)
-      .map((r) => ({ id: String(r.id), score: r.score }));
+    const { k1: k, b, titleBoost, aliasBoost } = this.params;
+    const boosts = [titleBoost, 1, aliasBoost];
+    const total = new Map<number, { score: number; terms: Set<string> }>();
+    for (const term of terms(query)) {
+      const postings = this.postings.get(term);
+      if (!postings) continue;
+      const scores = new Map<number, number>();
+      for (let f = 0; f < FIELDS; f++) {
+        let df = 0;
+        for (let i = 0; i < postings.length; i += 2) if (this.ids[postings[i]!] && tfOf(postings[i + 1]!, f) > 0) df++;
+        if (df === 0) continue;
+        const idf = Math.log(1 + (this.count - df + 0.5) / (df + 0.5));
+        const avgLength = this.avg[f]!;
+        for (let i = 0; i < postings.length; i += 2) {
+          const n = postings[i]!;
+          const tf = tfOf(postings[i + 1]!, f);
+          if (tf === 0 || !this.ids[n]) continue;
+          const length = this.lengths[n * FIELDS + f]!;
+          const raw = idf * (0 + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avgLength)));
+          scores.set(n, (scores.get(n) ?? 0) + boosts[f]! * raw);
+        }
+      }
+      for (const [n, score] of scores) {
+        const t = total.get(n);
+        if (t) {
+          t.score += score;
+          t.terms.add(term);
+        } else total.set(n, { score, terms: new Set([term]) });
+      }
+    }
+    return [...total]
+      .map(([n, t]) => ({ id: this.ids[n]!, score: t.score * t.terms.size }))
+      .sort((x, y) => y.score - x.score)
+      .slice(0, limit);
   }
 }

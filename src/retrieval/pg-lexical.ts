@@ -6,7 +6,7 @@ import { terms } from './text.js';
 import { copyInto, inTransaction, onConnection } from '../db/postgres.js';
 
 /**
- * BM25 in PostgreSQL, scored exactly as the embedded index (MiniSearch) scores: per field (title,
+ * BM25 in PostgreSQL, scored exactly as the embedded index (MiniSearch's BM25) scores: per field (title,
  * abstract, aliases) BM25 with that field's document frequency and average length, boosted, summed,
  * times the number of query terms matched. Terms are paperbot's own (stemmed, stop words removed),
  * stored as postings (term, paper) in a covering B-tree on the term, so a question reads only the
