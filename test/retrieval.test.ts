@@ -61,6 +61,10 @@ describe('lexical index snapshot', () => {
     expect(LexicalIndex.fromSnapshot(snap, fp, { ...DEFAULT_LEXICAL, k1: 1.5 })).toBeUndefined();
     // Damaged or foreign files are "no snapshot", never an error or a wrong index.
     expect(LexicalIndex.fromSnapshot(snap.subarray(0, snap.length - 8), fp)).toBeUndefined();
+    expect(LexicalIndex.fromSnapshot(snap.subarray(0, snap.length - 3), fp)).toBeUndefined();
+    const garbled = Buffer.from(snap);
+    garbled.write('}}}}', 12); // inside the JSON header
+    expect(LexicalIndex.fromSnapshot(garbled, fp)).toBeUndefined();
     expect(LexicalIndex.fromSnapshot(Buffer.from('{"version":3}'), fp)).toBeUndefined();
     expect(LexicalIndex.fromSnapshot(Buffer.alloc(0), fp)).toBeUndefined();
   });
