@@ -70,6 +70,33 @@ describe('lexical index snapshot', () => {
   });
 });
 
+describe('lexical snapshot file', () => {
+  it('is saved beside the library, replaces an older JSON snapshot, and is only reloaded for the same library', async () => {
+    const { LexicalIndex } = await import('../src/retrieval/lexical.js');
+    const { loadLexicalSnapshot, saveLexical } = await import('../src/library/lexical-cache.js');
+    const { contentHash } = await import('../src/library/paper.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-lexfile-'));
+    try {
+      const papers = readSeedFile('seeds/daily-papers.txt').map((p) => ({ ...p, contentHash: contentHash(p), addedAt: '', updatedAt: '' }));
+      const index = new LexicalIndex();
+      index.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract })));
+      expect(loadLexicalSnapshot(dir, papers)).toBeUndefined(); // none yet: the caller builds the index
+      fs.writeFileSync(path.join(dir, 'lexical-index.json'), '{"version":3}'); // what a MiniSearch release left
+      await saveLexical(dir, index, papers);
+      expect(fs.readdirSync(dir).sort()).toEqual(['lexical-index.bin']);
+      const loaded = loadLexicalSnapshot(dir, papers)!;
+      expect(await loaded.search('dataset distillation ImageNet', 5)).toEqual(await index.search('dataset distillation ImageNet', 5));
+      // One paper changed: the snapshot is for another library.
+      expect(loadLexicalSnapshot(dir, [{ ...papers[0]!, contentHash: 'other' }, ...papers.slice(1)])).toBeUndefined();
+      // A damaged file only means building the index again.
+      fs.writeFileSync(path.join(dir, 'lexical-index.bin'), fs.readFileSync(path.join(dir, 'lexical-index.bin')).subarray(0, 1000));
+      expect(loadLexicalSnapshot(dir, papers)).toBeUndefined();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('fusion', () => {
   const lex = [
     { id: 'a', score: 10 },
