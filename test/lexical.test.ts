@@ -78,6 +78,25 @@ describe('embedded BM25 index', () => {
     expect((await ours.termStats(['revis'])).df.get('revis')).toBe(20);
   });
 
+  it('caps a term frequency per field without spilling into the next field', async () => {
+    const docs: LexicalDoc[] = [
+      { id: 'long', title: 'A survey', text: `${'tokenizer '.repeat(1500)}end`, aliases: '' },
+      { id: 'other', title: 'Tokenizer', text: 'a short abstract about something else', aliases: '' },
+      ...seedDocs.slice(0, 10),
+    ];
+    const ours = new LexicalIndex();
+    ours.add(docs);
+    const oracle = miniSearch(docs);
+    const [a, b] = [await ours.search('tokenizer', 10), oracle.search('tokenizer')];
+    expect(a.map((r) => r.id)).toEqual(b.map((r) => r.id));
+    const score = (rs: { id: string; score: number }[], id: string) => rs.find((r) => r.id === id)!.score;
+    // 1500 occurrences count as 1023: BM25 saturation makes that a difference in the fourth digit.
+    expect(score(a, 'long')).not.toBe(score(b, 'long'));
+    expect(score(a, 'long')).toBeCloseTo(score(b, 'long'), 2);
+    expect(score(a, 'other')).toBe(score(b, 'other')); // the title match is untouched by the long abstract
+    expect(await ours.search('survey', 10)).toEqual(oracle.search('survey'));
+  });
+
   it('returns at most `limit` results, best first', async () => {
     const ours = new LexicalIndex();
     ours.add(seedDocs);
