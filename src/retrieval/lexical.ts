@@ -37,7 +37,7 @@ export function idfOf(stats: TermStats, term: string, unseen: 'zero' | 'rarest' 
   return Math.log(1 + (stats.docs - n + 0.5) / (n + 0.5));
 }
 
-const SNAPSHOT_VERSION = 4;
+const SNAPSHOT_VERSION = 5;
 /** Snapshot files start with these bytes (a JSON header's length follows, then the header, then the postings). */
 const MAGIC = Buffer.from('PBLEX\n');
 
@@ -66,7 +66,6 @@ interface SnapshotHeader {
   version: number;
   fingerprint: string;
   params: LexicalParams;
-  count: number;
   avg: number[];
   ids: string[];
   terms: string[];
@@ -94,9 +93,8 @@ export class LexicalIndex implements LexicalRanker {
   private readonly numbers = new Map<string, number>();
   /** Distinct terms per field per paper (-1: the paper has no such field), FIELDS per paper. */
   private readonly lengths: number[] = [];
-  /** Running average field lengths and paper count, updated as MiniSearch updates them. */
+  /** Running average field lengths, updated as MiniSearch updates them. */
   private readonly avg = [0, 0, 0];
-  private count = 0;
 
   constructor(private readonly params: LexicalParams = DEFAULT_LEXICAL) {}
 
@@ -135,7 +133,7 @@ export class LexicalIndex implements LexicalRanker {
         body[at++] = n;
         body[at++] = list[i + 1]!;
       }
-    const header: SnapshotHeader = { version: SNAPSHOT_VERSION, fingerprint, params: this.params, count: this.count, avg: this.avg, ids, terms, sizes };
+    const header: SnapshotHeader = { version: SNAPSHOT_VERSION, fingerprint, params: this.params, avg: this.avg, ids, terms, sizes };
     const json = Buffer.from(JSON.stringify(header));
     const size = Buffer.alloc(4);
     size.writeUInt32LE(json.length);
@@ -172,16 +170,12 @@ export class LexicalIndex implements LexicalRanker {
       at = end;
     });
     index.avg.splice(0, FIELDS, ...h.avg);
-    index.count = h.count;
     return index;
   }
 
+  /** Papers in the index. */
   get size(): number {
-    return this.count;
-  }
-
-  has(id: string): boolean {
-    return this.numbers.has(id);
+    return this.numbers.size;
   }
 
   /** Adds papers; a paper already in the index is replaced (all replaced ones are taken out first, as MiniSearch's callers did). */
@@ -192,7 +186,7 @@ export class LexicalIndex implements LexicalRanker {
       const n = this.ids.length;
       this.ids.push(d.id);
       this.numbers.set(d.id, n);
-      this.count += 1;
+      const count = this.numbers.size;
       const tf = new Map<string, number>();
       [d.title, d.text, d.aliases].forEach((value, f) => {
         if (value == null) {
@@ -203,7 +197,7 @@ export class LexicalIndex implements LexicalRanker {
         const length = new Set(ts).size;
         this.lengths.push(length);
         // MiniSearch's running average: over the papers added so far.
-        this.avg[f] = (this.avg[f]! * (this.count - 1) + length) / this.count;
+        this.avg[f] = (this.avg[f]! * (count - 1) + length) / count;
         for (const t of ts) {
           const packed = tf.get(t) ?? 0;
           if (tfOf(packed, f) < TF_MAX) tf.set(t, packed + (1 << (f * TF_BITS)));
@@ -220,14 +214,14 @@ export class LexicalIndex implements LexicalRanker {
   /** Takes a paper out: its postings are skipped from now on (and left out of the next snapshot). */
   private discard(id: string): void {
     const n = this.numbers.get(id)!;
+    const count = this.numbers.size;
     for (let f = 0; f < FIELDS; f++) {
       const length = this.lengths[n * FIELDS + f]!;
       if (length < 0) continue;
-      this.avg[f] = this.count === 1 ? 0 : (this.avg[f]! * this.count - length) / (this.count - 1);
+      this.avg[f] = count === 1 ? 0 : (this.avg[f]! * count - length) / (count - 1);
     }
     this.numbers.delete(id);
     this.ids[n] = '';
-    this.count -= 1;
   }
 
   async search(query: string, limit: number): Promise<{ id: string; score: number }[]> {
@@ -242,7 +236,7 @@ export class LexicalIndex implements LexicalRanker {
       for (let i = 0; i < postings.length; i += 2) if (this.ids[postings[i]!]) n++;
       df.set(t, n);
     }
-    return { docs: this.count, df };
+    return { docs: this.numbers.size, df };
   }
 
   /**
@@ -263,7 +257,7 @@ export class LexicalIndex implements LexicalRanker {
         let df = 0;
         for (let i = 0; i < postings.length; i += 2) if (this.ids[postings[i]!] && tfOf(postings[i + 1]!, f) > 0) df++;
         if (df === 0) continue;
-        const idf = Math.log(1 + (this.count - df + 0.5) / (df + 0.5));
+        const idf = Math.log(1 + (this.numbers.size - df + 0.5) / (df + 0.5));
         const avgLength = this.avg[f]!;
         for (let i = 0; i < postings.length; i += 2) {
           const n = postings[i]!;
