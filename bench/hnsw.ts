@@ -15,6 +15,7 @@ import { percentile } from '../src/eval/metrics.js';
 // @ts-expect-error: a plain ESM script (scripts/ is not part of the TypeScript project)
 import { startPostgres, stopPostgres } from '../scripts/test-postgres.mjs';
 import { rng } from '../bench/bench.js';
+import { standInVector } from './scale.js';
 const real = await createEmbeddings(loadConfig(), log);
 const cache = '.cache/bench/scifact-bge-vectors.json';
 let basis: number[][];
@@ -42,18 +43,11 @@ const qs = loadQuestions(
   .map((x) => x.question);
 const qv = await Promise.all(qs.map((q) => real.embedQuery(q)));
 const rand = rng(11);
-const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
 const N = 150_000;
 const rows: string[] = [];
 for (let i = 0; i < N; i++) {
-  const a = basis[Math.floor(rand() * basis.length)]!,
-    b = basis[Math.floor(rand() * basis.length)]!,
-    w = rand() * 0.5;
-  const noise = a.map(() => gauss());
-  const sc = 0.1 / Math.hypot(...noise);
-  const v = a.map((x, j) => x + w * b[j]! + sc * noise[j]!);
-  const n = Math.hypot(...v);
-  rows.push(`[${v.map((x) => (x / n).toFixed(6)).join(',')}]`);
+  const v = standInVector(basis, rand, 'blends');
+  rows.push(`[${v.map((x) => x.toFixed(6)).join(',')}]`);
 }
 const server = await startPostgres();
 const c = new pg.Client(server.url);

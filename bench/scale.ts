@@ -84,6 +84,18 @@ async function freshDatabase(admin: string, name: string): Promise<string> {
   return admin.replace(/\/[^/]*$/, `/${name}`);
 }
 
+/** One stand-in vector (see StandIn below): a blend of two basis vectors, or one, plus noise; unit length. */
+export function standInVector(basis: number[][], rand: () => number, kind: 'blends' | 'copies'): number[] {
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const pick = () => basis[Math.floor(rand() * basis.length)]!;
+  const [a, b, w] = [pick(), pick(), kind === 'blends' ? rand() * 0.5 : 0];
+  const noise = a.map(() => gauss());
+  const scale = (kind === 'blends' ? 0.1 : 0.35) / Math.hypot(...noise);
+  const v = a.map((x, i) => x + w * b[i]! + scale * noise[i]!);
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+}
+
 /**
  * Stand-in vectors for the size rows, drawn from the real encoder's space (SciFact abstracts embedded
  * by bge), so they keep what makes HNSW easy or hard (the encoder's anisotropy and intrinsic
@@ -106,15 +118,7 @@ class StandIn {
     const out = texts.map((text) => {
       let h = 2166136261;
       for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
-      const rand = rng(h);
-      const gauss = () => Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
-      const pick = () => this.basis[Math.floor(rand() * this.basis.length)]!;
-      const [a, b, w] = [pick(), pick(), this.kind === 'blends' ? rand() * 0.5 : 0];
-      const noise = a.map(() => gauss());
-      const scale = (this.kind === 'blends' ? 0.1 : 0.35) / Math.hypot(...noise);
-      const v = a.map((x, i) => x + w * b[i]! + scale * noise[i]!);
-      const n = Math.hypot(...v);
-      return v.map((x) => x / n);
+      return standInVector(this.basis, rng(h), this.kind);
     });
     this.spent += performance.now() - t;
     return out;
