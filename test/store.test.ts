@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, migratePostgres, migrateSqlite } from '../src/db/migrations.js';
 import { openDb } from '../src/db/open.js';
-import { copyInto, onConnection, PostgresDb } from '../src/db/postgres.js';
+import { type BinaryKind, copyBinary, copyInto, onConnection, PostgresDb } from '../src/db/postgres.js';
 import type { SqliteDb } from '../src/db/sqlite.js';
 import { PaperStore } from '../src/library/store.js';
 import { PgPassageStore } from '../src/retrieval/pg-vector-store.js';
@@ -138,6 +138,42 @@ describe.skipIf(skipBackend('postgres'))('COPY into PostgreSQL', () => {
       await onConnection(db.pool, (client) => copyInto(client, 'copy_check', ['n', 'a', 'b', 'x'], rows));
       const { rows: back } = await db.pool.query<{ n: number; a: string; b: string | null; x: number }>('SELECT n, a, b, x FROM copy_check ORDER BY n');
       expect(back.map((r) => [r.n, r.a, r.b, r.x])).toEqual(rows.map(([n, a, b, x]) => [n, a, b, Number(Math.fround(x).toPrecision(6))]));
+    } finally {
+      await db.close();
+      await backend.drop();
+    }
+  });
+});
+
+describe.skipIf(skipBackend('postgres'))('binary COPY into PostgreSQL', () => {
+  it('writes text, JSONB, integers, reals and pgvector vectors back exactly', async () => {
+    const backend = await makeBackend('postgres');
+    const db = (await backend.open()) as PostgresDb;
+    try {
+      await db.pool.query('CREATE EXTENSION IF NOT EXISTS vector');
+      await db.pool.query('CREATE TABLE copy_bin (a TEXT, j JSONB, s SMALLINT, n INTEGER, x REAL, v vector(3))');
+      const rows: [string, string, number, number, number, number[]][] = [
+        ['tab\there \\N ünïcødé 🚀', JSON.stringify({ paperId: '2401.1', n: 0, hash: 'ab' }), 7, 123456789, 0.1, [0.5, -0.25, 1e-7]],
+        ['', JSON.stringify({ q: 'line\nbreak "quoted"' }), -32768, -1, -3.5, [0, 0, 0]],
+      ];
+      const columns: [string, BinaryKind][] = [
+        ['a', 'text'],
+        ['j', 'jsonb'],
+        ['s', 'int2'],
+        ['n', 'int4'],
+        ['x', 'float4'],
+        ['v', 'vector'],
+      ];
+      await onConnection(db.pool, (client) => copyBinary(client, 'copy_bin', columns, rows));
+      const { rows: back } = await db.pool.query<{ a: string; j: unknown; s: number; n: number; x: number; v: string }>(
+        'SELECT a, j, s, n, x::float8 AS x, v::text AS v FROM copy_bin ORDER BY n DESC',
+      );
+      // pgvector prints the shortest text of each float4: read back to float4 to compare bits.
+      expect(back.map((r) => [r.a, r.j, r.s, r.n, r.x, (JSON.parse(r.v) as number[]).map(Math.fround)])).toEqual(
+        rows.map(([a, j, s, n, x, v]) => [a, JSON.parse(j), s, n, Math.fround(x), v.map((c) => Math.fround(c))]),
+      );
+      // A row of the wrong width is refused before anything is sent.
+      await expect(onConnection(db.pool, (client) => copyBinary(client, 'copy_bin', columns, [['only one']]))).rejects.toThrow(/1 values for 6 columns/);
     } finally {
       await db.close();
       await backend.drop();

@@ -82,6 +82,101 @@ export async function copyInto(client: pg.PoolClient, table: string, columns: st
   await pipeline(Readable.from(chunks()), sink);
 }
 
+/** A column's PostgreSQL binary wire format, as COPY … (FORMAT binary) reads it. */
+export type BinaryKind = 'text' | 'jsonb' | 'int2' | 'int4' | 'float4' | 'vector';
+type BinaryValue = string | number | ArrayLike<number>;
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/** A value's size in bytes in the binary format of its kind (after its 4-byte length). */
+function binarySize(kind: BinaryKind, v: BinaryValue): number {
+  switch (kind) {
+    case 'text':
+      return Buffer.byteLength(v as string, 'utf8');
+    case 'jsonb':
+      return 1 + Buffer.byteLength(v as string, 'utf8');
+    case 'int2':
+      return 2;
+    case 'int4':
+    case 'float4':
+      return 4;
+    case 'vector':
+      return 4 + 4 * (v as ArrayLike<number>).length;
+  }
+}
+
+/** Writes a value at `at` in the binary format of its kind; returns the offset after it. */
+function writeBinary(buf: Buffer, at: number, kind: BinaryKind, v: BinaryValue): number {
+  switch (kind) {
+    case 'text':
+      return at + buf.write(v as string, at, 'utf8');
+    case 'jsonb': // version byte 1, then the JSON text
+      buf[at] = 1;
+      return at + 1 + buf.write(v as string, at + 1, 'utf8');
+    case 'int2':
+      return buf.writeInt16BE(v as number, at);
+    case 'int4':
+      return buf.writeInt32BE(v as number, at);
+    case 'float4':
+      return buf.writeFloatBE(v as number, at);
+    case 'vector': {
+      // pgvector's vector_recv: int16 dimensions, int16 unused, then float4s, all big-endian.
+      const x = v as ArrayLike<number>;
+      at = buf.writeInt16BE(x.length, at);
+      at = buf.writeInt16BE(0, at);
+      for (let i = 0; i < x.length; i++) at = buf.writeFloatBE(x[i]!, at);
+      return at;
+    }
+  }
+}
+
+/**
+ * COPY in PostgreSQL's binary format: numbers and vectors travel as bytes, not text the server
+ * parses (a float's text is ~3x its 4 bytes, and parsing 38M of them was most of a 100k-paper load
+ * of vectors). Rows are written straight into 256 KB chunks. Same guarantees as `copyInto`: on the
+ * given connection, so inside its transaction.
+ */
+export async function copyBinary(
+  client: pg.PoolClient,
+  table: string,
+  columns: [name: string, kind: BinaryKind][],
+  rows: Iterable<BinaryValue[]>,
+): Promise<void> {
+  const kinds = columns.map(([, k]) => k);
+  function* chunks() {
+    const CHUNK = 1 << 18;
+    let buf = Buffer.allocUnsafe(CHUNK);
+    SIGNATURE.copy(buf, 0);
+    let at = buf.writeInt32BE(0, SIGNATURE.length); // flags
+    at = buf.writeInt32BE(0, at); // header extension length
+    for (const r of rows) {
+      if (r.length !== kinds.length) throw new Error(`copyBinary: a row has ${r.length} values for ${kinds.length} columns`);
+      let size = 2;
+      for (let i = 0; i < kinds.length; i++) size += 4 + binarySize(kinds[i]!, r[i]!);
+      if (at + size > buf.length) {
+        yield buf.subarray(0, at);
+        buf = Buffer.allocUnsafe(Math.max(CHUNK, size));
+        at = 0;
+      }
+      at = buf.writeInt16BE(kinds.length, at);
+      for (let i = 0; i < kinds.length; i++) {
+        const lenAt = at;
+        at = writeBinary(buf, at + 4, kinds[i]!, r[i]!);
+        buf.writeInt32BE(at - lenAt - 4, lenAt);
+      }
+    }
+    if (at + 2 > buf.length) {
+      yield buf.subarray(0, at);
+      buf = Buffer.allocUnsafe(2);
+      at = 0;
+    }
+    at = buf.writeInt16BE(-1, at); // trailer
+    yield buf.subarray(0, at);
+  }
+  const source = Readable.from(chunks());
+  await pipeline(source, client.query(copyFrom(`COPY ${table} (${columns.map(([c]) => c).join(', ')}) FROM STDIN (FORMAT binary)`)));
+}
+
 const wrap = (err: unknown): unknown => (isUnavailable(err) ? new DatabaseUnavailableError(err) : err);
 
 class PgQueries {

@@ -3,7 +3,7 @@ import { Document } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { PGVectorStore } from '@langchain/community/vectorstores/pgvector';
 import type pg from 'pg';
-import { copyInto, inTransaction } from '../db/postgres.js';
+import { copyBinary, inTransaction } from '../db/postgres.js';
 import type { PassageMetadata, PassageVectors } from './vector-store.js';
 
 /**
@@ -104,8 +104,8 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
   }
 
   /**
-   * A batch of papers' passages replaced in one transaction (delete, then COPY: a large load is
-   * millions of numbers, which INSERT's parameter lists parse several times slower).
+   * A batch of papers' passages replaced in one transaction (delete, then a binary COPY: a large
+   * load is millions of numbers, which INSERT's parameter lists, or COPY's text, parse several times slower).
    */
   async replacePapers(paperIds: Set<string>, vectors: number[][], metadata: PassageMetadata[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -113,11 +113,16 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
         await inTransaction(this.pool, async (client) => {
           await client.query(`DELETE FROM ${this.table} WHERE paper_id = ANY($1::text[])`, [[...paperIds]]);
           if (vectors.length === 0) return;
-          await copyInto(
+          await copyBinary(
             client,
             this.table,
-            ['id', 'text', 'metadata', 'embedding'],
-            metadata.map((m, i) => [`${m.paperId}#${m.n}`, '', JSON.stringify(m), `[${vectors[i]!.join(',')}]`]),
+            [
+              ['id', 'text'],
+              ['text', 'text'],
+              ['metadata', 'jsonb'],
+              ['embedding', 'vector'],
+            ],
+            metadata.map((m, i) => [`${m.paperId}#${m.n}`, '', JSON.stringify(m), vectors[i]!]),
           );
         });
         return;
