@@ -166,6 +166,20 @@ export const MIGRATIONS: Migration[] = [
     name: 'conversations, evidence and search pages shared by every process (expiring JSON values)',
     sql: 'CREATE TABLE shared_state (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (kind, key));',
   },
+  {
+    version: 8,
+    name: 'postings terms in byte order (C collation: sorts and B-trees without locale rules); postings a bulk load leaves out, per paper',
+    sql: '',
+    // Terms are ASCII stems, so byte order loses nothing, and a bulk load can hand rows over presorted.
+    // unlisted / unlisted_fields: the terms of a paper whose postings a bulk load did not store (a
+    // search would never read them) and in which fields (bits 1 title, 2 abstract, 4 aliases), so
+    // re-indexing the paper still takes it out of those terms' document frequencies.
+    pg: `
+    ALTER TABLE lex_postings ALTER COLUMN term TYPE TEXT COLLATE "C";
+    ALTER TABLE lex_docs ADD COLUMN unlisted TEXT[] NOT NULL DEFAULT '{}';
+    ALTER TABLE lex_docs ADD COLUMN unlisted_fields SMALLINT[] NOT NULL DEFAULT '{}';
+    `,
+  },
 ];
 
 const LEDGER = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PostgresDb } from '../src/db/postgres.js';
+import { contentHash } from '../src/library/paper.js';
+import { PgLexical } from '../src/retrieval/pg-lexical.js';
+import { terms } from '../src/retrieval/text.js';
+import { readSeedFile } from '../src/sources/seed.js';
+import { makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
+
+// A bulk load writes only the postings a search can read (per term the `postingsPerTerm` of highest
+// impact), presorted, and notes the rest per paper. Checked against the batch path, which writes
+// every posting: same rankings, same document frequencies, also after papers change. Small limits
+// (3 postings per term, bulk from 20 papers) make the 63 seed papers exercise it.
+const LIMITS = { postingsPerTerm: 3, bulkFrom: 20 };
+const seed = readSeedFile('seeds/daily-papers.txt').map((p) => ({ ...p, contentHash: contentHash(p) }));
+const questions = (JSON.parse(fs.readFileSync('eval/questions.json', 'utf8')) as { questions: { question: string }[] }).questions
+  .slice(0, 60)
+  .map((q) => q.question);
+const vocabulary = [...new Set(seed.flatMap((p) => terms(`${p.title} ${p.abstract}`)))];
+
+/** The seed with some abstracts rewritten (new words in, old ones out), as a source update would. */
+const edited = (ids: Set<string>) =>
+  seed.map((p) =>
+    ids.has(p.id)
+      ? { ...p, abstract: `Rewritten: a dataset of diffusion models and transformers. ${p.abstract.slice(200)}`, contentHash: `${p.contentHash}x` }
+      : p,
+  );
+
+describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: bulk load', () => {
+  let bulkDb: TestBackend;
+  let batchDb: TestBackend;
+  let bulk: { db: PostgresDb; lex: PgLexical };
+  let batch: { db: PostgresDb; lex: PgLexical };
+  const open = async (b: TestBackend, bulkFrom: number) => {
+    const db = (await b.open()) as PostgresDb;
+    return { db, lex: new PgLexical(db.pool, undefined, 0, { ...LIMITS, bulkFrom }) };
+  };
+  beforeAll(async () => {
+    [bulkDb, batchDb] = await Promise.all([makeBackend('postgres'), makeBackend('postgres')]);
+    bulk = await open(bulkDb, LIMITS.bulkFrom);
+    batch = await open(batchDb, Number.POSITIVE_INFINITY);
+    await bulk.lex.index(seed);
+    await batch.lex.index(seed);
+  }, 60_000);
+  afterAll(async () => {
+    await bulk?.db.close();
+    await batch?.db.close();
+    await bulkDb?.drop();
+    await batchDb?.drop();
+  });
+
+  const count = async (db: PostgresDb, sql: string, params: unknown[] = []) => Number((await db.pool.query<{ n: string }>(sql, params)).rows[0]!.n);
+  const unlistedOf = (papers: { id: string }[]) =>
+    count(bulk.db, 'SELECT sum(cardinality(unlisted)) AS n FROM lex_docs WHERE paper_id = ANY($1::text[])', [papers.map((p) => p.id)]);
+  const sameIds = async (q: string) =>
+    expect(
+      (await bulk.lex.search(q, 10)).map((r) => r.id),
+      q,
+    ).toEqual((await batch.lex.search(q, 10)).map((r) => r.id));
+
+  it('stores at most postingsPerTerm postings per term, the rest noted on their papers, and rebuilds its indexes', async () => {
+    const all = await count(batch.db, 'SELECT count(*) AS n FROM lex_postings');
+    const kept = await count(bulk.db, 'SELECT count(*) AS n FROM lex_postings');
+    const unlisted = await count(bulk.db, 'SELECT sum(cardinality(unlisted)) AS n FROM lex_docs');
+    expect(unlisted).toBeGreaterThan(0.3 * all);
+    expect(kept + unlisted).toBe(all);
+    expect(await count(bulk.db, 'SELECT max(c) AS n FROM (SELECT count(*) AS c FROM lex_postings GROUP BY term) x')).toBe(LIMITS.postingsPerTerm);
+    const indexes = (await bulk.db.pool.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'lex_postings' ORDER BY 1")).rows;
+    expect(indexes.map((r) => r.indexname)).toEqual(['lex_postings_paper', 'lex_postings_scan']);
+  });
+
+  it('ranks as the batch path does, which stores every posting', async () => {
+    for (const q of questions) expect(await bulk.lex.search(q, 20), q).toEqual(await batch.lex.search(q, 20));
+    expect(await bulk.lex.termStats(vocabulary)).toEqual(await batch.lex.termStats(vocabulary));
+  });
+
+  it('a paper re-indexed after a bulk load leaves every term it had, listed or not (document frequencies stay exact)', async () => {
+    const changed = edited(new Set(seed.slice(0, 5).map((p) => p.id))).slice(0, 5);
+    expect(await unlistedOf(changed)).toBeGreaterThan(0);
+    await bulk.lex.index(changed);
+    await batch.lex.index(changed);
+    const words = [...new Set([...vocabulary, ...terms(changed[0]!.abstract)])];
+    expect(await bulk.lex.termStats(words)).toEqual(await batch.lex.termStats(words));
+    expect(await unlistedOf(changed)).toBe(0);
+  });
+
+  it('a second bulk load over the same papers replaces them: frequencies as if indexed once', async () => {
+    const again = edited(new Set(seed.filter((_, i) => i % 2 === 0).map((p) => p.id)));
+    await bulk.lex.index(again);
+    await batch.lex.index(again);
+    const words = [...new Set([...vocabulary, ...terms(again[0]!.abstract)])];
+    expect(await bulk.lex.termStats(words)).toEqual(await batch.lex.termStats(words));
+    expect(await count(bulk.db, 'SELECT count(*) AS n FROM lex_docs')).toBe(seed.length);
+    for (const q of questions.slice(0, 20)) await sameIds(q);
+  });
+});
