@@ -65,15 +65,15 @@ try {
   await c.query("SET maintenance_work_mem = '1GB'");
   for (const [m, efc] of [
     [16, 64],
+    [16, 96],
     [16, 128],
     [24, 64],
-    [24, 100],
   ]) {
     await c.query('DROP INDEX IF EXISTS t_h');
     const t0 = performance.now();
     await c.query(`CREATE INDEX t_h ON t USING hnsw (e vector_cosine_ops) WITH (m = ${m}, ef_construction = ${efc})`);
     const build = (performance.now() - t0) / 1000;
-    for (const ef of [200, 300, 400]) {
+    for (const ef of [200, 300, 400, 600]) {
       await c.query(`SET hnsw.ef_search = ${ef}`);
       let found = 0;
       const lat: number[] = [];

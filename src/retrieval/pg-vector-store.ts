@@ -8,9 +8,11 @@ import type { PassageMetadata, PassageVectors } from './vector-store.js';
 
 /**
  * HNSW parameters, chosen with `npm run bench:hnsw` (150k stand-in vectors from bge's space, real
- * questions; README has its table): ef_construction 128 with a search list 1.5× the candidates finds
- * ~0.985 of the exact top 10 for ~1 ms more per search than the defaults (~0.90), at a longer one-off
- * build (~63 s against ~41 s); m 24 was slower for the same recall.
+ * questions; README has its table): ef_construction 128 with a search list 1.5× the candidates found
+ * ~0.985 of the exact top 10 on pgvector 0.6 (0.958 on 0.8's run; 0.995 in bench:scale at 100k) for
+ * ~1 ms more per search than the defaults (~0.90), at a longer one-off build (54 s against 31 s on
+ * 0.8); m 24 was slower for the same recall. ef_construction 64 with a 4× list is the alternative
+ * (0.990 on 0.8, builds faster, searches ~2 ms slower).
  */
 const HNSW = { m: 16, efConstruction: 128, searchFactor: 1.5 };
 const hnswName = (table: string) => `${table}_hnsw_m${HNSW.m}_c${HNSW.efConstruction}`;
