@@ -93,4 +93,12 @@ describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: bulk load', () => 
     expect(await count(bulk.db, 'SELECT count(*) AS n FROM lex_docs')).toBe(seed.length);
     for (const q of questions.slice(0, 20)) await sameIds(q);
   });
+
+  it('a word repeated past SMALLINT in one abstract is indexed (its count capped), not an error', async () => {
+    const spam = { ...seed[0]!, id: 'spam-paper', abstract: 'zzyzx '.repeat(40_000), contentHash: 'spam' };
+    await batch.lex.index([spam]);
+    expect((await batch.lex.search('zzyzx', 5)).map((r) => r.id)).toEqual(['spam-paper']);
+    const { rows } = await batch.db.pool.query<{ body_tf: number }>("SELECT body_tf FROM lex_postings WHERE paper_id = 'spam-paper' AND term = 'zzyzx'");
+    expect(rows).toEqual([{ body_tf: 32767 }]);
+  });
 });

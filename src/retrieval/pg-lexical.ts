@@ -162,7 +162,9 @@ export class PgLexical implements LexicalRanker {
           (function* () {
             for (const d of batch) {
               const [lt, lb, la] = d.lens;
-              for (const [term, [t, b, a]] of d.tf) yield [term, d.paper.id, t, b, a, lt, lb, la, impact(t, b, a, lt, lb, la)];
+              // Frequencies are SMALLINTs: a word repeated past 32767 times in one field counts as that many.
+              for (const [term, [t, b, a]] of d.tf)
+                yield [term, d.paper.id, Math.min(t, 32767), Math.min(b, 32767), Math.min(a, 32767), lt, lb, la, impact(t, b, a, lt, lb, la)];
             }
           })(),
         );
@@ -206,7 +208,9 @@ export class PgLexical implements LexicalRanker {
         if (n === termOf.length) [termOf, paperOf, tfs] = [grown(termOf), grown(paperOf), grown(tfs)];
         termOf[n] = id;
         paperOf[n] = pi;
-        tfs.set([Math.min(t, 32767), Math.min(b, 32767), Math.min(a, 32767)], 3 * n);
+        tfs[3 * n] = Math.min(t, 32767);
+        tfs[3 * n + 1] = Math.min(b, 32767);
+        tfs[3 * n + 2] = Math.min(a, 32767);
         n++;
       }
     }
