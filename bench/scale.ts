@@ -7,6 +7,7 @@
 // Size rows: 100k papers whose vectors are stand-ins drawn around real SciFact abstract vectors;
 // questions are embedded by the real encoder, so query cost is real. Quality rows: the real
 // encoder's vectors on the seed and on SciFact (embedded once, the same vectors fed to both stores).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,11 +146,30 @@ class Precomputed {
     return [...this.docs];
   }
   private docs: number[][] = [];
+  /**
+   * Embeds the papers' passages and the queries, or reads them from `.cache/bench/` when this model
+   * embedded exactly these texts before (SciFact took ~4 min of every run). Delete the folder after
+   * changing how the encoder embeds.
+   */
   static async of(real: Embeddings & { modelId: string }, papers: Paper[], queries: string[]): Promise<Precomputed> {
     const texts = [...new Set(papers.flatMap((p) => denseChunks(p).map((c) => c.text)))];
-    const docs = await real.embedDocuments(texts);
+    const key = createHash('sha256')
+      .update(JSON.stringify([real.modelId, texts, queries]))
+      .digest('hex')
+      .slice(0, 16);
+    const file = path.join('.cache', 'bench', `vectors-${key}.json`);
+    const embed = async () => {
+      const out = { docs: await real.embedDocuments(texts), queries: [] as number[][] };
+      for (const q of queries) out.queries.push(await real.embedQuery(q));
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(out));
+      return out;
+    };
+    const hit = fs.existsSync(file);
+    if (hit) process.stderr.write(`  (vectors of ${texts.length} passages and ${queries.length} queries from ${file})\n`);
+    const { docs, queries: qv } = hit ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { docs: number[][]; queries: number[][] }) : await embed();
     const map = new Map(texts.map((t, i) => [t, docs[i]!]));
-    for (const q of queries) map.set(q, await real.embedQuery(q));
+    for (const [i, q] of queries.entries()) map.set(q, qv[i]!);
     const out = new Precomputed(real.modelId, map);
     out.docs = docs;
     return out;
