@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { MIGRATIONS, migratePostgres, migrateSqlite } from '../src/db/migrations.js';
 import { openDb } from '../src/db/open.js';
-import { type BinaryKind, copyBinary, copyInto, onConnection, PostgresDb } from '../src/db/postgres.js';
+import { type BinaryKind, copyBinary, onConnection, PostgresDb } from '../src/db/postgres.js';
 import type { SqliteDb } from '../src/db/sqlite.js';
 import { PaperStore } from '../src/library/store.js';
 import { PgPassageStore } from '../src/retrieval/pg-vector-store.js';
@@ -123,28 +123,6 @@ describe('PaperStore on an older SQLite file', () => {
   });
 });
 
-describe.skipIf(skipBackend('postgres'))('COPY into PostgreSQL', () => {
-  it('writes every value back exactly: backslashes, tabs, newlines, quotes, unicode, empty strings, nulls, numbers', async () => {
-    const backend = await makeBackend('postgres');
-    const db = (await backend.open()) as PostgresDb;
-    try {
-      await db.pool.query('CREATE TABLE copy_check (n INTEGER, a TEXT, b TEXT, x REAL)');
-      const rows: [number, string, string | null, number][] = [
-        [1, 'C:\\path\\to', 'tab\there', 0.1],
-        [2, 'line\nbreak\r\nand \\N literal', null, -3.5],
-        [3, '', '"quoted" \'single\' ünïcødé 🚀', 1e-7],
-        [4, '\\', '\t', Math.fround(0.30000001192092896)],
-      ];
-      await onConnection(db.pool, (client) => copyInto(client, 'copy_check', ['n', 'a', 'b', 'x'], rows));
-      const { rows: back } = await db.pool.query<{ n: number; a: string; b: string | null; x: number }>('SELECT n, a, b, x FROM copy_check ORDER BY n');
-      expect(back.map((r) => [r.n, r.a, r.b, r.x])).toEqual(rows.map(([n, a, b, x]) => [n, a, b, Number(Math.fround(x).toPrecision(6))]));
-    } finally {
-      await db.close();
-      await backend.drop();
-    }
-  });
-});
-
 describe.skipIf(skipBackend('postgres'))('binary COPY into PostgreSQL', () => {
   it('writes text, JSONB, integers, reals and pgvector vectors back exactly', async () => {
     const backend = await makeBackend('postgres');
@@ -153,7 +131,7 @@ describe.skipIf(skipBackend('postgres'))('binary COPY into PostgreSQL', () => {
       await db.pool.query('CREATE EXTENSION IF NOT EXISTS vector');
       await db.pool.query('CREATE TABLE copy_bin (a TEXT, j JSONB, s SMALLINT, n INTEGER, x REAL, v vector(3))');
       const rows: [string, string, number, number, number, number[]][] = [
-        ['tab\there \\N ünïcødé 🚀', JSON.stringify({ paperId: '2401.1', n: 0, hash: 'ab' }), 7, 123456789, 0.1, [0.5, -0.25, 1e-7]],
+        ['tab\there \\N line\r\nbreak C:\\path ünïcødé 🚀', JSON.stringify({ paperId: '2401.1', n: 0, hash: 'ab' }), 7, 123456789, 0.1, [0.5, -0.25, 1e-7]],
         ['', JSON.stringify({ q: 'line\nbreak "quoted"' }), -32768, -1, -3.5, [0, 0, 0]],
       ];
       const columns: [string, BinaryKind][] = [
