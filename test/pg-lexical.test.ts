@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PostgresDb } from '../src/db/postgres.js';
+import { MIGRATIONS, migratePostgres } from '../src/db/migrations.js';
+import { PostgresDb } from '../src/db/postgres.js';
 import { contentHash } from '../src/library/paper.js';
 import { PgLexical } from '../src/retrieval/pg-lexical.js';
 import { terms } from '../src/retrieval/text.js';
@@ -100,5 +101,41 @@ describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: bulk load', () => 
     expect((await batch.lex.search('zzyzx', 5)).map((r) => r.id)).toEqual(['spam-paper']);
     const { rows } = await batch.db.pool.query<{ body_tf: number }>("SELECT body_tf FROM lex_postings WHERE paper_id = 'spam-paper' AND term = 'zzyzx'");
     expect(rows).toEqual([{ body_tf: 32767 }]);
+  });
+});
+
+describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: migration 8 on an indexed library', () => {
+  it('keeps the postings of the release before, moves terms to C collation, and searches as before', async () => {
+    const b = await makeBackend('postgres');
+    const db = PostgresDb.connect(b.url);
+    try {
+      await migratePostgres(
+        db,
+        MIGRATIONS.filter((m) => m.version < 8),
+      );
+      // Two papers as the release before indexed them (its columns only).
+      await db.pool.query(`INSERT INTO lex_docs (paper_id, hash, title_len, body_len, alias_len) VALUES ('p1', 'h1', 3, 40, 2), ('p2', 'h2', 4, 50, 2)`);
+      await db.pool.query(`INSERT INTO lex_terms (term, dt, db, da, dany) VALUES ('diffus', 1, 2, 0, 2), ('robot', 0, 1, 0, 1)`);
+      await db.pool.query(`INSERT INTO lex_postings (term, paper_id, title_tf, body_tf, alias_tf, title_len, body_len, alias_len, impact) VALUES
+        ('diffus', 'p1', 1, 3, 0, 3, 40, 2, 2.5), ('diffus', 'p2', 0, 1, 0, 4, 50, 2, 0.9), ('robot', 'p2', 0, 2, 0, 4, 50, 2, 1.4)`);
+      const lex = new PgLexical(db.pool, undefined, 0);
+      const before = await lex.search('diffusion robots', 5);
+      expect(before.map((r) => r.id)).toEqual(['p2', 'p1']);
+      expect(await migratePostgres(db)).toEqual([8]);
+      const { rows } = await db.pool.query<{ collation_name: string }>(
+        "SELECT collation_name FROM information_schema.columns WHERE table_name = 'lex_postings' AND column_name = 'term'",
+      );
+      expect(rows).toEqual([{ collation_name: 'C' }]);
+      expect(await lex.search('diffusion robots', 5)).toEqual(before);
+      expect((await db.pool.query('SELECT unlisted, unlisted_fields FROM lex_docs ORDER BY paper_id')).rows).toEqual([
+        { unlisted: [], unlisted_fields: [] },
+        { unlisted: [], unlisted_fields: [] },
+      ]);
+      const indexes = (await db.pool.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'lex_postings' ORDER BY 1")).rows;
+      expect(indexes.map((r) => r.indexname)).toEqual(['lex_postings_paper', 'lex_postings_scan']);
+    } finally {
+      await db.close();
+      await b.drop();
+    }
   });
 });
