@@ -55,6 +55,14 @@ export interface LexicalParams {
 /** The usual BM25 defaults with a mild title boost (a small SciFact sweep found k1/b near these within 0.005 nDCG). */
 export const DEFAULT_LEXICAL: LexicalParams = { k1: 1.2, b: 0.75, titleBoost: 1.5, aliasBoost: 3 };
 
+/**
+ * BM25's term-frequency saturation in one field (MiniSearch's, d = 0), written once for both indexes:
+ * this one scores with it, PostgreSQL's orders its postings by it (and spells it again in SQL).
+ */
+export function saturation(tf: number, length: number, avgLength: number, k: number, b: number): number {
+  return (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avgLength));
+}
+
 /** The three fields, in the order they are scored: title, abstract, aliases. */
 const FIELDS = 3;
 /** A term frequency is kept in 10 bits per field (three in one small integer); higher counts are capped. */
@@ -264,7 +272,7 @@ export class LexicalIndex implements LexicalRanker {
           const tf = tfOf(postings[i + 1]!, f);
           if (tf === 0 || !this.ids[n]) continue;
           const length = this.lengths[n * FIELDS + f]!;
-          const raw = idf * (0 + (tf * (k + 1)) / (tf + k * (1 - b + (b * length) / avgLength)));
+          const raw = idf * saturation(tf, length, avgLength, k, b);
           scores.set(n, (scores.get(n) ?? 0) + boosts[f]! * raw);
         }
       }

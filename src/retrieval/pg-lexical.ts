@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { aliasesOf, aliasText } from './aliases.js';
 import type { RetrievablePaper } from './catalog.js';
-import { DEFAULT_LEXICAL, type LexicalParams, type LexicalRanker, type TermStats } from './lexical.js';
+import { DEFAULT_LEXICAL, type LexicalParams, type LexicalRanker, saturation, type TermStats } from './lexical.js';
 import { terms } from './text.js';
 import { copyBinary, inTransaction, onConnection } from '../db/postgres.js';
 
@@ -137,7 +137,7 @@ export class PgLexical implements LexicalRanker {
   /** A term's weight in one paper (BM25 without IDF, boosts applied), at the given average field lengths. */
   private impact(avg: Fields): (t: number, b: number, a: number, lt: number, lb: number, la: number) => number {
     const { k1: k, b: bb, titleBoost, aliasBoost } = this.params;
-    const sat = (tf: number, len: number, avgLen: number) => (tf === 0 ? 0 : (tf * (k + 1)) / (tf + k * (1 - bb + (bb * len) / avgLen)));
+    const sat = (tf: number, len: number, avgLen: number) => (tf === 0 ? 0 : saturation(tf, len, avgLen, k, bb));
     return (t, b, a, lt, lb, la) => titleBoost * sat(t, lt, avg[0]) + sat(b, lb, avg[1]) + aliasBoost * sat(a, la, avg[2]);
   }
 
