@@ -157,6 +157,23 @@ async function discordBench(dataDir: string, questions: string[]) {
 }
 
 /** Deterministic pseudo-random generator, so simulated libraries are the same on every run. */
+/**
+ * Vectors (or anything JSON) kept in `.cache/bench/<name>` once computed: the benches embed SciFact
+ * with the real encoder, minutes of work that only changes with the encoder. Delete the folder after
+ * changing how the encoder embeds.
+ */
+export async function cachedJson<T>(name: string, compute: () => Promise<T>): Promise<T> {
+  const file = path.join('.cache', 'bench', name);
+  if (fs.existsSync(file)) {
+    process.stderr.write(`  (read from ${file})\n`);
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  }
+  const value = await compute();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(value));
+  return value;
+}
+
 export function rng(seed: number) {
   let x = seed >>> 0;
   return () => {

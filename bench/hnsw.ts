@@ -4,7 +4,6 @@
 // Run: npm run bench:hnsw   (~10 min on 2 cores; SciFact vectors are cached in .cache/bench/)
 // The PostgreSQL is the throwaway test server (scripts/test-postgres.mjs). A development tool.
 import fs from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { log } from '../src/log.js';
@@ -14,25 +13,21 @@ import { readSeedFile } from '../src/sources/seed.js';
 import { percentile } from '../src/eval/metrics.js';
 // @ts-expect-error: a plain ESM script (scripts/ is not part of the TypeScript project)
 import { startPostgres, stopPostgres } from '../scripts/test-postgres.mjs';
-import { rng } from '../bench/bench.js';
+import { cachedJson, rng } from '../bench/bench.js';
 import { standInVector } from './scale.js';
 const real = await createEmbeddings(loadConfig(), log);
-const cache = '.cache/bench/scifact-bge-vectors.json';
-let basis: number[][];
-if (fs.existsSync(cache)) basis = JSON.parse(fs.readFileSync(cache, 'utf8'));
-else {
-  const texts = fs
-    .readFileSync('../shared/data/scifact/corpus.jsonl', 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const o = JSON.parse(l);
-      return `${o.title}. ${o.text}`;
-    });
-  basis = await real.embedDocuments(texts);
-  fs.mkdirSync(path.dirname(cache), { recursive: true });
-  fs.writeFileSync(cache, JSON.stringify(basis));
-}
+const basis = await cachedJson('scifact-bge-vectors.json', () =>
+  real.embedDocuments(
+    fs
+      .readFileSync('../shared/data/scifact/corpus.jsonl', 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const o = JSON.parse(l);
+        return `${o.title}. ${o.text}`;
+      }),
+  ),
+);
 const qs = loadQuestions(
   'eval/questions.json',
   'all',

@@ -34,7 +34,7 @@ import type { Paper } from '../src/library/paper.js';
 import { readSeedFile } from '../src/sources/seed.js';
 // @ts-expect-error: a plain ESM script (scripts/ is not part of the TypeScript project)
 import { startPostgres, stopPostgres } from '../scripts/test-postgres.mjs';
-import { rng, simulatedPapers, startedSessionWith } from './bench.js';
+import { cachedJson, rng, simulatedPapers, startedSessionWith } from './bench.js';
 
 type Row = [string, string, string, string];
 const rows: Row[] = [];
@@ -146,28 +146,18 @@ class Precomputed {
     return [...this.docs];
   }
   private docs: number[][] = [];
-  /**
-   * Embeds the papers' passages and the queries, or reads them from `.cache/bench/` when this model
-   * embedded exactly these texts before (SciFact took ~4 min of every run). Delete the folder after
-   * changing how the encoder embeds.
-   */
+  /** Embeds the papers' passages and the queries, or reads them from the bench cache when this model embedded exactly these texts before. */
   static async of(real: Embeddings & { modelId: string }, papers: Paper[], queries: string[]): Promise<Precomputed> {
     const texts = [...new Set(papers.flatMap((p) => denseChunks(p).map((c) => c.text)))];
     const key = createHash('sha256')
       .update(JSON.stringify([real.modelId, texts, queries]))
       .digest('hex')
       .slice(0, 16);
-    const file = path.join('.cache', 'bench', `vectors-${key}.json`);
-    const embed = async () => {
+    const { docs, queries: qv } = await cachedJson(`vectors-${key}.json`, async () => {
       const out = { docs: await real.embedDocuments(texts), queries: [] as number[][] };
       for (const q of queries) out.queries.push(await real.embedQuery(q));
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, JSON.stringify(out));
       return out;
-    };
-    const hit = fs.existsSync(file);
-    if (hit) process.stderr.write(`  (vectors of ${texts.length} passages and ${queries.length} queries from ${file})\n`);
-    const { docs, queries: qv } = hit ? (JSON.parse(fs.readFileSync(file, 'utf8')) as { docs: number[][]; queries: number[][] }) : await embed();
+    });
     const map = new Map(texts.map((t, i) => [t, docs[i]!]));
     for (const [i, q] of queries.entries()) map.set(q, qv[i]!);
     const out = new Precomputed(real.modelId, map);
