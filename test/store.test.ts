@@ -8,7 +8,7 @@ import { openDb } from '../src/db/open.js';
 import { type BinaryKind, copyBinary, onConnection, PostgresDb } from '../src/db/postgres.js';
 import type { SqliteDb } from '../src/db/sqlite.js';
 import { PaperStore } from '../src/library/store.js';
-import { PgPassageStore } from '../src/retrieval/pg-vector-store.js';
+import { hnswKind, PgPassageStore } from '../src/retrieval/pg-vector-store.js';
 import { readSeedFile } from '../src/sources/seed.js';
 import { BACKENDS, makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
 
@@ -174,11 +174,67 @@ describe.skipIf(skipBackend('postgres'))('pgvector passage table', () => {
           )
         ).rows;
       await db.pool.query(`DROP INDEX ${(await hnsw())[0]!.indexname}`);
-      await db.pool.query(`CREATE INDEX ${store.table}_hnsw ON ${store.table} USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`);
+      // What the release before built: float4, ef_construction 128.
+      await db.pool.query(
+        `CREATE INDEX ${store.table}_hnsw_m16_c128 ON ${store.table} USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 128)`,
+      );
       await PgPassageStore.open(db.pool, embeddings as never, 3);
       const after = await hnsw();
       expect(after).toHaveLength(1);
-      expect(after[0]!.indexdef).toMatch(/ef_construction='?128'?/);
+      expect(after[0]!.indexdef).toMatch(/halfvec_cosine_ops/);
+      expect(after[0]!.indexdef).not.toMatch(/USING hnsw \(embedding vector_cosine_ops/);
+    } finally {
+      await db.close();
+      await backend.drop();
+    }
+  });
+  it('indexes float2 copies where pgvector has them (0.7+), the float4 column where not; either way the exact cosine order and scores', async () => {
+    expect(['0.5.1', '0.6.2', '0.7.0', '0.8.2', '1.0.0'].map(hnswKind)).toEqual(['vector', 'vector', 'halfvec', 'halfvec', 'halfvec']);
+    const backend = await makeBackend('postgres');
+    const db = (await backend.open()) as PostgresDb;
+    const dims = 8;
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed / 2147483647) * 2 - 1;
+    };
+    const unit = () => {
+      const v = Array.from({ length: dims }, rand);
+      const n = Math.hypot(...v);
+      return v.map((x) => x / n);
+    };
+    const vectors = Array.from({ length: 300 }, unit);
+    const embeddings = { modelId: 'test-encoder-8', embedQuery: async () => unit(), embedDocuments: async (t: string[]) => t.map(unit) };
+    try {
+      const kinds: string[] = [];
+      for (const hnsw of [undefined, 'vector', undefined] as const) {
+        const store = await PgPassageStore.open(db.pool, embeddings as never, dims, hnsw ? { hnsw } : {});
+        kinds.push(store.hnsw);
+        const defs = (
+          await db.pool.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE tablename = $1 AND indexdef ILIKE '%hnsw%'", [store.table])
+        ).rows;
+        expect(defs).toHaveLength(1);
+        expect(defs[0]!.indexdef).toContain(store.hnsw === 'halfvec' ? `halfvec(${dims})` : 'embedding vector_cosine_ops');
+        if ((await store.size()) === 0)
+          await store.replacePapers(
+            new Set(vectors.map((_, i) => `p${i}`)),
+            vectors,
+            vectors.map((_, i) => ({ paperId: `p${i}`, n: 0, hash: 'h' })),
+          );
+        let found = 0;
+        for (let q = 0; q < 20; q++) {
+          const query = unit();
+          const got = await store.similaritySearchVectorWithScore(query, 10);
+          const cosine = (v: number[]) => v.reduce((s, x, i) => s + x * query[i]!, 0);
+          for (const [doc, score] of got) expect(score).toBeCloseTo(cosine(vectors[Number(doc.metadata.paperId.slice(1))]!), 5);
+          expect(got.map(([, s]) => s)).toEqual(got.map(([, s]) => s).sort((a, b) => b - a));
+          const exact = await store.exactSearch(query, 10);
+          found += got.filter(([d]) => exact.includes(d.id!)).length;
+        }
+        expect(found / 200).toBeGreaterThanOrEqual(0.95);
+      }
+      // The server here has pgvector 0.8: float2 by default, float4 when asked, float2 again after.
+      expect(kinds).toEqual(['halfvec', 'vector', 'halfvec']);
     } finally {
       await db.close();
       await backend.drop();
