@@ -56,6 +56,33 @@ describe('embedded BM25 index', () => {
     for (const w of words) expect(stats.df.get(w), w).toBe(seedDocs.filter((d) => terms(`${d.title} ${d.text} ${d.aliases}`).includes(w)).length);
   });
 
+  it('compacts once replaced papers pass a quarter of the library, with the same scores, order and term stats', async () => {
+    const ours = new LexicalIndex();
+    ours.add(seedDocs);
+    const oracle = miniSearch(seedDocs);
+    const discarded: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      // Five papers change each round (a long-running bot re-ingesting revised abstracts).
+      const changed = seedDocs.slice(round * 5, round * 5 + 5).map((d) => ({ ...d, text: `${d.text} Revision ${round}: dataset distillation again.` }));
+      ours.add(changed);
+      oracle.add(changed);
+      await oracle.mini.vacuum();
+      discarded.push(ours.discarded);
+      expect(ours.size).toBe(seed.length);
+      for (const q of [...QUERIES, 'revision dataset distillation']) expect(await ours.search(q, 1000), `${round}: ${q}`).toEqual(oracle.search(q));
+      expect((await ours.termStats(['revis'])).df.get('revis')).toBe(Math.min(seed.length, (round + 1) * 5));
+    }
+    // Held until they pass a quarter of the 63 papers (16), then dropped.
+    expect(discarded).toEqual([5, 10, 15, 0, 5, 10]);
+    // A snapshot leaves them out (compacting first); the index goes on the same.
+    const reloaded = LexicalIndex.fromSnapshot(ours.snapshot('fp'), 'fp')!;
+    expect(ours.discarded).toBe(0);
+    for (const q of QUERIES) {
+      expect(await reloaded.search(q, 1000), q).toEqual(oracle.search(q));
+      expect(await ours.search(q, 1000), q).toEqual(oracle.search(q));
+    }
+  });
+
   it('stays equal through papers added again (changed), papers without aliases and empty fields', async () => {
     const ours = new LexicalIndex();
     const first = seedDocs.slice(0, 40).map((d, i) => (i % 3 === 0 ? { id: d.id, title: d.title, text: d.text } : d));

@@ -109,39 +109,20 @@ export class LexicalIndex implements LexicalRanker {
   /**
    * The whole index as bytes, for this library (fingerprint). Building the index over a year of papers
    * takes seconds; loading this takes a fraction of one, so start-up reloads it when the library has
-   * not changed. Papers discarded since they were added are left out.
+   * not changed. Papers discarded since they were added are left out (compacted first).
    */
   snapshot(fingerprint: string): Buffer {
-    // Papers renumbered without the discarded ones; then one pass to size the numbers, one to write them.
-    const renumber = new Int32Array(this.ids.length).fill(-1);
-    const ids: string[] = [];
-    this.ids.forEach((id, n) => {
-      if (id) renumber[n] = ids.push(id) - 1;
-    });
-    const terms: string[] = [];
-    const sizes: number[] = [];
-    let postings = 0;
-    for (const [term, list] of this.postings) {
-      let live = 0;
-      for (let i = 0; i < list.length; i += 2) if (renumber[list[i]!]! >= 0) live++;
-      if (live === 0) continue;
-      terms.push(term);
-      sizes.push(live);
-      postings += live;
+    this.compact();
+    const terms = [...this.postings.keys()];
+    const sizes = [...this.postings.values()].map((list) => list.length / 2);
+    const body = new Int32Array(this.lengths.length + 2 * sizes.reduce((a, b) => a + b, 0));
+    body.set(this.lengths);
+    let at = this.lengths.length;
+    for (const list of this.postings.values()) {
+      body.set(list, at);
+      at += list.length;
     }
-    const body = new Int32Array(ids.length * FIELDS + 2 * postings);
-    let at = 0;
-    this.ids.forEach((id, n) => {
-      if (id) for (let f = 0; f < FIELDS; f++) body[at++] = this.lengths[n * FIELDS + f]!;
-    });
-    for (const list of this.postings.values())
-      for (let i = 0; i < list.length; i += 2) {
-        const n = renumber[list[i]!]!;
-        if (n < 0) continue;
-        body[at++] = n;
-        body[at++] = list[i + 1]!;
-      }
-    const header: SnapshotHeader = { version: SNAPSHOT_VERSION, fingerprint, params: this.params, avg: this.avg, ids, terms, sizes };
+    const header: SnapshotHeader = { version: SNAPSHOT_VERSION, fingerprint, params: this.params, avg: this.avg, ids: this.ids, terms, sizes };
     const json = Buffer.from(JSON.stringify(header));
     const size = Buffer.alloc(4);
     size.writeUInt32LE(json.length);
@@ -186,6 +167,43 @@ export class LexicalIndex implements LexicalRanker {
     return this.numbers.size;
   }
 
+  /** Papers replaced or taken out whose postings are still held (skipped) until the next compaction. */
+  get discarded(): number {
+    return this.ids.length - this.numbers.size;
+  }
+
+  /**
+   * Drops the postings and numbers of discarded papers, renumbering the others in the order they were
+   * added (so scores and the order of equal scores do not change). Runs once discarded papers pass a
+   * quarter of the library, so a long-running process that re-ingests changed papers does not grow.
+   */
+  private compact(): void {
+    if (this.discarded === 0) return;
+    const renumber = new Int32Array(this.ids.length).fill(-1);
+    let live = 0;
+    for (let n = 0; n < this.ids.length; n++) {
+      if (!this.ids[n]) continue;
+      renumber[n] = live;
+      this.ids[live] = this.ids[n]!;
+      this.numbers.set(this.ids[n]!, live);
+      for (let f = 0; f < FIELDS; f++) this.lengths[live * FIELDS + f] = this.lengths[n * FIELDS + f]!;
+      live++;
+    }
+    this.ids.length = live;
+    this.lengths.length = live * FIELDS;
+    for (const [term, list] of this.postings) {
+      let w = 0;
+      for (let i = 0; i < list.length; i += 2) {
+        const n = renumber[list[i]!]!;
+        if (n < 0) continue;
+        list[w++] = n;
+        list[w++] = list[i + 1]!;
+      }
+      if (w === 0) this.postings.delete(term);
+      else list.length = w;
+    }
+  }
+
   /** Adds papers; a paper already in the index is replaced (all replaced ones are taken out first, as MiniSearch's callers did). */
   add(docs: LexicalDoc[]): void {
     for (const d of docs) if (this.numbers.has(d.id)) this.discard(d.id);
@@ -217,6 +235,7 @@ export class LexicalIndex implements LexicalRanker {
         else this.postings.set(t, [n, packed]);
       }
     }
+    if (this.discarded * 4 > this.size) this.compact();
   }
 
   /** Takes a paper out: its postings are skipped from now on (and left out of the next snapshot). */
