@@ -4,6 +4,7 @@
 // A development tool, not part of the shipped CLI: it drives the bot against the test fakes.
 // The encoder is the configured one (bge-small-en-v1.5 by default).
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -156,14 +157,14 @@ async function discordBench(dataDir: string, questions: string[]) {
   }
 }
 
-/** Deterministic pseudo-random generator, so simulated libraries are the same on every run. */
 /**
- * Vectors (or anything JSON) kept in `.cache/bench/<name>` once computed: the benches embed SciFact
- * with the real encoder, minutes of work that only changes with the encoder. Delete the folder after
- * changing how the encoder embeds.
+ * Vectors (or anything JSON) kept in `.cache/bench/` once computed: the benches embed SciFact with the
+ * real encoder, minutes of work. The file name carries what the vectors depend on besides their
+ * texts (the encoder's code and onnxruntime's version), so an upgrade or an encoder change computes
+ * them again instead of reading stale ones.
  */
 export async function cachedJson<T>(name: string, compute: () => Promise<T>): Promise<T> {
-  const file = path.join('.cache', 'bench', name);
+  const file = path.join('.cache', 'bench', name.replace(/(\.json)?$/, `-${encoderFingerprint()}.json`));
   if (fs.existsSync(file)) {
     process.stderr.write(`  (read from ${file})\n`);
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
@@ -174,6 +175,14 @@ export async function cachedJson<T>(name: string, compute: () => Promise<T>): Pr
   return value;
 }
 
+/** The encoder's code and the onnxruntime-node version, hashed (8 hex digits). */
+function encoderFingerprint(): string {
+  const ort = JSON.parse(fs.readFileSync(path.join('node_modules', 'onnxruntime-node', 'package.json'), 'utf8')).version as string;
+  const code = fs.readFileSync(new URL('../src/retrieval/bert-onnx.ts', import.meta.url));
+  return createHash('sha256').update(ort).update(code).digest('hex').slice(0, 8);
+}
+
+/** Deterministic pseudo-random generator, so simulated libraries are the same on every run. */
 export function rng(seed: number) {
   let x = seed >>> 0;
   return () => {
