@@ -9,11 +9,11 @@ import type { PassageMetadata, PassageVectors } from './vector-store.js';
 /**
  * HNSW parameters, chosen with `npm run bench:hnsw` (150k stand-in vectors from bge's space, 200 real
  * questions; README has its table). The index holds float2 copies of the vectors (`halfvec`, pgvector
- * 0.7+): half the pages of a float4 index, a build ~20 % faster and searches ~30 % faster, for a
- * recall within ~0.01 of float4 at the same list. ef_construction 64 with a search list 2× the
- * candidates found 0.987 of the exact top 10 there (float4 with ef_construction 128 and a 1.5× list,
- * the parameters before: 0.998), building in half the time (26 s against 53 s) and searching faster
- * (5.6 against 7.8 ms). Scores and the order returned are exact (float4) over the candidates found.
+ * 0.7+): half the size of a float4 index and searched 15–25 % faster at the same list (two runs), for
+ * a recall within ~0.01; build times were within run-to-run noise of float4. ef_construction 64 with
+ * a search list 2× the candidates found 0.989 of the exact top 10 at 5.8 ms, built in 25 s (the
+ * parameters before, float4 with ef_construction 128 and a 1.5× list: 0.992, 6.2 ms, 38 s). Scores and
+ * the order returned are exact (float4) over the candidates found.
  */
 const HNSW = { m: 16, efConstruction: 64, searchFactor: 2 };
 
