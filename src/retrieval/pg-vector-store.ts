@@ -9,7 +9,7 @@ import type { PassageMetadata, PassageVectors } from './vector-store.js';
 /**
  * HNSW parameters, chosen with `npm run bench:hnsw` (150k stand-in vectors from bge's space, 200 real
  * questions; README has its table). The index holds float2 copies of the vectors (`halfvec`, pgvector
- * 0.7+): half the size of a float4 index and searched 15–25 % faster at the same list (two runs), for
+ * 0.7+): half the size of a float4 index and searched 13–42 % faster at the same list in 11 of 12 pairs over two runs, for
  * a recall within ~0.01; build times were within run-to-run noise of float4. ef_construction 64 with
  * a search list 2× the candidates found 0.989 of the exact top 10 at 5.8 ms, built in 25 s (the
  * parameters before, float4 with ef_construction 128 and a 1.5× list: 0.992, 6.2 ms, 38 s). Scores and
