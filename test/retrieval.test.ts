@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Document } from '@langchain/core/documents';
+import { Embeddings } from '@langchain/core/embeddings';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalSeeds, loadSeedQuestions, recallOf } from '../src/eval/seeds.js';
 import { ingest } from '../src/library/ingest.js';
 import { PaperStore } from '../src/library/store.js';
 import { openDb } from '../src/db/open.js';
-import { fuse } from '../src/retrieval/fusion.js';
+import { fuse, fuseCandidates } from '../src/retrieval/fusion.js';
 import { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
 import { denseChunks, toPassages } from '../src/retrieval/passages.js';
 import { splitSentences, terms } from '../src/retrieval/text.js';
@@ -179,5 +181,60 @@ describe('hybrid retrieval on the seed library (real USE-lite embeddings)', () =
     expect(recallOf(multi, ['a', 'b', 'c', 'd'], 3)).toBeCloseTo(2 / 3);
     expect(recallOf(multi, ['b', 'a', 'x'], 1)).toBe(0);
     expect(recallOf({ ...multi, gold: ['a', 'c'] }, ['a', 'b', 'c'], 3)).toBe(1);
+  });
+});
+
+describe('a question that names a paper', () => {
+  // An encoder that puts "What is CLIP?" right on AttrSeg's abstract (which never says CLIP), as a
+  // drifted encoder could: fused, AttrSeg comes first and the CLIP paper, named by its code link, after.
+  class SteeredEmbeddings extends Embeddings {
+    constructor(private readonly steer: Map<string, string>) {
+      super({});
+    }
+    async embedDocuments(texts: string[]): Promise<number[][]> {
+      return texts.map((t) => {
+        const v = Array.from({ length: 16 }, (_, i) => Math.sin([...t].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_003, i + 1)));
+        const n = Math.hypot(...v);
+        return v.map((x) => x / n);
+      });
+    }
+    async embedQuery(text: string): Promise<number[]> {
+      return (await this.embedDocuments([this.steer.get(text) ?? text]))[0]!;
+    }
+  }
+  const seed = readSeedFile('seeds/daily-papers.txt');
+  const attrseg = seed.find((p) => p.title.startsWith('AttrSeg'))!;
+  const clip = 'learning-transferable-visual-models-from-natural-language-supervision';
+  const q = 'What is CLIP?';
+  const other = 'Which papers segment images with CLIP features and attribute descriptions?';
+  const embeddings = new SteeredEmbeddings(new Map([q, other].map((x) => [x, denseChunks(attrseg)[0]!.text])));
+  let dir: string;
+  let retriever: HybridRetriever;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-named-'));
+    const vectors = await VectraStore.open(path.join(dir, 'vectors'), embeddings);
+    await vectors.addDocuments(
+      seed.flatMap((p) => denseChunks(p).map((c) => new Document({ pageContent: c.text, metadata: { paperId: p.id, n: c.n, hash: 'h' } }))),
+    );
+    retriever = new HybridRetriever(embeddings, vectors, seed);
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const fused = async (text: string) => fuseCandidates(await retriever.candidates(text, await embeddings.embedQuery(text)), retriever.fusion).map((r) => r.id);
+
+  it('goes first when the question is mostly its name, the rest in fused order', async () => {
+    const order = await fused(q);
+    expect(order[0]).toBe(attrseg.id);
+    expect(order.indexOf(clip)).toBeGreaterThan(2);
+    const hits = await retriever.search(q, { k: 8 });
+    expect(hits[0]!.id).toBe(clip);
+    expect(hits[0]!.signals.named).toBe(true);
+    expect(hits.slice(1).map((h) => h.id)).toEqual(order.filter((id) => id !== clip).slice(0, 7));
+  });
+
+  it('keeps the fused order when the name is only part of the question', async () => {
+    const hits = await retriever.search(other, { k: 5 });
+    expect(hits.some((h) => h.signals.named)).toBe(false);
+    expect(hits.map((h) => h.id)).toEqual((await fused(other)).slice(0, 5));
   });
 });

@@ -161,6 +161,11 @@ export class HybridRetriever extends BaseRetriever {
       if (paper.url) hit.url = paper.url;
       hits.push(hit);
     }
+    // A question that is mostly a paper's name ("What is CLIP?") is about that paper wherever the
+    // fused scores put it in the top k (they move with the encoder): it goes first, the rest keep
+    // their order. The chain answers a named first hit from that paper alone, and never refuses it.
+    const named = hits.findIndex((h) => h.signals.named);
+    if (named > 0) hits.unshift(...hits.splice(named, 1));
     return hits;
   }
 
