@@ -53,7 +53,8 @@ type Ort = { InferenceSession: { create(path: string, o: object): Promise<Sessio
  * (`npm run bench` prints both). Buckets stay because int8 *dynamic* quantization takes its scale over
  * the padded input, so padding moves vectors (cosine ≈ 0.994 on a short text), and the fusion weight,
  * the refusal thresholds and every README figure were fitted and measured with these vectors: with
- * exact lengths "What is CLIP?" falls under the refusal thresholds. Switching means refitting both.
+ * exact lengths "What is CLIP?" fell under the refusal thresholds (before a named paper went first).
+ * Switching means refitting both.
  */
 const BUCKET = 32;
 
