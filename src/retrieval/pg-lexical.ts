@@ -162,9 +162,7 @@ export class PgLexical implements LexicalRanker {
           (function* () {
             for (const d of batch) {
               const [lt, lb, la] = d.lens;
-              // Frequencies are SMALLINTs: a word repeated past 32767 times in one field counts as that many.
-              for (const [term, [t, b, a]] of d.tf)
-                yield [term, d.paper.id, Math.min(t, 32767), Math.min(b, 32767), Math.min(a, 32767), lt, lb, la, impact(t, b, a, lt, lb, la)];
+              for (const [term, [t, b, a]] of d.tf) yield [term, d.paper.id, t, b, a, lt, lb, la, impact(t, b, a, lt, lb, la)];
             }
           })(),
         );
@@ -208,9 +206,9 @@ export class PgLexical implements LexicalRanker {
         if (n === termOf.length) [termOf, paperOf, tfs] = [grown(termOf), grown(paperOf), grown(tfs)];
         termOf[n] = id;
         paperOf[n] = pi;
-        tfs[3 * n] = Math.min(t, 32767);
-        tfs[3 * n + 1] = Math.min(b, 32767);
-        tfs[3 * n + 2] = Math.min(a, 32767);
+        tfs[3 * n] = t;
+        tfs[3 * n + 1] = b;
+        tfs[3 * n + 2] = a;
         n++;
       }
     }
@@ -324,14 +322,18 @@ type IndexedPaper = RetrievablePaper & { contentHash: string };
 /** Papers from which an index() is one bulk load. */
 const BULK = 10_000;
 
-/** A paper's terms with their frequency in title, abstract and aliases; each field's length in distinct terms, as MiniSearch counts it. */
+/**
+ * A paper's terms with their frequency in title, abstract and aliases; each field's length in distinct
+ * terms, as MiniSearch counts it. Frequencies are stored as SMALLINTs: a word repeated past 32767
+ * times in one field counts as that many.
+ */
 function analyse(p: RetrievablePaper): { tf: Map<string, Fields>; lens: Fields } {
   const fields = [terms(p.title), terms(p.abstract), terms(aliasText(p.title, aliasesOf(p)))];
   const tf = new Map<string, Fields>();
   fields.forEach((ts, f) => {
     for (const t of ts) {
       const c = tf.get(t) ?? [0, 0, 0];
-      c[f]! += 1;
+      if (c[f]! < 32767) c[f]! += 1;
       tf.set(t, c);
     }
   });
