@@ -4,6 +4,8 @@ import { MIGRATIONS, migratePostgres } from '../src/db/migrations.js';
 import { PostgresDb } from '../src/db/postgres.js';
 import { contentHash } from '../src/library/paper.js';
 import { PgLexical } from '../src/retrieval/pg-lexical.js';
+import { analyse, prepareBulk, sortGroupsByImpact } from '../src/retrieval/pg-lexical-bulk.js';
+import { DEFAULT_LEXICAL } from '../src/retrieval/lexical.js';
 import { terms } from '../src/retrieval/text.js';
 import { readSeedFile } from '../src/sources/seed.js';
 import { makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
@@ -26,6 +28,68 @@ const edited = (ids: Set<string>) =>
       ? { ...p, abstract: `Rewritten: a dataset of diffusion models and transformers. ${p.abstract.slice(200)}`, contentHash: `${p.contentHash}x` }
       : p,
   );
+
+describe('bulk load: postings ordered per term by impact', () => {
+  it('sorts each group highest impact first, ties in load order, as a comparator sort does', () => {
+    // Seeded pseudo-random impacts, many of them equal (ties are the common case: same tf, same length).
+    let state = 7;
+    const rand = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const n = 8000;
+    const impact = new Float32Array(n).map(() => (rand() < 0.5 ? Math.floor(rand() * 4) / 4 : rand() * 10));
+    impact[3] = 0;
+    impact[4] = -0.5; // never produced by BM25, but the order must still hold
+    impact[5] = 1e-30;
+    const sizes = [0, 1, 2, 17, 400, 1, 2500, 80];
+    const start = new Int32Array(sizes.length + 1);
+    sizes.forEach((s, g) => {
+      start[g + 1] = start[g]! + s;
+    });
+    // Postings of a group in load order but not contiguous ids (as after the counting sort by term).
+    const order = new Int32Array(start[sizes.length]!).map((_, j) => 2 * j + 1);
+    const expected = Int32Array.from(order);
+    for (let g = 0; g < sizes.length; g++) expected.subarray(start[g]!, start[g + 1]!).sort((x, y) => impact[y]! - impact[x]! || x - y);
+    // The comparator's tie-break is the posting id, which within a group here grows with load order.
+    for (let g = 0; g < sizes.length; g++) {
+      const ids = order.subarray(start[g]!, start[g + 1]!);
+      expect([...ids].every((v, j) => j === 0 || v > ids[j - 1]!)).toBe(true);
+    }
+    sortGroupsByImpact(order, start, impact);
+    expect([...order]).toEqual([...expected]);
+  });
+});
+
+describe('bulk load: postings laid out from the papers', () => {
+  it('holds exactly the terms, frequencies and lengths analyse() gives each paper, grouped by term in byte order, best first, the rest past the cap noted', () => {
+    const cap = 5;
+    const bulk = prepareBulk(seed, { docs: 0, avg: [1, 1, 1] }, DEFAULT_LEXICAL, cap);
+    const perPaper = seed.map(() => new Map<string, number[]>());
+    const unlisted = seed.map(() => [] as string[]);
+    const groupNames = [...bulk.byName].map((id) => bulk.names[id]!);
+    expect(groupNames).toEqual([...bulk.names].sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : 1)));
+    for (let r = 0; r < bulk.byName.length; r++) {
+      const term = groupNames[r]!;
+      for (let j = bulk.start[r]!; j < bulk.start[r + 1]!; j++) {
+        const i = bulk.order[j]!;
+        const pi = bulk.paperOf[i]!;
+        perPaper[pi]!.set(term, [bulk.tfs[3 * i]!, bulk.tfs[3 * i + 1]!, bulk.tfs[3 * i + 2]!]);
+        if (j > bulk.start[r]!) expect(bulk.impact[i]!).toBeLessThanOrEqual(bulk.impact[bulk.order[j - 1]!]!);
+        if (j >= bulk.start[r]! + cap) unlisted[pi]!.push(term);
+      }
+      const id = bulk.byName[r]!;
+      expect(bulk.df[4 * id + 3]).toBe(bulk.start[r + 1]! - bulk.start[r]!);
+    }
+    for (const [pi, p] of seed.entries()) {
+      const { tf, lens } = analyse(p);
+      expect(Object.fromEntries(perPaper[pi]!)).toEqual(Object.fromEntries(tf));
+      expect([...bulk.lens.subarray(3 * pi, 3 * pi + 3)]).toEqual(lens);
+      expect(bulk.unlisted[pi]!.split(' ').filter(Boolean)).toEqual(unlisted[pi]);
+    }
+    expect(unlisted.flat().length).toBeGreaterThan(100);
+  });
+});
 
 describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: bulk load', () => {
   let bulkDb: TestBackend;

@@ -30,7 +30,7 @@ describe('WorkerPool', () => {
   it('a worker that exits mid-job fails the run with a clear error instead of hanging, and the pool starts afresh', async () => {
     const pool = new WorkerPool(2, start, 5000);
     const jobs = [{ n: 1 }, { n: 2 }, { n: -1 }, { n: 4 }, { n: 5 }, { n: 6 }];
-    await expect(pool.run(jobs, pick)).rejects.toThrow(/embedding worker exited \(code 3\) before finishing its batch/);
+    await expect(pool.run(jobs, pick)).rejects.toThrow(/worker thread exited \(code 3\) before finishing its job/);
     expect(pool.threads).toHaveLength(0);
     expect(await pool.run([{ n: 21 }], pick)).toEqual([42]);
     await pool.dispose();

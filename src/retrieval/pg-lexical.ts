@@ -1,7 +1,9 @@
+import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
-import { aliasesOf, aliasText } from './aliases.js';
 import type { RetrievablePaper } from './catalog.js';
-import { DEFAULT_LEXICAL, type LexicalParams, type LexicalRanker, saturation, type TermStats } from './lexical.js';
+import { DEFAULT_LEXICAL, type LexicalParams, type LexicalRanker, type TermStats } from './lexical.js';
+import { type AnalysedPaper, analyse, averagesWith, type BulkPostings, type Corpus, type Fields, impactAt } from './pg-lexical-bulk.js';
+import { runJob } from './worker-job.js';
 import { terms } from './text.js';
 import { copyBinary, inTransaction, onConnection } from '../db/postgres.js';
 
@@ -122,30 +124,17 @@ export class PgLexical implements LexicalRanker {
     }
   }
 
-  /**
-   * Average field lengths once these papers are in (the papers indexed before, and these): the
-   * lengths impacts are computed at. (The library's own averages alone were 1 for a first load.)
-   */
-  private async averagesWith(lens: Fields[]): Promise<Fields> {
-    const { docs, avg } = await this.corpus();
-    const sum: Fields = [docs * avg[0], docs * avg[1], docs * avg[2]];
-    for (const l of lens) for (let f = 0; f < 3; f++) sum[f]! += l[f]!;
-    const n = docs + lens.length;
-    return [sum[0] / n || 1, sum[1] / n || 1, sum[2] / n || 1];
-  }
-
-  /** A term's weight in one paper (BM25 without IDF, boosts applied), at the given average field lengths. */
-  private impact(avg: Fields): (t: number, b: number, a: number, lt: number, lb: number, la: number) => number {
-    const { k1: k, b: bb, titleBoost, aliasBoost } = this.params;
-    const sat = (tf: number, len: number, avgLen: number) => (tf === 0 ? 0 : saturation(tf, len, avgLen, k, bb));
-    return (t, b, a, lt, lb, la) => titleBoost * sat(t, lt, avg[0]) + sat(b, lb, avg[1]) + aliasBoost * sat(a, la, avg[2]);
-  }
-
   private async indexBatches(papers: IndexedPaper[]): Promise<void> {
     // Large batches: each one upserts the document frequencies of its whole vocabulary once.
     for (let i = 0; i < papers.length; i += 2500) {
       const batch = papers.slice(i, i + 2500).map((p) => ({ paper: p, ...analyse(p) }));
-      const impact = this.impact(await this.averagesWith(batch.map((d) => d.lens)));
+      const impact = impactAt(
+        this.params,
+        averagesWith(
+          await this.corpus(),
+          batch.map((d) => d.lens),
+        ),
+      );
       await inTransaction(this.pool, async (client) => {
         const delta = await this.removeOld(
           client,
@@ -174,83 +163,28 @@ export class PgLexical implements LexicalRanker {
   }
 
   /**
-   * One large load, one transaction. Every paper's postings are gathered in typed arrays (22 bytes
-   * each with the sort order: ~250 MB for 100k papers' 10.8M postings, for the length of the load),
-   * counted into document frequencies, then per term sorted by impact: the first
-   * POSTINGS_PER_TERM are written, in (term, impact) order, the rest only noted on their paper
-   * (`unlisted`). Which ones a search reads is unchanged: per term the highest-impact ones, and a
-   * posting left out here ranked below that many others of this load already.
+   * One large load, one transaction. The papers are analysed in a worker thread (10–20 s of one core
+   * at 100k papers, while this thread writes vectors): every posting in typed arrays (~250 MB for
+   * 100k papers' 10.8M postings, for the length of the load), counted into document frequencies,
+   * per term sorted by impact (`pg-lexical-bulk.ts`). Here the first POSTINGS_PER_TERM of each term
+   * are written, in (term, impact) order; the rest are only noted on their paper (`unlisted`). Which
+   * ones a search reads is unchanged: per term the highest-impact ones, and a posting left out here
+   * ranked below that many others of this load already.
    */
   private async indexBulk(papers: IndexedPaper[]): Promise<void> {
     const cap = this.limits.postingsPerTerm;
-    const termIds = new Map<string, number>();
-    const names: string[] = [];
-    let n = 0;
-    // An abstract has ~110 distinct terms: room for that many, grown (doubled) only past it.
-    const room = Math.max(1 << 16, 120 * papers.length);
-    let termOf = new Int32Array(room);
-    let paperOf = new Int32Array(room);
-    let tfs = new Uint16Array(3 * room);
-    const lens = new Int32Array(3 * papers.length);
-    for (const [pi, p] of papers.entries()) {
-      // Seconds of work: let the vector writes beside it go on meanwhile.
-      if (pi % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
-      const d = analyse(p);
-      lens.set(d.lens, 3 * pi);
-      for (const [term, [t, b, a]] of d.tf) {
-        let id = termIds.get(term);
-        if (id === undefined) {
-          id = names.push(term) - 1;
-          termIds.set(term, id);
-        }
-        if (n === termOf.length) [termOf, paperOf, tfs] = [grown(termOf), grown(paperOf), grown(tfs)];
-        termOf[n] = id;
-        paperOf[n] = pi;
-        tfs[3 * n] = t;
-        tfs[3 * n + 1] = b;
-        tfs[3 * n + 2] = a;
-        n++;
-      }
-    }
-    const impactOf = this.impact(await this.averagesWith(papers.map((_, pi) => [lens[3 * pi]!, lens[3 * pi + 1]!, lens[3 * pi + 2]!])));
-    const impact = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const l = 3 * paperOf[i]!;
-      impact[i] = impactOf(tfs[3 * i]!, tfs[3 * i + 1]!, tfs[3 * i + 2]!, lens[l]!, lens[l + 1]!, lens[l + 2]!);
-    }
-    // Postings grouped by term in byte order (terms are ASCII, so JS's order is the C collation's),
-    // each group by impact, highest first (ties: load order).
-    const rank = new Int32Array(names.length);
-    for (const [r, id] of [...names.keys()].sort((x, y) => (names[x]! < names[y]! ? -1 : 1)).entries()) rank[id] = r;
-    const start = new Int32Array(names.length + 1);
-    for (let i = 0; i < n; i++) start[rank[termOf[i]!]! + 1]! += 1;
-    for (let r = 0; r < names.length; r++) start[r + 1]! += start[r]!;
-    const order = new Int32Array(n);
-    const fill = start.slice(0, names.length);
-    for (let i = 0; i < n; i++) order[fill[rank[termOf[i]!]!]!++] = i;
-    for (let r = 0; r < names.length; r++) order.subarray(start[r]!, start[r + 1]!).sort((x, y) => impact[y]! - impact[x]! || x - y);
-    // Left out: past the first POSTINGS_PER_TERM of a term. Noted per paper with the fields the term is in.
-    const unlisted: string[][] = papers.map(() => []);
-    const unlistedFields: number[][] = papers.map(() => []);
-    for (let r = 0; r < names.length; r++)
-      for (let j = start[r]! + cap; j < start[r + 1]!; j++) {
-        const i = order[j]!;
-        unlisted[paperOf[i]!]!.push(names[termOf[i]!]!);
-        unlistedFields[paperOf[i]!]!.push((tfs[3 * i]! > 0 ? 1 : 0) | (tfs[3 * i + 1]! > 0 ? 2 : 0) | (tfs[3 * i + 2]! > 0 ? 4 : 0));
-      }
+    const bulk = await prepareInWorker(
+      papers.map((p) => ({ title: p.title, abstract: p.abstract, links: p.links })),
+      await this.corpus(),
+      this.params,
+      cap,
+    );
+    const { names, paperOf, tfs, impact, lens, byName, order, start, df } = bulk;
     await inTransaction(this.pool, async (client) => {
       const delta = await this.removeOld(
         client,
         papers.map((p) => p.id),
       );
-      const df = new Int32Array(4 * names.length);
-      for (let i = 0; i < n; i++) {
-        const d = 4 * termOf[i]!;
-        df[d]! += tfs[3 * i]! > 0 ? 1 : 0;
-        df[d + 1]! += tfs[3 * i + 1]! > 0 ? 1 : 0;
-        df[d + 2]! += tfs[3 * i + 2]! > 0 ? 1 : 0;
-        df[d + 3]! += 1;
-      }
       for (const [id, term] of names.entries()) delta.addCounts(term, df[4 * id]!, df[4 * id + 1]!, df[4 * id + 2]!, df[4 * id + 3]!);
       await delta.write(client);
       await writeDocs(
@@ -259,29 +193,21 @@ export class PgLexical implements LexicalRanker {
           id: p.id,
           hash: p.contentHash,
           lens: [lens[3 * pi]!, lens[3 * pi + 1]!, lens[3 * pi + 2]!],
-          unlisted: unlisted[pi]!.join(' '),
-          unlistedFields: unlistedFields[pi]!.join(' '),
+          unlisted: bulk.unlisted[pi]!,
+          unlistedFields: bulk.unlistedFields[pi]!,
         })),
       );
       await copyPostings(
         client,
         (function* () {
-          for (let r = 0; r < names.length; r++)
+          for (let r = 0; r < byName.length; r++) {
+            const term = names[byName[r]!]!;
             for (let j = start[r]!; j < Math.min(start[r + 1]!, start[r]! + cap); j++) {
               const i = order[j]!;
               const pi = paperOf[i]!;
-              yield [
-                names[termOf[i]!]!,
-                papers[pi]!.id,
-                tfs[3 * i]!,
-                tfs[3 * i + 1]!,
-                tfs[3 * i + 2]!,
-                lens[3 * pi]!,
-                lens[3 * pi + 1]!,
-                lens[3 * pi + 2]!,
-                impact[i]!,
-              ];
+              yield [term, papers[pi]!.id, tfs[3 * i]!, tfs[3 * i + 1]!, tfs[3 * i + 2]!, lens[3 * pi]!, lens[3 * pi + 1]!, lens[3 * pi + 2]!, impact[i]!];
             }
+          }
         })(),
       );
     });
@@ -316,36 +242,10 @@ export class PgLexical implements LexicalRanker {
   }
 }
 
-type Fields = [number, number, number];
 type IndexedPaper = RetrievablePaper & { contentHash: string };
 
 /** Papers from which an index() is one bulk load. */
 const BULK = 10_000;
-
-/**
- * A paper's terms with their frequency in title, abstract and aliases; each field's length in distinct
- * terms, as MiniSearch counts it. Frequencies are stored as SMALLINTs: a word repeated past 32767
- * times in one field counts as that many.
- */
-function analyse(p: RetrievablePaper): { tf: Map<string, Fields>; lens: Fields } {
-  const fields = [terms(p.title), terms(p.abstract), terms(aliasText(p.title, aliasesOf(p)))];
-  const tf = new Map<string, Fields>();
-  fields.forEach((ts, f) => {
-    for (const t of ts) {
-      const c = tf.get(t) ?? [0, 0, 0];
-      if (c[f]! < 32767) c[f]! += 1;
-      tf.set(t, c);
-    }
-  });
-  return { tf, lens: [new Set(fields[0]).size, new Set(fields[1]).size, new Set(fields[2]).size] };
-}
-
-/** A typed array twice as long, same contents. */
-function grown<T extends Int32Array | Uint16Array>(a: T): T {
-  const b = new (a.constructor as new (n: number) => T)(a.length * 2);
-  b.set(a);
-  return b;
-}
 
 /** How a write moves each term's document frequencies (per field, and in any field). */
 class DfDelta {
@@ -415,4 +315,14 @@ function copyPostings(client: pg.PoolClient, rows: Iterable<[string, string, num
     ],
     rows,
   );
+}
+
+/** The CPU half of a bulk load, in a worker thread of its own (ended after). */
+async function prepareInWorker(papers: AnalysedPaper[], corpus: Corpus, params: LexicalParams, cap: number): Promise<BulkPostings> {
+  const worker = new Worker(new URL('./pg-lexical-bulk.worker.mjs', import.meta.url));
+  try {
+    return await runJob(worker, { papers, corpus, params, cap }, (reply: BulkPostings) => reply);
+  } finally {
+    await worker.terminate();
+  }
 }

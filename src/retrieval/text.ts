@@ -55,15 +55,25 @@ function stem(word: string): string {
   return s;
 }
 
+/** A text's words as terms() reads them: lower-cased, NFKD-normalised, split at anything not a-z or 0-9 (empty strings included). */
+export const words = (text: string): string[] =>
+  text
+    .toLowerCase()
+    .normalize('NFKD')
+    .split(/[^a-z0-9]+/);
+
+/** One word's term: its Porter stem, or undefined for a stop word, an empty string or a single letter. */
+export function termOfWord(raw: string): string | undefined {
+  if (!raw || STOP.has(raw) || (raw.length < 2 && !/\d/.test(raw))) return undefined;
+  return stem(raw);
+}
+
 /** Lexical terms: lower-cased alphanumeric words, stop words out, Porter-stemmed. */
 export function terms(text: string): string[] {
   const out: string[] = [];
-  for (const raw of text
-    .toLowerCase()
-    .normalize('NFKD')
-    .split(/[^a-z0-9]+/)) {
-    if (!raw || STOP.has(raw) || (raw.length < 2 && !/\d/.test(raw))) continue;
-    out.push(stem(raw));
+  for (const raw of words(text)) {
+    const t = termOfWord(raw);
+    if (t !== undefined) out.push(t);
   }
   return out;
 }

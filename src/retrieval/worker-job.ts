@@ -21,7 +21,7 @@ export function runJob<R, T>(w: Worker, message: unknown, pick: (reply: R) => T)
     };
     const onExit = (code: number) => {
       done();
-      reject(new Error(`embedding worker exited (code ${code}) before finishing its batch`));
+      reject(new Error(`worker thread exited (code ${code}) before finishing its job`));
     };
     const onMessage = (reply: R & { error?: string }) => {
       done();
