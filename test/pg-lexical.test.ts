@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS, migratePostgres } from '../src/db/migrations.js';
-import { PostgresDb } from '../src/db/postgres.js';
+import { inTransaction, PostgresDb } from '../src/db/postgres.js';
 import { contentHash } from '../src/library/paper.js';
 import { PgLexical } from '../src/retrieval/pg-lexical.js';
 import { analyse, prepareBulk, sortGroupsByImpact } from '../src/retrieval/pg-lexical-bulk.js';
@@ -168,8 +168,8 @@ describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: bulk load', () => 
   });
 });
 
-describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: migration 8 on an indexed library', () => {
-  it('keeps the postings of the release before, moves terms to C collation, and searches as before', async () => {
+describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: migrations 8 and 9 on an indexed library', () => {
+  it('keeps the postings of the release before, moves terms and paper ids to C collation, and searches and deletes by index as before', async () => {
     const b = await makeBackend('postgres');
     const db = PostgresDb.connect(b.url);
     try {
@@ -185,11 +185,20 @@ describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: migration 8 on an 
       const lex = new PgLexical(db.pool, undefined, 0);
       const before = await lex.search('diffusion robots', 5);
       expect(before.map((r) => r.id)).toEqual(['p2', 'p1']);
-      expect(await migratePostgres(db)).toEqual([8]);
-      const { rows } = await db.pool.query<{ collation_name: string }>(
-        "SELECT collation_name FROM information_schema.columns WHERE table_name = 'lex_postings' AND column_name = 'term'",
+      expect(await migratePostgres(db)).toEqual([8, 9]);
+      const { rows } = await db.pool.query<{ column_name: string; collation_name: string }>(
+        "SELECT column_name, collation_name FROM information_schema.columns WHERE table_name = 'lex_postings' AND column_name IN ('term', 'paper_id') ORDER BY 1",
       );
-      expect(rows).toEqual([{ collation_name: 'C' }]);
+      expect(rows).toEqual([
+        { column_name: 'paper_id', collation_name: 'C' },
+        { column_name: 'term', collation_name: 'C' },
+      ]);
+      // Re-indexing a paper deletes its postings through the paper index (a text parameter compares in the column's collation).
+      const plan = await inTransaction(db.pool, async (client) => {
+        await client.query('SET LOCAL enable_seqscan = off');
+        return (await client.query<{ 'QUERY PLAN': string }>('EXPLAIN DELETE FROM lex_postings WHERE paper_id = ANY($1::text[])', [['p1']])).rows;
+      });
+      expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/lex_postings_paper/);
       expect(await lex.search('diffusion robots', 5)).toEqual(before);
       expect((await db.pool.query('SELECT unlisted, unlisted_fields FROM lex_docs ORDER BY paper_id')).rows).toEqual([
         { unlisted: [], unlisted_fields: [] },

@@ -180,6 +180,16 @@ export const MIGRATIONS: Migration[] = [
     ALTER TABLE lex_docs ADD COLUMN unlisted_fields SMALLINT[] NOT NULL DEFAULT '{}';
     `,
   },
+  {
+    version: 9,
+    name: 'postings paper ids in byte order (C collation), as their terms: a bulk load builds the paper index ~1.5x faster',
+    sql: '',
+    // The index on paper_id (deletes when a paper is re-indexed) is built from 5.8M unsorted rows
+    // after a 100k-paper load; comparing ids byte by byte instead of by locale rules made that 5.4 s
+    // → 3.6 s on C.UTF-8 (more on en_US and similar). Equality is the same, so nothing else changes;
+    // the column's indexes are rebuilt once here.
+    pg: 'ALTER TABLE lex_postings ALTER COLUMN paper_id TYPE TEXT COLLATE "C";',
+  },
 ];
 
 const LEDGER = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

@@ -23,9 +23,11 @@ import { copyBinary, inTransaction, onConnection } from '../db/postgres.js';
  */
 export const POSTINGS_PER_TERM = 2000;
 
-/** The postings indexes (as migration 6 creates them), rebuilt after a bulk load. */
-const LEX_INDEXES = `CREATE INDEX IF NOT EXISTS lex_postings_paper ON lex_postings(paper_id);
-  CREATE INDEX IF NOT EXISTS lex_postings_scan ON lex_postings(term, impact DESC) INCLUDE (paper_id, title_tf, body_tf, alias_tf, title_len, body_len, alias_len);`;
+/** The postings indexes (as migration 6 creates them), rebuilt after a bulk load, side by side. */
+const LEX_INDEXES = [
+  'CREATE INDEX IF NOT EXISTS lex_postings_paper ON lex_postings(paper_id)',
+  'CREATE INDEX IF NOT EXISTS lex_postings_scan ON lex_postings(term, impact DESC) INCLUDE (paper_id, title_tf, body_tf, alias_tf, title_len, body_len, alias_len)',
+];
 
 export class PgLexical implements LexicalRanker {
   private stats: { at: number; docs: number; avg: [number, number, number] } | undefined;
@@ -114,12 +116,17 @@ export class PgLexical implements LexicalRanker {
     try {
       await this.indexBulk(papers);
     } finally {
-      await onConnection(this.pool, async (client) => {
-        // The presorted postings fit in memory to sort, which is then one pass.
-        await client.query("SET maintenance_work_mem = '1GB'");
-        await client.query(LEX_INDEXES);
-        await client.query('RESET maintenance_work_mem');
-      });
+      // Each on its own connection, at once: the two builds are mostly one core each (5.8M postings
+      // at 100k papers: ~3.6 and ~2.7 s alone). Each sort fits in memory, which is then one pass.
+      await Promise.all(
+        LEX_INDEXES.map((sql) =>
+          onConnection(this.pool, async (client) => {
+            await client.query("SET maintenance_work_mem = '512MB'");
+            await client.query(sql);
+            await client.query('RESET maintenance_work_mem');
+          }),
+        ),
+      );
       await this.pool.query('VACUUM (ANALYZE) lex_postings');
     }
   }
