@@ -9,13 +9,14 @@ import type { PassageMetadata, PassageVectors } from './vector-store.js';
 /**
  * HNSW parameters, chosen with `npm run bench:hnsw` (150k stand-in vectors from bge's space, 200 real
  * questions; README has its table). The index holds float2 copies of the vectors (`halfvec`, pgvector
- * 0.7+): half the size of a float4 index and searched 13–42 % faster at the same list in 11 of 12 pairs over two runs, for
- * a recall within ~0.01; build times were within run-to-run noise of float4. ef_construction 64 with
- * a search list 2× the candidates found 0.989 of the exact top 10 at 5.8 ms, built in 25 s (the
- * parameters before, float4 with ef_construction 128 and a 1.5× list: 0.992, 6.2 ms, 38 s). Scores and
- * the order returned are exact (float4) over the candidates found.
+ * 0.7+): half the size of a float4 index and searched 13–42 % faster at the same list in 11 of 12 pairs
+ * over two runs, for a recall within ~0.01. ef_construction 48 with a search list 2× the candidates:
+ * recall@10 0.988 at 100k, the same as ef_construction 64 (0.988 and 0.990 in two builds), built with
+ * ~65 % of its CPU (27.7 against 42.8–45.1 core-seconds; 14.2 s against 21.8–23.0 s on 2 cores), which
+ * the 100k bulk load needed (issue 9). Scores and the order returned are exact (float4) over the
+ * candidates found.
  */
-const HNSW = { m: 16, efConstruction: 64, searchFactor: 2 };
+const HNSW = { m: 16, efConstruction: 48, searchFactor: 2 };
 
 /** What the HNSW index is built on: float2 copies where pgvector has them (0.7.0+), else the column. */
 export type HnswKind = 'halfvec' | 'vector';
@@ -36,9 +37,15 @@ const hnswName = (table: string, kind: HnswKind) => `${table}_hnsw${kind === 'ha
  * The HNSW index, unless it exists (inside a transaction). The graph of 100k vectors needs a few
  * hundred MB to build in memory; with the default 64 MB the build is several times slower.
  */
-async function buildHnsw(client: pg.PoolClient, table: string, kind: HnswKind, dimensions: number): Promise<void> {
+async function buildHnsw(client: pg.PoolClient, table: string, kind: HnswKind, dimensions: number, opts: { beside?: boolean } = {}): Promise<void> {
   const { expr, ops } = indexed(kind, dimensions);
   await client.query("SET LOCAL maintenance_work_mem = '512MB'");
+  // Beside other work (a bulk load writes BM25's postings and builds their indexes meanwhile), at most
+  // one parallel worker: with two, three build processes and that work shared 2 cores, and pgvector's
+  // build processes wait on each other's graph locks while descheduled. 100k-paper loads, 2 cores:
+  // 69–71 s with one worker, 82–92 s with two (busy CPU 125–127 against 146–160 core-seconds).
+  if (opts.beside)
+    await client.query("SELECT set_config('max_parallel_maintenance_workers', least(current_setting('max_parallel_maintenance_workers')::int, 1)::text, true)");
   await client.query(
     `CREATE INDEX IF NOT EXISTS ${hnswName(table, kind)} ON ${table} USING hnsw (${expr} ${ops}) WITH (m = ${HNSW.m}, ef_construction = ${HNSW.efConstruction})`,
   );
@@ -127,7 +134,7 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
     try {
       return await load();
     } finally {
-      await inTransaction(this.pool, (client) => buildHnsw(client, this.table, this.hnsw, this.dimensions));
+      await inTransaction(this.pool, (client) => buildHnsw(client, this.table, this.hnsw, this.dimensions, { beside: true }));
     }
   }
 
