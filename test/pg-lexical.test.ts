@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MIGRATIONS, migratePostgres } from '../src/db/migrations.js';
 import { inTransaction, PostgresDb } from '../src/db/postgres.js';
 import { contentHash } from '../src/library/paper.js';
@@ -132,6 +132,36 @@ describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: bulk load', () => 
     expect(await count(bulk.db, 'SELECT max(c) AS n FROM (SELECT count(*) AS c FROM lex_postings GROUP BY term) x')).toBe(LIMITS.postingsPerTerm);
     const indexes = (await bulk.db.pool.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'lex_postings' ORDER BY 1")).rows;
     expect(indexes.map((r) => r.indexname)).toEqual(['lex_postings_paper', 'lex_postings_scan']);
+  });
+
+  it('takes up an analysis started before the papers were stored (prepare) only for exactly those papers', async () => {
+    const b = await makeBackend('postgres');
+    const { db, lex } = await open(b, LIMITS.bulkFrom);
+    try {
+      const taken = vi.spyOn(lex as unknown as { takeEarly: () => unknown }, 'takeEarly');
+      const changed = new Set(seed.slice(0, 10).map((p) => p.id));
+      // Analysed as the source had them, stored edited: not this load's analysis.
+      lex.prepare(seed);
+      await lex.index(edited(changed));
+      expect(taken.mock.results[0]!.value).toBeUndefined();
+      // (A search reads 3 postings per term here; the document frequency counts every paper.)
+      const word = terms('rewritten')[0]!;
+      expect((await lex.termStats([word])).df.get(word)).toBe(changed.size);
+      // The reference: these papers loaded in reverse order (the order breaks impact ties at the cap).
+      await lex.index(edited(changed).reverse());
+      const reference = await Promise.all(questions.map((q) => lex.search(q, 20)));
+      const stats = await lex.termStats(vocabulary);
+      // Prepared in reverse order, then given in the usual one: taken up, so the load is in its order.
+      lex.prepare(edited(changed).reverse());
+      await lex.index(edited(changed));
+      expect(taken.mock.results[2]!.value).toBeDefined();
+      expect(await Promise.all(questions.map((q) => lex.search(q, 20)))).toEqual(reference);
+      expect(await lex.termStats(vocabulary)).toEqual(stats);
+      expect(await count(db, 'SELECT count(*) AS n FROM lex_docs')).toBe(seed.length);
+    } finally {
+      await db.close();
+      await b.drop();
+    }
   });
 
   it('ranks as the batch path does, which stores every posting', async () => {

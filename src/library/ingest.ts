@@ -30,6 +30,8 @@ export interface IngestDeps {
     /** Ids of papers not indexed at their current content, computed where the papers are. */
     stalePapers(): Promise<string[]>;
     index(papers: StoredPaper[]): Promise<void>;
+    /** Papers about to be stored: a large load's analysis may start now, beside the paper writes. */
+    prepare?(papers: Paper[]): void;
   };
   /** Passages embedded between two saves of the vector index (a crash loses at most this much work). */
   saveEvery?: number;
@@ -45,7 +47,9 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
   const t0 = performance.now();
   const { store, vectors, embeddings } = deps;
   const progress = deps.progress ?? silentProgress;
-  const upsert = await store.upsert(await reconcile(store, papers));
+  const reconciled = await reconcile(store, papers);
+  deps.lexical?.prepare?.(reconciled);
+  const upsert = await store.upsert(reconciled);
 
   // Which papers each index lacks or holds an older version of. A store in the same database as the
   // papers answers that itself (only the stale ids come back); otherwise compare hashes here. Either

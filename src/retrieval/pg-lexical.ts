@@ -31,6 +31,8 @@ const LEX_INDEXES = [
 
 export class PgLexical implements LexicalRanker {
   private stats: { at: number; docs: number; avg: [number, number, number] } | undefined;
+  /** A bulk load's analysis started by prepare(), for the index() call it matches. */
+  private early: { papers: BulkPaper[]; layout: Promise<BulkPostings>; expiry: NodeJS.Timeout } | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -99,6 +101,39 @@ export class PgLexical implements LexicalRanker {
       'SELECT p.id FROM papers p LEFT JOIN lex_docs d ON d.paper_id = p.id WHERE d.hash IS DISTINCT FROM p.content_hash',
     );
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Starts a large load's analysis early: an ingest calls this with the papers it is about to store,
+   * so the worker thread runs beside the paper writes (seconds at 100k papers) instead of after them.
+   * index() takes it up when it is given exactly these papers (same ids, titles, abstracts, links),
+   * else it analyses what it is given; unused, it is dropped after 10 minutes.
+   */
+  prepare(papers: BulkPaper[]): void {
+    if (papers.length < this.limits.bulkFrom) return;
+    this.dropEarly();
+    const texts = papers.map(({ id, title, abstract, links }) => ({ id, title, abstract, links }));
+    const layout = this.corpus().then((corpus) => prepareInWorker(texts, corpus, this.params, this.limits.postingsPerTerm));
+    layout.catch(() => {}); // index() awaits it and reports its failure
+    this.early = { papers: texts, layout, expiry: setTimeout(() => this.dropEarly(), 10 * 60_000).unref() };
+  }
+
+  private dropEarly(): void {
+    if (this.early) clearTimeout(this.early.expiry);
+    this.early = undefined;
+  }
+
+  /** The early analysis, if it was of exactly these papers (in its own order, which the load then uses). */
+  private takeEarly(papers: IndexedPaper[]): { papers: BulkPaper[]; layout: Promise<BulkPostings> } | undefined {
+    const early = this.early;
+    this.dropEarly();
+    if (!early || early.papers.length !== papers.length) return undefined;
+    const given = new Map(papers.map((p) => [p.id, p]));
+    const same = early.papers.every((e) => {
+      const p = given.get(e.id);
+      return p !== undefined && p.title === e.title && p.abstract === e.abstract && JSON.stringify(p.links) === JSON.stringify(e.links);
+    });
+    return same ? early : undefined;
   }
 
   /**
@@ -178,14 +213,18 @@ export class PgLexical implements LexicalRanker {
    * ones a search reads is unchanged: per term the highest-impact ones, and a posting left out here
    * ranked below that many others of this load already.
    */
-  private async indexBulk(papers: IndexedPaper[]): Promise<void> {
+  private async indexBulk(given: IndexedPaper[]): Promise<void> {
     const cap = this.limits.postingsPerTerm;
-    const bulk = await prepareInWorker(
-      papers.map((p) => ({ title: p.title, abstract: p.abstract, links: p.links })),
-      await this.corpus(),
-      this.params,
-      cap,
-    );
+    const early = this.takeEarly(given);
+    const hashes = new Map(given.map((p) => [p.id, p.contentHash]));
+    const papers = (early?.papers ?? given).map((p) => ({ id: p.id, contentHash: hashes.get(p.id)! }));
+    const bulk = await (early?.layout ??
+      prepareInWorker(
+        given.map((p) => ({ title: p.title, abstract: p.abstract, links: p.links })),
+        await this.corpus(),
+        this.params,
+        cap,
+      ));
     const { names, paperOf, tfs, impact, lens, byName, order, start, df } = bulk;
     await inTransaction(this.pool, async (client) => {
       const delta = await this.removeOld(
@@ -250,6 +289,8 @@ export class PgLexical implements LexicalRanker {
 }
 
 type IndexedPaper = RetrievablePaper & { contentHash: string };
+/** What a bulk load's analysis reads of a paper. */
+type BulkPaper = Pick<RetrievablePaper, 'id' | 'title' | 'abstract' | 'links'>;
 
 /** Papers from which an index() is one bulk load. */
 const BULK = 10_000;
