@@ -9,12 +9,12 @@ import type { PassageMetadata, PassageVectors } from './vector-store.js';
 /**
  * HNSW parameters, chosen with `npm run bench:hnsw` (150k stand-in vectors from bge's space, 200 real
  * questions; README has its table). The index holds float2 copies of the vectors (`halfvec`, pgvector
- * 0.7+): half the size of a float4 index and searched 13–42 % faster at the same list in 11 of 12 pairs
- * over two runs, for a recall within ~0.01. ef_construction 48 with a search list 2× the candidates:
- * recall@10 0.988 at 100k, the same as ef_construction 64 (0.988 and 0.990 in two builds), built with
- * ~65 % of its CPU (27.7 against 42.8–45.1 core-seconds; 14.2 s against 21.8–23.0 s on 2 cores), which
- * the 100k bulk load needed (issue 9). Scores and the order returned are exact (float4) over the
- * candidates found.
+ * 0.7+): half the size of a float4 index and searched faster at the same list, for a recall within
+ * ~0.01. ef_construction 48 with a search list 2× the candidates: recall@10 0.986 at 6.0 ms, built in
+ * 22.9 s with 44.5 core-seconds; ef_construction 64 found 0.991 at 6.4 ms with 57.3 core-seconds
+ * (29.3 s). The build is the largest part of a 100k bulk load on 2 cores (issue 9's < 60 s), so the
+ * cheaper build; 40 saved little more (41.4) for 0.983. Scores and the order returned are exact
+ * (float4) over the candidates found.
  */
 const HNSW = { m: 16, efConstruction: 48, searchFactor: 2 };
 
@@ -37,15 +37,9 @@ const hnswName = (table: string, kind: HnswKind) => `${table}_hnsw${kind === 'ha
  * The HNSW index, unless it exists (inside a transaction). The graph of 100k vectors needs a few
  * hundred MB to build in memory; with the default 64 MB the build is several times slower.
  */
-async function buildHnsw(client: pg.PoolClient, table: string, kind: HnswKind, dimensions: number, opts: { beside?: boolean } = {}): Promise<void> {
+async function buildHnsw(client: pg.PoolClient, table: string, kind: HnswKind, dimensions: number): Promise<void> {
   const { expr, ops } = indexed(kind, dimensions);
   await client.query("SET LOCAL maintenance_work_mem = '512MB'");
-  // Beside other work (a bulk load writes BM25's postings and builds their indexes meanwhile), at most
-  // one parallel worker: with two, three build processes and that work shared 2 cores, and pgvector's
-  // build processes wait on each other's graph locks while descheduled. 100k-paper loads, 2 cores:
-  // 69–71 s with one worker, 82–92 s with two (busy CPU 125–127 against 146–160 core-seconds).
-  if (opts.beside)
-    await client.query("SELECT set_config('max_parallel_maintenance_workers', least(current_setting('max_parallel_maintenance_workers')::int, 1)::text, true)");
   await client.query(
     `CREATE INDEX IF NOT EXISTS ${hnswName(table, kind)} ON ${table} USING hnsw (${expr} ${ops}) WITH (m = ${HNSW.m}, ef_construction = ${HNSW.efConstruction})`,
   );
@@ -134,7 +128,7 @@ export class PgPassageStore extends PGVectorStore implements PassageVectors {
     try {
       return await load();
     } finally {
-      await inTransaction(this.pool, (client) => buildHnsw(client, this.table, this.hnsw, this.dimensions, { beside: true }));
+      await inTransaction(this.pool, (client) => buildHnsw(client, this.table, this.hnsw, this.dimensions));
     }
   }
 
