@@ -2,7 +2,7 @@
 // query time and index build time, on 150k stand-in vectors from bge's space (blends of two SciFact
 // abstracts plus noise, as in bench:scale) with 200 real questions embedded by the encoder; the index on
 // the float4 column or on float2 (halfvec) copies.
-// Run: npm run bench:hnsw   (~10 min on 2 cores; SciFact vectors are cached in .cache/bench/)
+// Run: npm run bench:hnsw   (~12 min on 2 cores; SciFact vectors are cached in .cache/bench/)
 // The PostgreSQL is the throwaway test server (scripts/test-postgres.mjs). A development tool.
 import fs from 'node:fs';
 import pg from 'pg';

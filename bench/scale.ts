@@ -1,6 +1,6 @@
 // Benchmark: the embedded backend (SQLite + Vectra + in-memory BM25) against PostgreSQL + pgvector,
 // in one run, at the same size. Prints a Markdown table.
-// Run: npm run bench:scale                 (100k papers, SciFact and the seed; ~20 min on 2 cores)
+// Run: npm run bench:scale                 (100k papers, SciFact and the seed; ~10 min on 2 cores, ~15 the first time)
 //      npm run bench:scale -- --papers 20000
 // The PostgreSQL is the throwaway test server (scripts/test-postgres.mjs). A development tool.
 //
