@@ -32,7 +32,9 @@ const LEX_INDEXES = [
 export class PgLexical implements LexicalRanker {
   private stats: { at: number; docs: number; avg: [number, number, number] } | undefined;
   /** A bulk load's analysis started by prepare(), for the index() call it matches. */
-  private early: { papers: BulkPaper[]; layout: Promise<BulkPostings>; expiry: NodeJS.Timeout } | undefined;
+  private early:
+    | { fresh: Promise<BulkPaper[] | undefined>; layout: Promise<BulkPostings | undefined>; abort: AbortController; expiry: NodeJS.Timeout }
+    | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -106,34 +108,59 @@ export class PgLexical implements LexicalRanker {
   /**
    * Starts a large load's analysis early: an ingest calls this with the papers it is about to store,
    * so the worker thread runs beside the paper writes (seconds at 100k papers) instead of after them.
-   * index() takes it up when it is given exactly these papers (same ids, titles, abstracts, links),
-   * else it analyses what it is given; unused, it is dropped after 10 minutes.
+   * Only papers this index does not hold yet are analysed (a first import), and only when they are a
+   * large load; a re-ingest of papers already indexed starts nothing (one query). The next index()
+   * takes it up when it is given exactly these papers (same ids, titles, abstracts, links); any other
+   * index() call ends it (its worker too), as does an hour without one.
    */
   prepare(papers: BulkPaper[]): void {
     if (papers.length < this.limits.bulkFrom) return;
     this.dropEarly();
-    const texts = papers.map(({ id, title, abstract, links }) => ({ id, title, abstract, links }));
-    const layout = this.corpus().then((corpus) => prepareInWorker(texts, corpus, this.params, this.limits.postingsPerTerm));
-    layout.catch(() => {}); // index() awaits it and reports its failure
-    this.early = { papers: texts, layout, expiry: setTimeout(() => this.dropEarly(), 10 * 60_000).unref() };
+    const abort = new AbortController();
+    const fresh = (async () => {
+      const known = new Set(
+        (await this.pool.query<{ paper_id: string }>('SELECT paper_id FROM lex_docs WHERE paper_id = ANY($1::text[])', [papers.map((p) => p.id)])).rows.map(
+          (r) => r.paper_id,
+        ),
+      );
+      const todo = papers.filter((p) => !known.has(p.id)).map(({ id, title, abstract, links }) => ({ id, title, abstract, links }));
+      return todo.length >= this.limits.bulkFrom ? todo : undefined;
+    })();
+    const layout = fresh.then(async (todo) =>
+      todo ? prepareInWorker(todo, await this.corpus(), this.params, this.limits.postingsPerTerm, abort.signal) : undefined,
+    );
+    // index() awaits these and reports their failure; nobody else does.
+    fresh.catch(() => {});
+    layout.catch(() => {});
+    this.early = { fresh, layout, abort, expiry: setTimeout(() => this.dropEarly(), 60 * 60_000).unref() };
   }
 
+  /** Forgets the early analysis, ending its worker if it is still running. */
   private dropEarly(): void {
-    if (this.early) clearTimeout(this.early.expiry);
+    if (!this.early) return;
+    clearTimeout(this.early.expiry);
+    this.early.abort.abort();
     this.early = undefined;
   }
 
-  /** The early analysis, if it was of exactly these papers (in its own order, which the load then uses). */
-  private takeEarly(papers: IndexedPaper[]): { papers: BulkPaper[]; layout: Promise<BulkPostings> } | undefined {
+  /** The early analysis if it was of exactly these papers (in its own order, which the load then uses); any other is ended. */
+  private async takeEarly(papers: IndexedPaper[]): Promise<EarlyLayout | undefined> {
     const early = this.early;
-    this.dropEarly();
-    if (!early || early.papers.length !== papers.length) return undefined;
+    if (!early) return undefined;
+    this.early = undefined;
+    clearTimeout(early.expiry);
+    const todo = await early.fresh.catch(() => undefined);
     const given = new Map(papers.map((p) => [p.id, p]));
-    const same = early.papers.every((e) => {
-      const p = given.get(e.id);
-      return p !== undefined && p.title === e.title && p.abstract === e.abstract && JSON.stringify(p.links) === JSON.stringify(e.links);
-    });
-    return same ? early : undefined;
+    const same =
+      todo?.length === papers.length &&
+      todo.every((e) => {
+        const p = given.get(e.id);
+        return p !== undefined && p.title === e.title && p.abstract === e.abstract && JSON.stringify(p.links) === JSON.stringify(e.links);
+      });
+    // (Papers to analyse mean an analysis was started: its layout is there.)
+    if (same) return { papers: todo, layout: early.layout.then((bulk) => bulk!) };
+    early.abort.abort();
+    return undefined;
   }
 
   /**
@@ -145,11 +172,12 @@ export class PgLexical implements LexicalRanker {
    * presorted build.
    */
   async index(papers: IndexedPaper[]): Promise<void> {
+    const early = await this.takeEarly(papers);
     if (papers.length < this.limits.bulkFrom) return this.indexBatches(papers);
     await this.pool.query('DROP INDEX IF EXISTS lex_postings_scan');
     await this.pool.query('DROP INDEX IF EXISTS lex_postings_paper');
     try {
-      await this.indexBulk(papers);
+      await this.indexBulk(papers, early);
     } finally {
       // Each on its own connection, at once: the two builds are mostly one core each (5.8M postings
       // at 100k papers: ~3.6 and ~2.7 s alone). Each sort fits in memory, which is then one pass.
@@ -213,9 +241,8 @@ export class PgLexical implements LexicalRanker {
    * ones a search reads is unchanged: per term the highest-impact ones, and a posting left out here
    * ranked below that many others of this load already.
    */
-  private async indexBulk(given: IndexedPaper[]): Promise<void> {
+  private async indexBulk(given: IndexedPaper[], early: EarlyLayout | undefined): Promise<void> {
     const cap = this.limits.postingsPerTerm;
-    const early = this.takeEarly(given);
     const hashes = new Map(given.map((p) => [p.id, p.contentHash]));
     const papers = (early?.papers ?? given).map((p) => ({ id: p.id, contentHash: hashes.get(p.id)! }));
     const bulk = await (early?.layout ??
@@ -291,6 +318,8 @@ export class PgLexical implements LexicalRanker {
 type IndexedPaper = RetrievablePaper & { contentHash: string };
 /** What a bulk load's analysis reads of a paper. */
 type BulkPaper = Pick<RetrievablePaper, 'id' | 'title' | 'abstract' | 'links'>;
+/** An analysis started by prepare() and taken up by index(): the papers in its order, and its result. */
+type EarlyLayout = { papers: BulkPaper[]; layout: Promise<BulkPostings> };
 
 /** Papers from which an index() is one bulk load. */
 const BULK = 10_000;
@@ -365,9 +394,12 @@ function copyPostings(client: pg.PoolClient, rows: Iterable<[string, string, num
   );
 }
 
-/** The CPU half of a bulk load, in a worker thread of its own (ended after). */
-async function prepareInWorker(papers: AnalysedPaper[], corpus: Corpus, params: LexicalParams, cap: number): Promise<BulkPostings> {
+/** The CPU half of a bulk load, in a worker thread of its own (ended after, or when `signal` aborts). */
+async function prepareInWorker(papers: AnalysedPaper[], corpus: Corpus, params: LexicalParams, cap: number, signal?: AbortSignal): Promise<BulkPostings> {
+  signal?.throwIfAborted();
   const worker = new Worker(new URL('./pg-lexical-bulk.worker.mjs', import.meta.url));
+  // Ended meanwhile: the job then fails with "worker thread exited".
+  signal?.addEventListener('abort', () => void worker.terminate(), { once: true });
   try {
     return await runJob(worker, { papers, corpus, params, cap }, (reply: BulkPostings) => reply);
   } finally {
