@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { calibrate, refusalScore, refuses, type CalibrationPoint } from '../src/answer/refusal.js';
 import { confusion } from '../src/confusion.js';
 import { ndcgAt, percentile, recallAt } from '../src/eval/metrics.js';
-import { recallAtK } from '../src/eval/questions.js';
+import { formatQuestionEval, recallAtK, type QuestionEval } from '../src/eval/questions.js';
 import { reconcile } from '../src/library/identity.js';
 import { PaperStore } from '../src/library/store.js';
 import { openDb } from '../src/db/open.js';
@@ -33,6 +33,25 @@ describe('ranking metrics (they produce the README figures)', () => {
     expect(recallAtK(['a', 'b', 'c', 'd'], ['a', 'x', 'b'], 3)).toBeCloseTo(2 / 3);
     expect(recallAtK(['a'], ['x', 'a'], 1)).toBe(0);
     expect(recallAtK([], ['a'], 3)).toBe(0);
+  });
+  it('the question report shows a kind of question the set lacks as "—", not as a score of 0', () => {
+    const r = { paraphraseR1: 0.5, paraphraseR3: 0.75, multiR3: 0 };
+    const e: QuestionEval = {
+      split: 'heldout',
+      retrieval: { fused: r },
+      counts: { paraphrase: 4, multi: 0, offtopic: 2 },
+      offtopicRefused: 0.5,
+      answerableRefused: 0.25,
+      firstCitationGold: 1,
+      mistakes: [],
+      latencyMs: { p50: 10, p95: 20 },
+    };
+    const text = formatQuestionEval(e);
+    expect(text).toContain('fused    | 0.500          | 0.750          | —');
+    expect(text).toContain('off-topic/junk refused: 50.0%   answerable refused: 25.0%');
+    const none = formatQuestionEval({ ...e, counts: { paraphrase: 0, multi: 0, offtopic: 0 } });
+    expect(none).toContain('fused    | —              | —              | —');
+    expect(none).toContain('off-topic/junk refused: —   answerable refused: —');
   });
   it('percentile: nearest rank', () => {
     expect(percentile([5, 1, 4, 2, 3], 50)).toBe(3);

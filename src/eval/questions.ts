@@ -117,14 +117,18 @@ export async function evalQuestions(
 
 export function formatQuestionEval(e: QuestionEval): string {
   const c = e.counts;
+  // A kind of question the set does not have is shown as "—", not as a score of 0.
+  const score = (n: number, x: number) => (n ? x.toFixed(3) : '—');
+  const pct = (n: number, x: number) => (n ? `${(x * 100).toFixed(1)}%` : '—');
   const lines = [
     `split: ${e.split} (${c.paraphrase} paraphrase, ${c.multi} several-paper, ${c.offtopic} off-topic/junk)`,
     'ranking  | paraphrase R@1 | paraphrase R@3 | several-paper R@3',
     ...Object.entries(e.retrieval).map(
-      ([n, r]) => `${n.padEnd(8)} | ${r.paraphraseR1.toFixed(3).padEnd(14)} | ${r.paraphraseR3.toFixed(3).padEnd(14)} | ${r.multiR3.toFixed(3)}`,
+      ([n, r]) =>
+        `${n.padEnd(8)} | ${score(c.paraphrase, r.paraphraseR1).padEnd(14)} | ${score(c.paraphrase, r.paraphraseR3).padEnd(14)} | ${score(c.multi, r.multiR3)}`,
     ),
-    `off-topic/junk refused: ${(e.offtopicRefused * 100).toFixed(1)}%   answerable refused: ${(e.answerableRefused * 100).toFixed(1)}%`,
-    `answered paraphrases whose first citation is the gold paper: ${(e.firstCitationGold * 100).toFixed(1)}%`,
+    `off-topic/junk refused: ${pct(c.offtopic, e.offtopicRefused)}   answerable refused: ${pct(c.paraphrase + c.multi, e.answerableRefused)}`,
+    `answered paraphrases whose first citation is the gold paper: ${pct(c.paraphrase, e.firstCitationGold)}`,
     `answer latency (warm, extractive): p50 ${e.latencyMs.p50.toFixed(1)} ms, p95 ${e.latencyMs.p95.toFixed(1)} ms`,
     ...e.mistakes.map((m) => `  expected ${m.expected}: "${m.question}" -> ${m.got}`),
   ];
