@@ -43,12 +43,16 @@ describe('ranking metrics (they produce the README figures)', () => {
       offtopicRefused: 0.5,
       answerableRefused: 0.25,
       firstCitationGold: 1,
+      answeredParaphrases: 3,
       mistakes: [],
       latencyMs: { p50: 10, p95: 20 },
     };
     const text = formatQuestionEval(e);
     expect(text).toContain('fused    | 0.500          | 0.750          | —');
     expect(text).toContain('off-topic/junk refused: 50.0%   answerable refused: 25.0%');
+    expect(text).toContain('first citation is the gold paper: 100.0%');
+    // Every paraphrase refused: no share of answered ones to show.
+    expect(formatQuestionEval({ ...e, answeredParaphrases: 0, firstCitationGold: 0 })).toContain('first citation is the gold paper: —');
     const none = formatQuestionEval({ ...e, counts: { paraphrase: 0, multi: 0, offtopic: 0 } });
     expect(none).toContain('fused    | —              | —              | —');
     expect(none).toContain('off-topic/junk refused: —   answerable refused: —');

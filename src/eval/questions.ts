@@ -46,6 +46,8 @@ export interface QuestionEval {
   answerableRefused: number;
   /** Answered paraphrase questions whose first citation is the gold paper. */
   firstCitationGold: number;
+  /** Paraphrase questions answered (not refused): what firstCitationGold is a share of. */
+  answeredParaphrases: number;
   /** Questions answered when they should have been refused, and the reverse (for the README). */
   mistakes: { question: string; expected: 'refusal' | 'answer'; got: string }[];
   latencyMs: { p50: number; p95: number };
@@ -110,6 +112,7 @@ export async function evalQuestions(
     offtopicRefused: round(counts.offtopic ? offRefused / counts.offtopic : 0, 3),
     answerableRefused: round(ansRefused / Math.max(1, counts.paraphrase + counts.multi), 3),
     firstCitationGold: round(answeredPara ? firstGold / answeredPara : 0, 3),
+    answeredParaphrases: answeredPara,
     mistakes,
     latencyMs: { p50: round(percentile(latencies, 50), 3), p95: round(percentile(latencies, 95), 3) },
   };
@@ -128,7 +131,7 @@ export function formatQuestionEval(e: QuestionEval): string {
         `${n.padEnd(8)} | ${score(c.paraphrase, r.paraphraseR1).padEnd(14)} | ${score(c.paraphrase, r.paraphraseR3).padEnd(14)} | ${score(c.multi, r.multiR3)}`,
     ),
     `off-topic/junk refused: ${pct(c.offtopic, e.offtopicRefused)}   answerable refused: ${pct(c.paraphrase + c.multi, e.answerableRefused)}`,
-    `answered paraphrases whose first citation is the gold paper: ${pct(c.paraphrase, e.firstCitationGold)}`,
+    `answered paraphrases whose first citation is the gold paper: ${pct(e.answeredParaphrases, e.firstCitationGold)}`,
     `answer latency (warm, extractive): p50 ${e.latencyMs.p50.toFixed(1)} ms, p95 ${e.latencyMs.p95.toFixed(1)} ms`,
     ...e.mistakes.map((m) => `  expected ${m.expected}: "${m.question}" -> ${m.got}`),
   ];
