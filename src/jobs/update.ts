@@ -1,5 +1,7 @@
 import type { App } from '../app.js';
-import { ingest } from '../library/ingest.js';
+import { SharedState } from '../db/state.js';
+import { ingest, readablePaper } from '../library/ingest.js';
+import { READABLE_VERSION } from '../library/readable.js';
 import { saveLexical } from '../library/lexical-cache.js';
 import { LexicalIndex } from '../retrieval/lexical.js';
 import { createProgress } from '../progress.js';
@@ -15,13 +17,19 @@ export async function ingestSeed(app: App, seedFile = app.config.SEED_FILE): Pro
 /** Ingests papers from a source (seed page, Hugging Face daily papers, arXiv); returns a summary line. */
 export async function ingestFrom(app: App, req: SourceRequest): Promise<string> {
   const { papers, label } = await readSource(app.config, req);
-  const r = await ingest(papers, {
+  const marker = new SharedState<number>(app.db, 'library', 1000 * 365 * 86_400_000);
+  const older = (await marker.get('readable-version')) !== READABLE_VERSION;
+  // Papers stored before the text was made readable (or by an older version of it) are normalised
+  // once, here: their content hash changes, so this ingest re-embeds them (the source's own copy, after, wins).
+  const stale = older ? (await app.store.all()).filter((p) => readablePaper(p) !== p) : [];
+  const r = await ingest([...stale, ...papers], {
     store: app.store,
     vectors: app.vectors,
     embeddings: app.embeddings,
     progress: createProgress('embedding', app.log),
     ...(app.sharedLexical ? { lexical: app.sharedLexical } : {}),
   });
+  if (older) await marker.set('readable-version', READABLE_VERSION);
   let alerts = '';
   if (r.fresh.length) {
     app.retriever.addPapers(r.fresh);

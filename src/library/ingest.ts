@@ -3,6 +3,7 @@ import { denseChunks } from '../retrieval/passages.js';
 import type { PassageMetadata, PassageVectors } from '../retrieval/vector-store.js';
 import { reconcile } from './identity.js';
 import type { Paper } from './paper.js';
+import { readableText } from './readable.js';
 import { silentProgress, type Progress } from '../progress.js';
 import type { PaperStore, StoredPaper } from './store.js';
 
@@ -47,7 +48,7 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
   const t0 = performance.now();
   const { store, vectors, embeddings } = deps;
   const progress = deps.progress ?? silentProgress;
-  const reconciled = await reconcile(store, papers);
+  const reconciled = await reconcile(store, papers.map(readablePaper));
   deps.lexical?.prepare?.(reconciled);
   const upsert = await store.upsert(reconciled);
 
@@ -113,6 +114,13 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
     fresh: inLibraryOrder([...freshIds].map((id) => loaded.get(id)!).filter(Boolean)),
     libraryCount: libraryCount ?? (await store.count()),
   };
+}
+
+/** A paper's title and abstract as readers should see them (LaTeX remains made readable; see readable.ts). */
+export function readablePaper<P extends Paper>(p: P): P {
+  const title = readableText(p.title);
+  const abstract = readableText(p.abstract);
+  return title === p.title && abstract === p.abstract ? p : { ...p, title, abstract };
 }
 
 /** The order PaperStore.all() returns (source, position on its page, when added, id). */
