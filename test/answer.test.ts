@@ -264,6 +264,42 @@ describe('answer chain on the seed library', () => {
     expect(quoted(again).some((s) => quoted(first).includes(s))).toBe(true);
   });
 
+  it('a follow-up with a pronoun is answered from the paper the last answer cited, however many words it has', async () => {
+    const chain = new AnswerChain({ retriever: lib.retriever });
+    await chain.ask('Tell me about the Open Images V4 dataset', 'dm-oi');
+    const boxes = await chain.ask('how many bounding boxes does it have?', 'dm-oi');
+    expect(boxes.refused).toBe(false);
+    expect(boxes.citations[0]!.id).toBe('the-open-images-dataset-v4-unified-image-classification-object-detection-and');
+    expect(boxes.answer).toContain('15.4M bounding boxes');
+    await chain.ask('Which paper re-labels the ImageNet training set with multi-labels?', 'dm-re');
+    const ellipsis = await chain.ask('and with CutMix?', 'dm-re');
+    expect(ellipsis.answer).toContain('80.2%');
+  });
+
+  it('the sentence that answers a follow-up is quoted even if the first answer quoted it; LaTeX remains read right', async () => {
+    const chain = new AnswerChain({ retriever: lib.retriever });
+    const first = await chain.ask('Which paper scaled a Swin Transformer to 3 billion parameters?', 'dm-swin');
+    expect(first.citations[0]!.id).toBe('swin-transformer-v2-scaling-up-capacity-and-resolution');
+    const next = await chain.ask('What image resolution could it be trained with?', 'dm-swin');
+    expect(next.answer).toContain('1,536×1,536');
+    expect(next.answer).not.toMatch(/\dtimes\d/);
+    // It never opens with a sentence that points back ("Through these techniques …") without the one before it.
+    expect(next.answer).not.toMatch(/^According to [^,]+, through these/i);
+  });
+
+  it('"What is X?" is answered with what X is, not with the problem statement the abstract opens with', async () => {
+    const a = await new AnswerChain({ retriever: lib.retriever }).ask('What is CLIP?');
+    expect(a.answer).toContain('predicting which caption goes with which image');
+    expect(a.answer).not.toMatch(/^According to [^,]+, state-of-the-art/i);
+  });
+
+  it('a follow-up that names another paper is a new question', async () => {
+    const chain = new AnswerChain({ retriever: lib.retriever });
+    await chain.ask('What is CLIP?', 'dm-new');
+    const other = await chain.ask('and what is MammalNet?', 'dm-new');
+    expect(other.citations[0]!.id).toBe('mammalnet-a-large-scale-video-benchmark-for-mammal-recognition-and-behavior');
+  });
+
   it('several-paper questions cite several papers', async () => {
     const a = await new AnswerChain({ retriever: lib.retriever }).ask('Which papers are about remote sensing or aerial images?');
     expect(a.citations.length).toBeGreaterThanOrEqual(2);

@@ -16,6 +16,9 @@ export interface Turn {
 /** A follow-up that asks to hear the same thing again. */
 export const ASKS_AGAIN = /\b(again|repeat|once more|same answer|say that)\b/i;
 
+/** A follow-up that asks for more of the same: nothing quoted before is quoted again, not even the best sentence. */
+export const ASKS_MORE = /\b(more|else|other|another|further|additional|elaborate|go on|continue)\b/i;
+
 export interface ConversationLimits {
   /** Turns kept per conversation. */
   maxTurns: number;
@@ -95,7 +98,11 @@ export class SharedConversations implements Conversations {
 const ORDINALS: Record<string, number> = { first: 1, '1st': 1, second: 2, '2nd': 2, third: 3, '3rd': 3, fourth: 4, '4th': 4, fifth: 5, '5th': 5 };
 const ORDINAL_REF = /\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b(?:\s+(?:one|paper|work|source|result|citation))?/i;
 const NUMBER_REF = /(?:\[(\d)\]|\b(?:paper|source|number|no\.?)\s*#?(\d)\b)/i;
-const DEICTIC = /\b(it|its|they|their|them|this|that|these|those|the (?:paper|method|model|approach|dataset|authors|work))\b/i;
+/** Words that point back at the last answer's paper: "it", "their", "that method" (not "that" as a conjunction, nor "is there"). */
+const DEICTIC =
+  /\b(?:it|its|they|their|them|(?:these|those) \w+|(?:this|that|the) (?:paper|method|model|approach|dataset|data set|benchmark|authors|work|study|one|ones|network|architecture|technique|framework|system)s?)\b|\bthere\s*\?\s*$/i;
+/** An ellipsis that continues the last question: "and with CutMix?", "what about CIFAR-10?". */
+const ELLIPSIS = /^\s*(?:and|what about|how about|also|same for|and for|and on|and with)\b/i;
 /** A question about the previous answer's papers as a group: "which of them …", "do any of these …". */
 const AMONG =
   /\b(?:which|what|who|any|all|each|either|both|none|one|how many)\s+(?:one\s+)?of\s+(?:them|these|those|the(?:se|m)?\s+(?:papers|works|sources|ones))\b|\b(?:do|does|did|are|were)\s+(?:they|these|those)\b/i;
@@ -113,9 +120,9 @@ export interface Resolved {
 
 /**
  * Makes a follow-up self-contained for retrieval: "and the second one?" points at the second
- * source of the last answer; "what dataset did it use?" at its first source; "which of them reports
- * 63.2%?" at all of them, to be ranked by the question. A question with enough words of its own is
- * left alone.
+ * source of the last answer; "what dataset did it use?" and "and with CutMix?" at its first source;
+ * "which of them reports 63.2%?" at all of them, to be ranked by the question. A question that
+ * neither points back nor continues the last one is left alone.
  */
 export function resolveFollowUp(question: string, turns: Turn[]): Resolved {
   const last = turns[turns.length - 1];
@@ -130,7 +137,9 @@ export function resolveFollowUp(question: string, turns: Turn[]): Resolved {
   else if (ord) {
     const word = ord[1]!.toLowerCase();
     target = word === 'last' ? last.citations[last.citations.length - 1] : last.citations[(ORDINALS[word] ?? 1) - 1];
-  } else if (DEICTIC.test(question) && terms(question).length <= 4) {
+  } else if (DEICTIC.test(question) || ELLIPSIS.test(question)) {
+    // However many words of its own: "how many people took part in their Turing test?" is about
+    // the last answer's paper. The chain drops the focus when the question names another paper.
     target = last.citations[0];
   }
   if (!target) return { question, focus: [] };

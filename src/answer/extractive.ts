@@ -2,6 +2,7 @@ import { clip } from '../util.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 import { toPassages } from '../retrieval/passages.js';
 import { splitSentences, terms } from '../retrieval/text.js';
+import { askedKind, CONNECTIVE, countedTerms, kindFit, pointsBack, type AskedKind } from './asked.js';
 import { quotable } from './meaning.js';
 import type { Source } from './types.js';
 
@@ -14,6 +15,12 @@ export const MAX_ANSWER_CHARS = 900;
  */
 const MEANING_WEIGHT = 3;
 const MEANING_FLOOR = 0.5;
+
+/** How much a question word counts in choosing a sentence when it is a word of the paper's title. */
+const TITLE_WORD_WEIGHT = 0.25;
+
+/** A sentence that holds the kind of thing asked may lead if it scores at least this share of the best. */
+const LEAD_SHARE = 0.5;
 
 /** Questions that ask about several papers at once. */
 const MULTI = /\b(papers|works|studies|methods|approaches|which (?:work|paper)s?|compare|comparison|several|both|differences?|differ|versus|vs\.?)\b/i;
@@ -33,7 +40,7 @@ const COMMON_START =
 /** "We propose X" → "In <Paper>, the authors propose X"; otherwise "According to <Paper>, …". */
 export function attribute(sentence: string, name: string): string {
   const we = /^(?:In this (?:paper|work|study),?\s+|Here,?\s+|To this end,?\s+)?[Ww]e\s+/;
-  if (we.test(sentence)) return `In ${name}, the authors ${sentence.replace(we, '')}`;
+  if (we.test(sentence)) return `In ${name}, the authors ${thirdPerson(sentence.replace(we, ''))}`;
   if (new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(sentence)) return thirdPerson(sentence);
   const [first = '', ...rest] = sentence.split(' ');
   // Lower-case an ordinary capitalised word ("Substantial"), never a name or acronym ("ImageNet", "CLIP").
@@ -57,6 +64,10 @@ interface Candidate {
   text: string;
   passage: string;
   score: number;
+  /** How well it holds the kind of thing asked (kindFit). */
+  fit: number;
+  /** The sentence before it in the abstract (context for one that points back). */
+  prev?: Candidate;
 }
 
 export interface ExtractiveResult {
@@ -67,11 +78,19 @@ export interface ExtractiveResult {
   quoted: string[];
 }
 
+export interface ExtractiveOptions {
+  /** Sentences quoted earlier in the conversation: not quoted again while others can answer. */
+  avoid?: ReadonlySet<string>;
+  /** The best sentence may be one quoted before (a new question that it answers best); fillers still are not. */
+  repeatBest?: boolean;
+}
+
 /**
  * The offline composer: picks the abstract sentences that best answer the question (IDF-weighted
- * term overlap, paper relevance, position in the abstract), names each paper once, and ends every
- * sentence with its [n]. 2–5 sentences, at most MAX_ANSWER_CHARS; several papers when the question
- * asks about several. Deterministic.
+ * term overlap, meaning, the kind of thing asked, paper relevance), leads with the best one (with
+ * the sentence before it when it points back), names each paper once, and ends every sentence
+ * with its [n]. 2–5 sentences, at most MAX_ANSWER_CHARS; several papers when the question asks
+ * about several. Deterministic.
  */
 export function composeExtractive(
   question: string,
@@ -79,101 +98,128 @@ export function composeExtractive(
   hits: PaperHit[],
   idf: (t: string) => number,
   meaning: Map<string, number> = new Map(),
-  /** Sentences quoted earlier in the conversation: not quoted again while others can answer. */
-  avoid: ReadonlySet<string> = new Set(),
+  opts: ExtractiveOptions = {},
 ): ExtractiveResult {
-  const candidates = scoreSentences(question, sources, hits, idf, meaning, avoid);
-  const chosen = chooseSentences(candidates, sources, MULTI.test(question) && sources.length > 1);
+  const kind = askedKind(question);
+  const all = scoreSentences(question, kind, sources, hits, idf, meaning);
+  const avoid = opts.avoid ?? new Set<string>();
+  const fresh = all.filter((c) => !avoid.has(c.text));
+  const lead = leadFor(kind, opts.repeatBest ? all : fresh);
+  const pool = fresh.length ? fresh : all;
+  const candidates = lead ? [lead, ...pool.filter((c) => c !== lead)] : pool;
+  const chosen = chooseSentences(candidates, sources, MULTI.test(question) && sources.length > 1, kind === 'other' ? 3 : 2);
   return writeAnswer(chosen, sources);
 }
 
 /**
+ * The sentence to open with: the best one, or, when the question asks for a number, a name or a
+ * definition, the one of the same paper among the strong sentences (at least half the best score)
+ * that best holds it.
+ */
+function leadFor(kind: AskedKind, ranked: Candidate[]): Candidate | undefined {
+  const best = ranked[0];
+  if (!best || kind === 'other') return best;
+  // From the best sentence's paper: a number in another paper answers a question about another paper.
+  const strong = ranked.filter((c) => c.source === best.source && c.score >= LEAD_SHARE * best.score);
+  return strong.reduce((a, c) => (c.fit > a.fit ? c : a), best);
+}
+
+/**
  * Phase 1: every quotable sentence of the sources, scored by words (IDF-weighted overlap with the
- * question), meaning (encoder similarity), its paper's relevance and its position; best first.
+ * question), meaning (encoder similarity), the kind of thing asked, its paper's relevance and (for
+ * open questions) its position; best first.
  */
 function scoreSentences(
   question: string,
+  kind: AskedKind,
   sources: Source[],
   hits: PaperHit[],
   idf: (t: string) => number,
   meaning: Map<string, number>,
-  avoid: ReadonlySet<string>,
 ): Candidate[] {
   const qTerms = [...new Set(terms(question))];
-  const qWeight = qTerms.reduce((s, t) => s + idf(t), 0) || 1;
+  const qSet = new Set(qTerms);
+  const counted = countedTerms(question);
   const paperScore = new Map(hits.map((h) => [h.id, h.score]));
   const top = Math.max(...sources.map((s) => paperScore.get(s.id) ?? 0), 1e-9);
   const candidates: Candidate[] = [];
   for (const src of sources) {
+    // Words of the paper's own title pick the paper, not the sentence: "how many images does the
+    // DIOR remote sensing benchmark have?" is answered by "The dataset contains 23463 images".
+    const inTitle = new Set(terms(src.title));
+    const weight = (t: string) => idf(t) * (inTitle.has(t) ? TITLE_WORD_WEIGHT : 1);
+    const qWeight = qTerms.reduce((s, t) => s + weight(t), 0) || 1;
     let position = 0;
+    let prev: Candidate | undefined;
     for (const passage of src.passages) {
       for (const sentence of splitSentences(passage)) {
         const st = new Set(terms(sentence));
-        const overlap = qTerms.reduce((s, t) => s + (st.has(t) ? idf(t) : 0), 0) / qWeight;
+        const overlap = qTerms.reduce((s, t) => s + (st.has(t) ? weight(t) : 0), 0) / qWeight;
         position++;
-        if (!quotable(sentence)) continue;
         // Meaning as well as words: a paraphrase shares few words with the sentence that answers it.
         const sim = meaning.get(sentence);
         const byMeaning = sim === undefined ? 0 : MEANING_WEIGHT * Math.max(0, sim - MEANING_FLOOR);
-        const score = overlap + byMeaning + 0.35 * ((paperScore.get(src.id) ?? 0) / top) + (position <= 2 ? 0.1 : 0);
-        candidates.push({ source: src.n, position, text: sentence, passage, score });
+        const early = kind === 'other' && position <= 2 ? 0.1 : 0;
+        const fit = kindFit(kind, sentence, qSet, counted);
+        const score = overlap + byMeaning + fit + 0.35 * ((paperScore.get(src.id) ?? 0) / top) + early;
+        const c: Candidate = { source: src.n, position, text: sentence, passage, score, fit, ...(prev ? { prev } : {}) };
+        prev = c;
+        if (quotable(sentence)) candidates.push(c);
       }
     }
   }
   candidates.sort((a, b) => b.score - a.score || a.source - b.source || a.position - b.position);
-  // Sentences already quoted in the conversation go, unless nothing else is left.
-  return candidates.some((c) => !avoid.has(c.text)) ? candidates.filter((c) => !avoid.has(c.text)) : candidates;
+  return candidates;
 }
 
 /**
- * Phase 2: which sentences make the answer. 2–3 for one paper (at most 2 from it), up to 5 with one
- * per paper first when the question asks about several; only strong sentences after the first two;
+ * Phase 2: which sentences make the answer. The best first (with the sentence before it when it
+ * points back), then up to `most` in all for one paper (at most 2 more from it), up to 5 with one
+ * per paper first when the question asks about several; only strong sentences after the first;
  * within MAX_ANSWER_CHARS counting each paper's name once.
  */
-function chooseSentences(candidates: Candidate[], sources: Source[], multi: boolean): Candidate[] {
+function chooseSentences(candidates: Candidate[], sources: Source[], multi: boolean, most: number): Candidate[] {
   const chosen: Candidate[] = [];
-  const perSource = new Map<number, number>();
-  // Cost of a sentence in the answer: its text, its [n], and the paper's name the first time.
   const nameCost = (n: number) => shortTitle(sources.find((s) => s.n === n)!.title).length + 22;
   const cost = (list: Candidate[]) =>
     list.reduce((sum, x, i) => sum + x.text.length + 6 + (list.findIndex((y) => y.source === x.source) === i ? nameCost(x.source) : 0), 0);
-  const fits = (c: Candidate) => cost([...chosen, c]) <= MAX_ANSWER_CHARS;
-  if (multi) {
-    // One sentence per paper first (best papers first), then fill.
-    for (const src of sources.slice(0, 4)) {
-      const best = candidates.find((c) => c.source === src.n);
-      if (best && chosen.length < 5 && fits(best)) {
-        chosen.push(best);
-        perSource.set(src.n, 1);
-      }
-    }
-  }
-  const bestScore = candidates[0]?.score ?? 0;
+  const add = (c: Candidate) => {
+    // A sentence that leans on the one before it comes with that one, or not at all.
+    const withPrev = pointsBack(c.text) && c.prev && !chosen.includes(c.prev) ? [c.prev, c] : [c];
+    if (cost([...chosen, ...withPrev]) > MAX_ANSWER_CHARS) return false;
+    chosen.push(...withPrev);
+    return true;
+  };
+  const limit = multi ? 5 : most;
+  if (multi) for (const src of sources.slice(0, 4)) if (chosen.length < limit) candidates.find((c) => c.source === src.n && add(c));
+  const best = candidates[0];
+  if (!best) return chosen;
+  if (!multi) add(best);
   for (const c of candidates) {
-    if (chosen.length >= (multi ? 5 : 3) || chosen.includes(c)) continue;
-    const fromSame = perSource.get(c.source) ?? 0;
-    if (chosen.length >= 2 && c.score < 0.6 * bestScore) break;
-    if (!multi && fromSame >= 2) continue;
-    if (!multi && c.source !== candidates[0]!.source && c.score < 0.8 * bestScore) continue;
-    if (!fits(c)) continue;
-    chosen.push(c);
-    perSource.set(c.source, fromSame + 1);
+    if (chosen.length >= limit) break;
+    if (chosen.includes(c)) continue;
+    if (chosen.length >= 1 && c.score < 0.6 * best.score) break;
+    if (!multi && c.source !== best.source && c.score < 0.8 * best.score) continue;
+    if (!multi && chosen.filter((x) => x.source === c.source).length >= 3) continue;
+    add(c);
   }
   // A single good sentence reads thin: add the next sentence of the same paper when there is one.
-  if (chosen.length === 1) {
-    const next = candidates.find((c) => c.source === chosen[0]!.source && c !== chosen[0] && fits(c));
-    if (next) chosen.push(next);
-  }
+  if (chosen.length === 1) candidates.find((c) => c.source === chosen[0]!.source && c !== chosen[0] && !pointsBack(c.text) && add(c));
   return chosen;
 }
 
 /**
- * Phase 3: the text. Papers in order of first choice, sentences in abstract order within a paper;
- * each paper named once ("In X, the authors …"), first person made third, `[n]` after each sentence.
+ * Phase 3: the text. Papers in order of first choice; the first paper's best sentence leads (its
+ * context before it), the rest follow in abstract order; each paper named once ("In X, the
+ * authors …"), first person made third, `[n]` after each sentence.
  */
 function writeAnswer(chosen: Candidate[], sources: Source[]): ExtractiveResult {
   const order = [...new Set(chosen.map((c) => c.source))];
-  const sorted = [...chosen].sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source) || a.position - b.position);
+  // The lead: the first sentence chosen, with the one it points back to when that came along.
+  const [first, second] = chosen;
+  const leadGroup = new Set(first ? (second && second.prev === first && pointsBack(second.text) ? [first, second] : [first]) : []);
+  const rank = (c: Candidate) => (leadGroup.has(c) ? chosen.indexOf(c) - 10 : c.position);
+  const sorted = [...chosen].sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source) || rank(a) - rank(b));
   const named = new Set<number>();
   const used: ExtractiveResult['used'] = [];
   const sentences = sorted.map((c) => {
@@ -181,7 +227,7 @@ function writeAnswer(chosen: Candidate[], sources: Source[]): ExtractiveResult {
     let text = c.text;
     if (!named.has(c.source)) {
       named.add(c.source);
-      text = attribute(text, shortTitle(src.title));
+      text = attribute(text.replace(CONNECTIVE, ''), shortTitle(src.title));
       used.push({ n: c.source, passage: c.passage });
     } else {
       text = thirdPerson(text);

@@ -1,9 +1,12 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { LRUCache } from 'lru-cache';
 import { splitSentences, terms } from '../retrieval/text.js';
+import { askedKind, countedTerms, kindFit } from './asked.js';
 
 /** Sentences per source considered by meaning: its first two and its best by words (bounds the cost). */
 const PER_SOURCE = 6;
+/** Sentences considered when the answer comes from one paper (a follow-up, a paper named). */
+const ONE_SOURCE = 10;
 /** Sources whose sentences are embedded (the best ones; the rest are rarely quoted). */
 const SOURCES = 3;
 
@@ -26,16 +29,31 @@ export class SentenceMeaning {
     this.cache = new LRUCache({ max: cacheSize });
   }
 
-  /** The sentences worth embedding for a question, from each source's passages. */
+  /**
+   * The sentences worth embedding for a question, from each source's passages: its first two and
+   * its best by the question's words and by the kind of thing asked (a sentence with a number for
+   * "how many …?"); more of them when there is only one source.
+   */
   static candidates(question: string, sources: { passages: string[] }[], idf: (t: string) => number): string[] {
     const q = new Set(terms(question));
+    const kind = askedKind(question);
+    const counted = countedTerms(question);
+    const per = sources.length === 1 ? ONE_SOURCE : PER_SOURCE;
     const out: string[] = [];
     for (const src of sources.slice(0, SOURCES)) {
       const sentences = src.passages.flatMap((p) => splitSentences(p)).filter(quotable);
-      const byWords = sentences
-        .map((s, i) => ({ s, i, w: terms(s).reduce((sum, t) => sum + (q.has(t) ? idf(t) : 0), 0) }))
-        .sort((a, b) => b.w - a.w || a.i - b.i);
-      const pick = new Set([...sentences.slice(0, 2), ...byWords.map((x) => x.s)].slice(0, PER_SOURCE));
+      const scored = sentences.map((s, i) => ({ s, i, w: terms(s).reduce((sum, t) => sum + (q.has(t) ? idf(t) : 0), 0), k: kindFit(kind, s, q, counted) }));
+      const byWords = [...scored].sort((a, b) => b.w - a.w || a.i - b.i).map((x) => x.s);
+      // The two that best hold the kind of thing asked always get a look, whatever their words.
+      const byKind =
+        kind === 'other'
+          ? []
+          : [...scored]
+              .filter((x) => x.k > 0)
+              .sort((a, b) => b.k - a.k || b.w - a.w || a.i - b.i)
+              .slice(0, 2)
+              .map((x) => x.s);
+      const pick = new Set([...sentences.slice(0, 2), ...byKind, ...byWords].slice(0, per + byKind.length));
       for (const s of pick) out.push(s);
     }
     return out;

@@ -8,10 +8,11 @@ export function askCommand(): Command {
     .description('answer a question with numbered citations (refuses when the library has no evidence)')
     .argument('[question]', 'the question (or use --stdin)')
     .option('--json', 'print JSON: { answer, citations: [{ n, id, title, url? }], evidence: [{ n, text }], refused }')
-    .option('--stdin', 'read one question per line, print one JSON object per line (JSON Lines)')
+    .option('--stdin', 'read one question per line, print one JSON object per line (JSON Lines); one conversation, so follow-ups work')
     .action(async (question: string | undefined, opts: { json?: boolean; stdin?: boolean }) => {
       await questionOrStdin(question, opts, async (app, q) => {
-        const a = await app.chain.ask(q);
+        // --stdin is one session, as a DM is: "how many boxes does it have?" follows the line before.
+        const a = await app.chain.ask(q, opts.stdin ? `cli-stdin-${process.pid}` : undefined);
         return { json: answerToJson(a), text: formatAnswer(a) };
       });
     });

@@ -41,9 +41,9 @@ export function aliasesOf(p: { title: string; abstract: string; links?: string[]
   return [...out];
 }
 
-/** "dubbed X", "named X", "called X", "termed (as) X", "coined X": a quoted phrase or one name-like word. */
+/** "dubbed X", "named (as) X", "called X", "termed (as) X", "coined X", "which we name as X": a quoted phrase or one name-like word. */
 const CALLED =
-  /\b(?:dubbed|named|called|termed(?:\s+as)?|coined|call\s+(?:it|them|this|the\s+[\w\s]{1,40}?))\s+(?:"([^"]{2,60})"|“([^”]{2,60})”|([A-Z][\w'+-]*[A-Z0-9][\w'+-]*|[A-Z][a-z]+[A-Z][\w'+-]*))/g;
+  /\b(?:(?:dubbed|named|called|termed|coined|name)(?:\s+as)?|call\s+(?:it|them|this|the\s+[\w\s]{1,40}?))\s+(?:"([^"]{2,60})"|“([^”]{2,60})”|([A-Z][\w'+-]*[A-Z0-9][\w'+-]*|[A-Z][a-z]+[A-Z][\w'+-]*))/g;
 
 /** Repository and page names that say nothing about the paper. */
 const GENERIC = new Set(['code', 'src', 'main', 'master', 'index', 'index.html', 'project', 'paper', 'release', 'github', 'www', 'docs', 'home']);

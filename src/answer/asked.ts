@@ -1,0 +1,89 @@
+import { terms } from '../retrieval/text.js';
+
+/**
+ * What kind of thing a question asks for, read from its wording: a number ("how many", "what
+ * accuracy"), a name ("what is it called", "which dataset"), a definition ("what is X?"), or
+ * anything else. The extractive composer prefers sentences that hold that kind of thing.
+ */
+export type AskedKind = 'number' | 'name' | 'definition' | 'other';
+
+const NUMBER =
+  /\b(?:how (?:many|much|big|large|long|fast|close|accurate|small|often|far|high|low|good|well)|by how much|what (?:\w+ )?(?:accuracy|percentage|percent|share|fraction|proportion|size|range|number|resolution|error(?: rate)?|score|f1(?:-score)?|map|miou|ap|margin|speed-?up|gain|count|rate|top-1|top-5)|(?:accuracy|f1|map|miou|error rate|resolution|score) (?:does|did|do|is|was|of)\b|how\s+\w+\s+(?:bigger|larger|smaller|faster|better|fewer|more|less))\b/i;
+const NAME =
+  /\b(?:(?:is|are|was|were) (?:it|they|this|that|\w+) called|what(?:'s| is| are) (?:the |its |their )?names?|name of|which (?:\w+ )?(?:dataset|model|method|loss|framework|network|benchmark|gan|technique|task|architecture|encoder|backbone|algorithm|metric|tool|regulari[sz]ation|augmentation)s?|what (?:\w+ )?(?:dataset|model|method|loss(?: function)?|framework|network|technique|task|architecture|backbone|algorithm|metric|regulari[sz]ation|augmentation)s? (?:is|are|was|were|does|did|do))\b/i;
+const DEFINITION =
+  /^\s*(?:what(?:'s| is| are)|tell me about|explain|describe|define|what does)\s+(?:the\s+|an?\s+)?(.{2,60}?)(?:\s+(?:do|mean|about))?\s*\??\s*$/i;
+
+export function askedKind(question: string): AskedKind {
+  if (NUMBER.test(question)) return 'number';
+  if (NAME.test(question) || /\b(?:called|named)\s*\?*\s*$/i.test(question)) return 'name';
+  const d = DEFINITION.exec(question);
+  if (d && terms(d[1]!).length <= 4) return 'definition';
+  return 'other';
+}
+
+/** A number as a detail: 27.9%, 1.4B, 15,000, 6x, 224×224; enumeration marks ("1)", "(ii)") are not numbers. */
+const hasNumber = (s: string) => /\d/.test(s.replace(/(?:^|[\s(])\(?(?:\d|[ivx]{1,4})\)/g, ' '));
+/** A name-like word: inner capitals or digits (ImageNet++, BM-6B, SDANet), an acronym, or a quoted phrase. */
+const NAME_LIKE = /(?:^|[\s(])(?:[A-Z][a-z]*[A-Z][\w+-]*|[A-Z]{2,}[\w+-]*|[A-Za-z]+-?\d[\w+-]*)|"[^"]{2,40}"/;
+/** A sentence that says what something is: "we present X, a …", "X is a …", "dubbed / called X". */
+const DEFINING =
+  /\b(?:we (?:present|propose|introduce|design|develop|demonstrate|show) |(?:is|are) (?:a|an|the first) |dubbed|called|named|termed|refer to (?:it|this) as)/i;
+/** Problem statements that open abstracts ("State-of-the-art systems are trained to …") do not define anything. */
+const BACKGROUND = /^(?:recent(?:ly)?|state-of-the-art|existing|most|many|current|despite|although|while|however|in recent years|large-scale|with the)/i;
+
+/**
+ * How well a sentence holds the kind of thing asked, 0 to about 0.8 (added to the composer's score):
+ * a number near the question's words for "how many", a name for "what is it called", a defining
+ * sentence for "what is X?".
+ */
+export function kindFit(kind: AskedKind, sentence: string, questionTerms: ReadonlySet<string>, counted?: ReadonlySet<string>): number {
+  if (kind === 'number') {
+    if (!hasNumber(sentence)) return 0;
+    return 0.4 + (counted?.size && numberNear(sentence, counted, 3) ? 0.3 : numberNear(sentence, questionTerms, 4) ? 0.15 : 0);
+  }
+  if (kind === 'name') {
+    const names = sentence.match(new RegExp(NAME_LIKE, 'g'))?.length ?? 0;
+    return (names ? 0.3 : 0) + (/\b(?:called|named|dubbed|termed)\b/i.test(sentence) ? 0.2 : 0);
+  }
+  if (kind === 'definition') {
+    if (BACKGROUND.test(sentence)) return -0.2;
+    return DEFINING.test(sentence) ? 0.5 : 0;
+  }
+  return 0;
+}
+
+/**
+ * What a number question counts or measures: the words right after "how many / how much"
+ * ("how many medical images" → medic, imag), or the measure named ("what accuracy", "what F1").
+ */
+export function countedTerms(question: string): Set<string> {
+  const many = /\bhow (?:many|much)\s+((?:[\w-]+\s+){0,2}[\w-]+)/i.exec(question);
+  const measure = /\b(accuracy|f1(?:-score)?|map|miou|ap|resolution|error(?: rate)?|score|speed-?up|margin|top-1|top-5)\b/i.exec(question);
+  return new Set([...(many ? terms(many[1]!) : []), ...(measure ? terms(measure[1]!) : [])]);
+}
+
+/** Is a number within `window` words of one of the terms ("15.4M bounding boxes", "an accuracy of about 58%")? */
+function numberNear(sentence: string, wanted: ReadonlySet<string>, window: number): boolean {
+  const words = sentence.split(/\s+/);
+  for (const [i, w] of words.entries()) {
+    if (!/\d/.test(w) || /^\(?\d\)/.test(w)) continue;
+    const near = words.slice(Math.max(0, i - window), i + window + 1).join(' ');
+    if (terms(near).some((t) => wanted.has(t))) return true;
+  }
+  return false;
+}
+
+/** A sentence that leans on the one before it ("These techniques …", "This allows …", "Thus …"). */
+export const POINTS_BACK =
+  /^(?:this|these|those|such|it|its|they|their|thus|therefore|hence|consequently|as a result|to this end|to do so|to that end|with this|in this way|through these|by doing so|nevertheless|instead|similarly|likewise|accordingly)\b/i;
+
+/** "Thus, we propose X": a conclusion the authors draw, which reads on its own once the connective goes. */
+const OWN_CLAIM = /^(?:thus|therefore|hence|consequently|accordingly|as a result|to this end|to do so|to that end|in this way|by doing so),?\s+we\b/i;
+
+/** Does a sentence lean on the one before it, so that it cannot open an answer alone? */
+export const pointsBack = (sentence: string) => POINTS_BACK.test(sentence) && !OWN_CLAIM.test(sentence);
+
+/** Connectives that only link a sentence to its neighbours ("Then, we propose …"): dropped when the sentence opens an answer. */
+export const CONNECTIVE =
+  /^(?:thus|therefore|hence|consequently|accordingly|as a result|to this end|to do so|to that end|in this way|by doing so|then|finally|moreover|furthermore|additionally|in addition|besides|specifically|first(?:ly)?|second(?:ly)?|third(?:ly)?|also|further|notably|importantly|in this (?:paper|work|study)),\s+/i;

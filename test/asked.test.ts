@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { askedKind, countedTerms, kindFit } from '../src/answer/asked.js';
+import { composeExtractive } from '../src/answer/extractive.js';
+import type { PaperHit } from '../src/retrieval/hybrid-retriever.js';
+import { terms } from '../src/retrieval/text.js';
+
+describe('what a question asks for', () => {
+  it('reads a number, a name, a definition or anything else from the wording', () => {
+    expect(askedKind('How many bounding boxes does Open Images V4 have?')).toBe('number');
+    expect(askedKind('What top-1 accuracy does NASNet get on ImageNet?')).toBe('number');
+    expect(askedKind('by how much does it beat DeiT?')).toBe('number');
+    expect(askedKind('What is the regularization technique introduced with NASNet called?')).toBe('name');
+    expect(askedKind('which loss function does G-SimCLR build on?')).toBe('name');
+    expect(askedKind('What is CLIP?')).toBe('definition');
+    expect(askedKind('Tell me about MammalNet')).toBe('definition');
+    expect(askedKind('Why do models trained on ImageNet fail on artworks?')).toBe('other');
+  });
+
+  it('prefers a number next to what is counted, a name, a defining sentence', () => {
+    const q = 'how many medical images were collected?';
+    const qt = new Set(terms(q));
+    const counted = countedTerms(q);
+    const withCount = kindFit('number', 'We collected approximately 1.3 million medical images from 55 datasets.', qt, counted);
+    const otherNumber = kindFit('number', 'We evaluate on 15 downstream tasks.', qt, counted);
+    expect(withCount).toBeGreaterThan(otherNumber);
+    expect(otherNumber).toBeGreaterThan(kindFit('number', 'We evaluate on many downstream tasks.', qt, counted));
+    expect(kindFit('definition', 'We present Open Images V4, a dataset of 9.2M images.', qt)).toBeGreaterThan(
+      kindFit('definition', 'State-of-the-art systems are trained to predict a fixed set of categories.', qt),
+    );
+  });
+});
+
+describe('the extractive answer leads with the sentence that holds the detail', () => {
+  const abstract =
+    'Large datasets matter for detection. In this paper we propose DIOR, a benchmark for remote sensing detection. ' +
+    'The dataset contains 23463 images and 192472 instances, covering 20 object classes. ' +
+    'These images were collected under different weathers and seasons.';
+  const hit = {
+    id: 'dior',
+    title: 'Object Detection in Optical Remote Sensing Images',
+    score: 1,
+    passages: [],
+    signals: {},
+    paper: { abstract },
+  } as unknown as PaperHit;
+  const source = { n: 1, id: 'dior', title: hit.title, passages: [abstract] };
+  const idf = () => 1;
+
+  it('a number question opens with the number, a pointing-back sentence never opens alone', () => {
+    const r = composeExtractive('How many images does the DIOR benchmark have?', [source], [hit], idf);
+    expect(r.answer).toMatch(/^According to Object Detection in Optical Remote Sensing Images, the dataset contains 23463 images/);
+    const back = composeExtractive('Under which weathers and seasons were they collected?', [source], [hit], idf);
+    // "These images were …" needs the sentence that says which images.
+    expect(back.answer.indexOf('23463 images')).toBeGreaterThanOrEqual(0);
+    expect(back.answer.indexOf('23463 images')).toBeLessThan(back.answer.indexOf('weathers'));
+  });
+
+  it('the best sentence may be one quoted before; the sentences around it are not, and "more" repeats nothing', () => {
+    const avoid = new Set(['The dataset contains 23463 images and 192472 instances, covering 20 object classes.']);
+    const again = composeExtractive('How many images does the DIOR benchmark have?', [source], [hit], idf, new Map(), { avoid, repeatBest: true });
+    expect(again.answer).toContain('23463 images');
+    const more = composeExtractive('Tell me more about the DIOR images', [source], [hit], idf, new Map(), { avoid, repeatBest: false });
+    expect(more.answer).not.toContain('23463');
+  });
+});
