@@ -36,7 +36,7 @@ describe('the real @langchain/openai client against a loopback OpenAI-compatible
     expect(a).toMatchObject({ answer: server.reply, refused: false });
     expect(a.notice).toBeUndefined();
     expect(a.citations[0]!.id).toBe('matryoshka-representation-learning');
-    const req = server.requests.at(-1)!;
+    const req = server.requests.filter((r) => !r.structured).at(-1)!;
     expect(req.auth).toBe('Bearer sk-test-secret');
     expect(req.body.model).toBe('fake-model');
     expect(req.body.messages[1]!.content).toMatch(/^Sources:\n\[1\] Matryoshka Representation Learning\n<<</);
@@ -65,13 +65,52 @@ describe('the real @langchain/openai client against a loopback OpenAI-compatible
     }, 20_000);
   }
 
+  it('sources are rated in one structured call first; the answer is composed from the relevant ones', async () => {
+    server.mode = 'good';
+    server.ratings = undefined;
+    server.reply = 'Matryoshka Representation Learning trains one embedding whose prefixes work at smaller sizes [1].';
+    const mark = server.requests.length;
+    const a = await chain.ask(Q);
+    const sent = server.requests.slice(mark);
+    expect(sent.map((r) => r.structured)).toEqual([true, false]);
+    expect(sent[0]!.body.messages.at(-1)!.content).toContain(`Question: ${Q}`);
+    expect(a.refused).toBe(false);
+  });
+
+  it('every source rated 0: the grey refusal with the closest papers, and the composer is not asked', async () => {
+    server.mode = 'good';
+    const question = 'How do large language models do on grade-school math?';
+    server.ratings = JSON.stringify({ ratings: [1, 2, 3, 4, 5].map((source) => ({ source, relevance: 0 })) });
+    const mark = server.requests.length;
+    const a = await chain.ask(question);
+    expect(a.refused).toBe(true);
+    expect(a.closest?.length).toBeGreaterThan(0);
+    expect(a.notice).toBeUndefined();
+    expect(server.requests.slice(mark).every((r) => r.structured)).toBe(true);
+    server.ratings = undefined;
+  });
+
+  it('a rating that is not valid JSON, or leaves a source out, is ignored: the thresholds decide, the answer still comes', async () => {
+    server.mode = 'good';
+    server.reply = 'Matryoshka Representation Learning trains one embedding whose prefixes work at smaller sizes [1].';
+    for (const ratings of ['{"ratings": [{"source": 1, "relev', '{"ratings": []}', '{"ratings": [{"source": 1, "relevance": "high"}]}']) {
+      server.ratings = ratings;
+      const mark = warnings.length;
+      const a = await chain.ask(Q);
+      expect(a).toMatchObject({ answer: server.reply, refused: false });
+      expect(warnings.slice(mark).some((w) => /source rating unavailable/.test(w))).toBe(true);
+    }
+    server.ratings = undefined;
+  });
+
   it('the API key never appears in what was logged', async () => {
     const mark = warnings.length;
     for (const mode of ['500', 'malformed'] as const) {
       server.mode = mode;
       await chain.ask(Q);
     }
-    expect(warnings.length - mark).toBe(2);
+    // Each failing request is logged once for the rating and once for the answer.
+    expect(warnings.length - mark).toBe(4);
     for (const w of warnings) expect(w).not.toContain('sk-test-secret');
   });
 });

@@ -2,12 +2,14 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
 import type { Logger } from '../log.js';
 import type { HybridRetriever, IdfWeights, PaperHit } from '../retrieval/hybrid-retriever.js';
-import { ASKS_AGAIN, ConversationStore, resolveFollowUp, withoutTarget, type Conversations } from './conversation.js';
+import { ASKS_AGAIN, ASKS_MORE, ConversationStore, resolveFollowUp, withoutTarget, type Conversations } from './conversation.js';
 import { composeExtractive, sourcePassages } from './extractive.js';
+import { relevantSources } from './judge.js';
 import { LlmUnavailable, NO_ANSWER, askModel, repairCitations } from './llm.js';
 import { SentenceMeaning } from './meaning.js';
 import { isUnsupported, refusalFor, signalsOf, type EvidenceSignals, type RefusalThresholds } from './refusal.js';
 import type { Answer, Citation, Evidence, Source } from './types.js';
+import { terms } from '../retrieval/text.js';
 
 export interface AskInput {
   question: string;
@@ -35,7 +37,11 @@ interface Retrieved extends AskInput {
   among: boolean;
   /** Sentences already quoted in this conversation. */
   avoid: ReadonlySet<string>;
+  /** The best sentence may be one quoted before (a new question), unless the user asks for more. */
+  repeatBest: boolean;
   hits: PaperHit[];
+  /** For a follow-up: the library's own ranking for the question, should the earlier sources not address it. */
+  unfocused?: PaperHit[];
 }
 interface Selected extends Retrieved {
   sources: Source[];
@@ -45,7 +51,11 @@ interface Selected extends Retrieved {
   /** IDF weights of the user's own words (they choose the sentences). */
   idf: IdfWeights;
 }
-interface Composed extends Selected {
+interface Judged extends Selected {
+  /** Time left for the language model within LLM_TIMEOUT_MS (the judge and the composer share it). */
+  llmMsLeft: number;
+}
+interface Composed extends Judged {
   text: string;
   /** Source numbers → the passage each citation rests on. */
   evidenceFor: Map<number, string>;
@@ -74,7 +84,8 @@ export class AnswerChain {
     this.runnable = RunnableSequence.from<AskInput, Answer>([
       RunnableLambda.from((input: AskInput) => this.retrieve(input)).withConfig({ runName: 'retrieve' }),
       RunnableLambda.from((r: Retrieved) => this.select(r)).withConfig({ runName: 'selectEvidence' }),
-      RunnableLambda.from((s: Selected) => this.compose(s)).withConfig({ runName: 'compose' }),
+      RunnableLambda.from((s: Selected) => this.judge(s)).withConfig({ runName: 'judgeEvidence' }),
+      RunnableLambda.from((j: Judged) => this.compose(j)).withConfig({ runName: 'compose' }),
       RunnableLambda.from((c: Composed) => this.verify(c)).withConfig({ runName: 'verifyCitations' }),
     ]);
   }
@@ -107,12 +118,18 @@ export class AnswerChain {
 
   private async retrieve(input: AskInput): Promise<Retrieved> {
     const turns = input.conversationId === undefined ? [] : await this.conversations.turns(input.conversationId);
-    const { question: resolved, focus, among } = resolveFollowUp(input.question, turns);
+    let { question: resolved, focus, among } = resolveFollowUp(input.question, turns);
     // "Which of them …": rank every earlier source by this question (deep enough to reach them all).
     // The question is embedded once the lexical search has gone to the database (the retriever awaits it when it needs it).
     const embedding = this.d.retriever.embedQuestion(resolved);
+    const unfocusedSearch = focus.length && !among ? this.d.retriever.search(input.question, { k: 8, passages: 3 }) : undefined;
     let hits = await this.d.retriever.searchWithVector(resolved, embedding, { k: among ? 50 : 8, passages: 3 });
-    const vector = await embedding;
+    let vector = await embedding;
+    const unfocused = await unfocusedSearch;
+    if (unfocused?.[0]?.signals.named && !focus.includes(unfocused[0].id)) {
+      // The follow-up names another paper ("and what is CLIP?"): it is a new question.
+      [resolved, focus, hits, vector] = [input.question, [], unfocused, await this.d.retriever.embeddings.embedQuery(input.question)];
+    }
     if (focus.length) {
       const focused = (await Promise.all(focus.map(async (id) => hits.find((h) => h.id === id) ?? (await this.d.retriever.hitFor(id, resolved, 3))))).filter(
         (h): h is PaperHit => !!h,
@@ -121,7 +138,8 @@ export class AnswerChain {
       hits = [...focused, ...hits.filter((h) => !focus.includes(h.id))].slice(0, Math.max(8, focused.length));
     }
     const avoid = new Set(ASKS_AGAIN.test(input.question) ? [] : turns.flatMap((t) => t.quoted ?? []));
-    return { ...input, resolved, vector, focus, among: !!among, hits, avoid };
+    const repeatBest = !ASKS_MORE.test(input.question);
+    return { ...input, resolved, vector, focus, among: !!among, hits, avoid, repeatBest, ...(focus.length && unfocused ? { unfocused } : {}) };
   }
 
   /** `measureAll`: embed the candidate sentences even when the question is refused anyway (calibration). */
@@ -151,15 +169,40 @@ export class AnswerChain {
       meaning = await this.meaning.similarities(await this.questionVector(r), SentenceMeaning.candidates(withoutTarget(r.resolved), quotable, idf));
     }
     const sentence = meaning.size ? Math.max(...meaning.values()) : undefined;
-    const refuse = refusedAnyway || (r.focus.length === 0 && isUnsupported(r.hits, this.d.refusal, sentence));
+    // A follow-up is answered from the earlier sources; refused only when none of their sentences
+    // comes near it in meaning or words and the library's own ranking would refuse it too.
+    const offFocus = r.unfocused && sentence !== undefined && sentence < this.d.refusal.sentence && !sharesWords(withoutTarget(r.resolved), chosen, idf);
+    const refuse =
+      refusedAnyway || (r.focus.length === 0 ? isUnsupported(r.hits, this.d.refusal, sentence) : !!offFocus && isUnsupported(r.unfocused!, this.d.refusal));
     return { ...r, sources, refuse, meaning, idf };
   }
 
-  private async compose(s: Selected): Promise<Composed> {
+  /**
+   * With a language model: one structured call rates each source (0–10); sources rated below
+   * RELEVANT are dropped, and none left is a refusal. A timeout or an unusable reply leaves the
+   * offline thresholds' verdict as it is. The rating and the answer share LLM_TIMEOUT_MS.
+   */
+  private async judge(s: Selected): Promise<Judged> {
+    const started = performance.now();
+    const left = () => Math.max(0, Math.floor(this.d.timeoutMs - (performance.now() - started)));
+    if (!this.d.model || s.refuse) return { ...s, llmMsLeft: this.d.timeoutMs };
+    try {
+      // At most half the deadline: the composer always keeps the other half.
+      const keep = await relevantSources(this.d.model, s.resolved, s.sources, Math.floor(this.d.timeoutMs / 2));
+      const sources = s.sources.filter((x) => keep.has(x.n));
+      return { ...s, sources, refuse: sources.length === 0, llmMsLeft: left() };
+    } catch (err) {
+      this.d.log?.warn(`source rating unavailable (${(err as Error).message}); the similarity thresholds decide`);
+      return { ...s, llmMsLeft: left() };
+    }
+  }
+
+  private async compose(s: Judged): Promise<Composed> {
     if (s.refuse) return { ...s, text: '', evidenceFor: new Map() };
     if (this.d.model) {
       try {
-        const raw = (await askModel(this.d.model, s.resolved, s.sources, this.d.timeoutMs)).trim();
+        if (s.llmMsLeft <= 0) throw new LlmUnavailable(`no reply within ${this.d.timeoutMs} ms`);
+        const raw = (await askModel(this.d.model, s.resolved, s.sources, s.llmMsLeft, this.d.timeoutMs)).trim();
         if (NO_ANSWER.test(raw)) return { ...s, text: '', evidenceFor: new Map(), modelRefused: true };
         const { text, cited } = repairCitations(raw, new Set(s.sources.map((x) => x.n)));
         if (!text || cited.length === 0) throw new LlmUnavailable(text ? 'answer without valid citations' : 'empty answer');
@@ -173,10 +216,10 @@ export class AnswerChain {
     return this.extractive(s);
   }
 
-  private extractive(s: Selected): Composed {
+  private extractive(s: Judged): Composed {
     const sources = this.d.model ? s.sources.map((x) => ({ ...x, passages: sourcePassages(s.hits[x.n - 1]!) })) : s.sources;
     // Sentences are chosen by the user's words; the appended title only steers retrieval.
-    const r = composeExtractive(withoutTarget(s.resolved), sources, s.hits, s.idf, s.meaning, s.avoid);
+    const r = composeExtractive(withoutTarget(s.resolved), sources, s.hits, s.idf, s.meaning, { avoid: s.avoid, repeatBest: s.repeatBest });
     return { ...s, text: r.answer, evidenceFor: new Map(r.used.map((u) => [u.n, u.passage])), quoted: r.quoted };
   }
 
@@ -216,4 +259,14 @@ export class AnswerChain {
       ...(c.quoted ? { quoted: c.quoted } : {}),
     };
   }
+}
+
+/** Does any sentence of the papers share a rare word of the question (IDF above the median word's)? */
+function sharesWords(question: string, papers: PaperHit[], idf: IdfWeights): boolean {
+  const q = [...new Set(terms(question))].filter((t) => idf(t, 'zero') > 1.5);
+  if (q.length === 0) return false;
+  return papers.some((h) => {
+    const t = new Set(terms(h.paper.abstract));
+    return q.some((x) => t.has(x));
+  });
 }

@@ -53,22 +53,32 @@ export function repairCitations(text: string, valid: Set<number>): { text: strin
 
 export class LlmUnavailable extends Error {}
 
-/** Asks the model, with a hard deadline; any failure is an LlmUnavailable with a short reason. */
-export async function askModel(model: BaseChatModel, question: string, sources: Source[], timeoutMs: number): Promise<string> {
-  const chain = ANSWER_PROMPT.pipe(model).pipe(new StringOutputParser());
-  const signal = AbortSignal.timeout(timeoutMs);
+/**
+ * Runs one model call with a hard deadline (the request is aborted, and a reply that never comes is
+ * not waited for); any failure becomes an LlmUnavailable with a short reason, never the key or a body.
+ * `statedMs`: the deadline a timeout names (LLM_TIMEOUT_MS, when this call has only what is left of it).
+ */
+export async function withDeadline<T>(run: (signal: AbortSignal) => Promise<T>, timeoutMs: number, statedMs = timeoutMs): Promise<T> {
+  const signal = AbortSignal.timeout(Math.max(1, timeoutMs));
+  const late = `no reply within ${statedMs} ms`;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LlmUnavailable(`no reply within ${timeoutMs} ms`)), timeoutMs + 50);
+    timer = setTimeout(() => reject(new LlmUnavailable(late)), timeoutMs + 50);
   });
   try {
-    return await Promise.race([chain.invoke({ question, sources: formatSources(sources) }, { signal }), deadline]);
+    return await Promise.race([run(signal), deadline]);
   } catch (err) {
     if (err instanceof LlmUnavailable) throw err;
-    if (signal.aborted) throw new LlmUnavailable(`no reply within ${timeoutMs} ms`);
+    if (signal.aborted) throw new LlmUnavailable(late);
     const e = err as { status?: number; message?: string };
     throw new LlmUnavailable(e.status ? `HTTP ${e.status}` : (e.message ?? String(err)).split('\n')[0]!.slice(0, 200));
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Asks the model for the answer, within the deadline (see withDeadline). */
+export async function askModel(model: BaseChatModel, question: string, sources: Source[], timeoutMs: number, statedMs = timeoutMs): Promise<string> {
+  const chain = ANSWER_PROMPT.pipe(model).pipe(new StringOutputParser());
+  return withDeadline((signal) => chain.invoke({ question, sources: formatSources(sources) }, { signal }), timeoutMs, statedMs);
 }
