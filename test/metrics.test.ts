@@ -154,3 +154,15 @@ describe('reconcile: a live paper the library already has is the same paper', ()
     store.close();
   });
 });
+
+describe('detail questions: is the detail in the answer?', () => {
+  it('matches across case, thousands separators, LaTeX remains and × spellings, and not a different number', async () => {
+    const { containsDetail } = await import('../src/eval/details.js');
+    expect(containsDetail('trained with images of up to 1,536×1,536 resolution', ['1,536'])).toBe(true);
+    expect(containsDetail('a 224 × 224 input', ['224x224'])).toBe(true);
+    expect(containsDetail('it reaches 86.7% on MIT Indoor67', ['86.7\\%'])).toBe(true);
+    expect(containsDetail('the dataset contains 23463 images', ['23,463'])).toBe(true);
+    expect(containsDetail('15.4M boxes', ['15.4m'])).toBe(true);
+    expect(containsDetail('15.4M boxes', ['1.9M', '600 object'])).toBe(false);
+  });
+});

@@ -33,6 +33,21 @@ export function evalCommand(): Command {
       });
     });
   evalCmd
+    .command('details')
+    .description('detail questions and two-turn follow-ups on eval/details.json: is the detail asked in the answer? (report the heldout split)')
+    .option('--questions <file>', 'question set (JSON)', 'eval/details.json')
+    .addOption(new Option('--split <split>', 'which half').choices(['tune', 'heldout', 'all']).default('heldout'))
+    .option('--misses', 'print the questions whose answer lacks the detail')
+    .option('--json', 'print JSON')
+    .action(async (opts: { questions: string; split: 'tune' | 'heldout' | 'all'; misses?: boolean; json?: boolean }) => {
+      const { evalDetails, formatDetailEval } = await import('../eval/details.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        const result = await evalDetails(app.chain, opts.questions, opts.split);
+        console.log(opts.json ? JSON.stringify(result) : formatDetailEval(result, opts.misses));
+      });
+    });
+  evalCmd
     .command('fusion')
     .description('fit the fusion weights: score a grid of settings on SciFact train, the tune half of eval/questions.json and the literal seed questions')
     .option('--scifact <dir>', 'BEIR SciFact folder (corpus.jsonl, queries.train.jsonl, qrels/train.tsv)', '../shared/data/scifact')
