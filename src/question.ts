@@ -1,3 +1,5 @@
+import { codePoints } from './util.js';
+
 /** Longest question we accept (Discord and CLI alike). */
 export const MAX_QUESTION_CHARS = 1000;
 
@@ -8,8 +10,10 @@ export function checkQuestion(raw: string | undefined): QuestionCheck {
   const question = (raw ?? '').replace(/\s+/g, ' ').trim();
   if (!question)
     return { ok: false, message: 'The question is empty: type a question about the papers, e.g. "how does dataset distillation scale to ImageNet?"' };
-  if (question.length > MAX_QUESTION_CHARS) {
-    return { ok: false, message: `The question is ${question.length} characters long; the limit is ${MAX_QUESTION_CHARS}. Please shorten it.` };
+  // Counted as Discord counts its own limits (code points): a 990-character question with emoji fits.
+  const length = codePoints(question);
+  if (length > MAX_QUESTION_CHARS) {
+    return { ok: false, message: `The question is ${length} characters long; the limit is ${MAX_QUESTION_CHARS}. Please shorten it.` };
   }
   // Control characters other than whitespace (already folded above) are never part of a question.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point

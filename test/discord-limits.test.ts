@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Answer } from '../src/answer/types.js';
 import { LIMITS, fit } from '../src/discord/limits.js';
+import { checkQuestion } from '../src/question.js';
+import { clip } from '../src/util.js';
 import { embedLength } from 'discord.js';
 import { answerEmbed, evidenceEmbed, paperView, searchPage, titleLink } from '../src/discord/render.js';
 import { RateLimiter, retryMessage } from '../src/discord/rate-limit.js';
@@ -18,6 +20,27 @@ describe('Discord limits', () => {
     expect(words.length).toBeLessThanOrEqual(60);
     expect(words).toBe('alpha beta gamma delta epsilon…');
     expect(fit('short', 10)).toBe('short');
+  });
+
+  it('fit and clip cut between graphemes: never half an emoji (a lone surrogate Discord rejects)', () => {
+    const party = '🎉'.repeat(450);
+    const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+    for (const max of [255, 256, 100, 7]) {
+      expect(fit(party, max).length).toBeLessThanOrEqual(max);
+      expect(fit(party, max)).not.toMatch(lone);
+      expect(clip(party, max)).not.toMatch(lone);
+    }
+    const family = `${'👩‍👩‍👧 '.repeat(40)}end`;
+    expect([...new Intl.Segmenter().segment(fit(family, 50).replace(/…$/, ''))].every((g) => g.segment === '👩‍👩‍👧' || g.segment === ' ')).toBe(true);
+  });
+
+  it('a question is measured in code points, as Discord counts: 990 characters with emoji fit', () => {
+    const q = `${'🎉'.repeat(211)}${'a'.repeat(779)}`;
+    expect(q.length).toBe(1201);
+    expect(checkQuestion(q).ok).toBe(true);
+    const over = checkQuestion('🎉'.repeat(1001));
+    expect(over.ok).toBe(false);
+    if (!over.ok) expect(over.message).toMatch(/1001 characters/);
   });
 
   it('fit never leaves half a markdown link', () => {

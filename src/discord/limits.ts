@@ -1,4 +1,4 @@
-import { clip } from '../util.js';
+import { clip, headOf } from '../util.js';
 /** Discord's message and embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits). */
 export const LIMITS = {
   content: 2000,
@@ -22,7 +22,8 @@ export const LIMITS = {
 export function fit(text: string, max: number): string {
   if (text.length <= max) return text;
   const room = max - 1;
-  const head = text.slice(0, room);
+  // Lengths in UTF-16 units are never less than Discord's count, so the limit holds; cuts fall between graphemes.
+  const head = headOf(text, room);
   const sentenceEnd = Math.max(...['. ', '! ', '? ', '.\n', ')\n'].map((m) => head.lastIndexOf(m)));
   // At a sentence end when there is one in the second half, else at a word boundary (clip, minus its …).
   let cut = sentenceEnd > room * 0.5 ? head.slice(0, sentenceEnd + 1) : clip(text, max).slice(0, -1);
@@ -30,6 +31,6 @@ export function fit(text: string, max: number): string {
   const openLink = cut.lastIndexOf('[');
   if (openLink !== -1 && !/\]\([^)]*\)/.test(cut.slice(openLink))) cut = cut.slice(0, openLink);
   cut = cut.replace(/\s*https?:\/\/\S*$/, '').trimEnd();
-  if (!cut) cut = head.slice(0, room);
+  if (!cut) cut = head;
   return sentenceEnd > room * 0.5 && cut.endsWith('.') ? cut : `${cut}…`;
 }
