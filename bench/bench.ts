@@ -288,7 +288,7 @@ async function yearBench(scifactDir: string, model: { modelId: string; dim: numb
     const rest = new REST({ api: discord.apiBase }).setToken(discord.token);
     const t = performance.now();
     const digest = await prepareDigest(app, { source: 'hf', count: 5 }, '2025-11-26');
-    await sendDigest(rest, '700000000000000001', digest);
+    await sendDigest(rest, '700000000000000001', digest, '2025-11-26');
     row(
       `a day of 50 papers: fetch + store + embed (${model.modelId}) + post the digest`,
       `${((performance.now() - t) / 1000).toFixed(1)} s (${digest.papers.length} papers posted)`,

@@ -34,6 +34,8 @@ export const configSchema = z.object({
   /** Worker threads used to embed during ingest (0 = embed on the main thread). */
   EMBED_WORKERS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(16).optional()),
 
+  /** After SIGTERM/SIGINT (or a shard's manager going away), the process exits within this even if closing hangs. */
+  SHUTDOWN_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(600_000).default(10_000)),
   /** How answers are written: `extractive` (offline default) or an LLM provider. */
   ANSWER_COMPOSER: z.enum(['extractive', 'openai', 'anthropic', 'ollama']).default('extractive'),
   /** An LLM reply slower than this falls back to the extractive answer. */

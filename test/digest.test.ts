@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { digestHeader, selectTrending, summarise, type Digest } from '../src/digest/digest.js';
+import { claimedDigest, digestHeader, selectTrending, summarise, type Digest } from '../src/digest/digest.js';
 import { digestMessages } from '../src/digest/discord.js';
 import { ChannelGone, DigestScheduler, lastSlot, localDay } from '../src/digest/scheduler.js';
 import { DigestStore, type Subscription } from '../src/digest/store.js';
@@ -12,13 +12,14 @@ let papers: PaperStore;
 let digests: DigestStore;
 
 /** A scheduler over the shared database whose "Discord" records posts; a fresh one is a restart. */
-function scheduler(sent: { channel: string; digest: Digest }[], logs: string[] = [], failWith?: Error) {
+function scheduler(sent: { channel: string; digest: Digest; day?: string }[], logs: string[] = [], failWith?: Error) {
   return new DigestScheduler({
     digests,
     prepare: async (sub, day) => selectTrending(papers, digests, { source: sub.source, day, channelId: sub.channelId, count: sub.count }),
-    send: async (sub, digest) => {
+    rebuild: async (_sub, day, ids) => claimedDigest(papers, day, ids),
+    send: async (sub, digest, day) => {
       if (failWith) throw failWith;
-      sent.push({ channel: sub.channelId, digest });
+      sent.push({ channel: sub.channelId, digest, day });
     },
     log: {
       info: (o: unknown) => logs.push(JSON.stringify(o)),
@@ -86,12 +87,31 @@ describe.each(BACKENDS)('on %s', (name) => {
       expect(sent.map((s) => s.channel).sort()).toEqual(['c1', 'c2', 'c3']);
     });
 
-    it('never re-sends a post claimed just before the process died', async () => {
+    it('a post claimed by a process that died before sending is sent by the next run, once, with what was claimed', async () => {
+      const sent: { channel: string; digest: Digest; day?: string }[] = [];
+      await subscribe({ channelId: 'c1' }, '2026-11-25T00:00:00Z');
+      const claimed = readSeedFile('seeds/daily-papers.txt')
+        .slice(3, 5)
+        .map((p) => p.id);
+      await digests.claim('c1', '2026-11-26', 'claimed', new Date('2026-11-26T08:00:01Z'), claimed); // then killed
+      // Within a minute the claim may still be sending: left alone.
+      expect((await scheduler(sent).runDue(new Date('2026-11-26T08:00:40Z'))).posted).toEqual([]);
+      // Two processes find it stale at once: one takes it over.
+      const at = new Date('2026-11-26T08:05:00Z');
+      await Promise.all([scheduler(sent).runDue(at), scheduler(sent).runDue(at)]);
+      expect(sent.map((s) => s.digest.papers.map((p) => p.id))).toEqual([claimed]);
+      expect(sent[0]!.day).toBe('2026-11-26');
+      expect((await digests.post('c1', '2026-11-26'))!.status).toBe('sent');
+      await scheduler(sent).runDue(new Date('2026-11-26T09:00:00Z'));
+      expect(sent).toHaveLength(1);
+    });
+
+    it('never posts before the slot, even a fraction of a second', async () => {
       const sent: { channel: string; digest: Digest }[] = [];
       await subscribe({ channelId: 'c1' }, '2026-11-25T00:00:00Z');
-      await digests.claim('c1', '2026-11-26', 'claimed', new Date('2026-11-26T08:00:01Z'), ['x']); // sent, then killed before marking
-      await scheduler(sent).runDue(new Date('2026-11-26T08:05:00Z'));
-      expect(sent).toHaveLength(0);
+      expect((await scheduler(sent).runDue(new Date('2026-11-26T07:59:59.800Z'))).posted).toEqual([]);
+      expect(lastSlot({ time: '09:00', timezone: 'Europe/Paris' }, new Date('2026-11-26T07:59:59.800Z'))!.toISOString()).toBe('2026-11-25T08:00:00.000Z');
+      expect((await scheduler(sent).runDue(new Date('2026-11-26T08:00:00.000Z'))).posted).toEqual(['c1/2026-11-26']);
     });
 
     it('catches up a post missed while down if less than 6 hours late, otherwise skips and logs it', async () => {

@@ -2,6 +2,7 @@ import { Cron } from 'croner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
 import type { RunningBot } from '../src/bot/bot.js';
+import { postNonce } from '../src/digest/digest.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
 import { BACKENDS, makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
@@ -15,6 +16,7 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
   const OK = '700000000000000001';
   const NO_SEND = '700000000000000002';
   const LOST = '700000000000000003';
+  const RETRY = '700000000000000004';
   let t: TestBot;
   let discord: FakeDiscord;
   let app: App;
@@ -24,7 +26,7 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
     backend = await makeBackend(name);
     t = await startTestBot({ DATABASE_URL: backend.url }, { timers: false });
     ({ discord, app, bot } = t);
-    discord.guild(GUILD, [{ id: OK }, { id: NO_SEND, deny: 1n << 11n }, { id: LOST }]);
+    discord.guild(GUILD, [{ id: OK }, { id: NO_SEND, deny: 1n << 11n }, { id: LOST }, { id: RETRY }]);
     await new Promise((r) => setTimeout(r, 300));
   }, 120_000);
 
@@ -122,6 +124,28 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
       // A second tick the same day posts nothing.
       await bot.scheduler.runDue(new Date(slot.getTime() + 90_000));
       expect(discord.calls.slice(mark).filter((c) => c.path === `/channels/${OK}/messages`)).toHaveLength(1);
+    });
+
+    it('a post claimed by a leader that died after sending is sent again under the same nonce: one message in the channel', async () => {
+      const slot = nextSlot('06:30', 'UTC');
+      const day = slot.toISOString().slice(0, 10);
+      await app.digests.upsertSubscription(
+        { channelId: RETRY, guildId: GUILD, time: '06:30', timezone: 'UTC', count: 2, source: 'seed' },
+        new Date(slot.getTime() - 86_400_000),
+      );
+      const ids = (await app.store.all()).slice(20, 22).map((p) => p.id);
+      // The dead leader claimed the post and its message reached Discord; it never marked it sent.
+      await app.digests.claim(RETRY, day, 'claimed', new Date(slot.getTime() + 1000), ids);
+      discord.byNonce.set(`${RETRY}:${postNonce(RETRY, day, 0)}`, { id: '1', channel_id: RETRY });
+      const mark = discord.calls.length;
+      const r = await bot.scheduler.runDue(new Date(slot.getTime() + 5 * 60_000));
+      expect(r.posted).toEqual([`${RETRY}/${day}`]);
+      const post = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${RETRY}/messages`, 5000, mark);
+      expect(post.body).toMatchObject({ nonce: postNonce(RETRY, day, 0), enforce_nonce: true });
+      const titles = new Map((await app.store.getMany(ids)).map((p) => [p.id, p.title]));
+      expect(post.body.embeds.map((e: { title: string }) => e.title)).toEqual(ids.map((id) => titles.get(id))); // what was claimed, in order
+      expect([...discord.byNonce.keys()].filter((k) => k.startsWith(`${RETRY}:`))).toHaveLength(1);
+      expect((await app.digests.post(RETRY, day))!.status).toBe('sent');
     });
 
     it('a channel where the bot lost permission is paused, and /digest status says why', async () => {

@@ -18,6 +18,7 @@ import { checkQuestion } from '../question.js';
 import { createContext, type BotContext } from '../commands/context.js';
 import { deployCommands } from './deploy.js';
 import { sendDigest } from '../digest/discord.js';
+import { claimedDigest } from '../digest/digest.js';
 import { prepareDigest } from '../jobs/digest.js';
 import { DigestScheduler } from '../digest/scheduler.js';
 import { TopicNotifier } from '../topics/notify.js';
@@ -67,7 +68,8 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
   const scheduler = new DigestScheduler({
     digests: app.digests,
     prepare: (sub, day) => ctx.work.run(() => prepareDigest(app, sub, day)),
-    send: (sub, digest) => sendDigest(client.rest, sub.channelId, digest),
+    rebuild: (_sub, day, paperIds) => claimedDigest(app.store, day, paperIds),
+    send: (sub, digest, day) => sendDigest(client.rest, sub.channelId, digest, day),
     log,
     isLeader: () => app.leader.isLeader,
   });
@@ -108,7 +110,10 @@ function databaseDown(err: unknown): boolean {
   return err instanceof DatabaseUnavailableError || isUnavailable(err);
 }
 
-/** Runs a handler; any error becomes an ephemeral "something went wrong" with a reference id. */
+/**
+ * Runs a handler; any error becomes "something went wrong" with a reference id (or "briefly
+ * unavailable" when the database is down): the deferred reply edited into it, else an ephemeral reply.
+ */
 async function guarded(interaction: ChatInputCommandInteraction | ButtonInteraction, what: string, ctx: BotContext, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
@@ -120,7 +125,10 @@ async function guarded(interaction: ChatInputCommandInteraction | ButtonInteract
     const content = down ? UNAVAILABLE : `Something went wrong while handling that (reference \`${ref}\`). Please try again.`;
     const reply = { content, flags: MessageFlags.Ephemeral as const };
     try {
-      if (interaction.deferred || interaction.replied) await interaction.followUp(reply);
+      // A deferred reply still showing "paperbot is thinking…" becomes the explanation; it would
+      // otherwise stay in the channel until the token expires (15 min).
+      if (interaction.deferred && !interaction.replied) await interaction.editReply({ content, embeds: [], components: [] });
+      else if (interaction.replied) await interaction.followUp(reply);
       else await interaction.reply(reply);
     } catch (err2) {
       ctx.log.error({ ref, err: (err2 as Error).message }, 'could not tell the user about the failure');

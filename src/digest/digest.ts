@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { clip } from '../util.js';
 import { codeLink } from '../library/paper.js';
 import { splitSentences } from '../retrieval/text.js';
@@ -73,4 +74,19 @@ export async function selectTrending(
       .slice(0, count)
       .map(toDigestPaper),
   };
+}
+
+/** The post a claim was made for: the claimed papers, in the claimed order (a retried send posts what was claimed). */
+export async function claimedDigest(papers: PaperStore, day: string, paperIds: string[]): Promise<Digest> {
+  const byId = new Map((await papers.getMany(paperIds)).map((p) => [p.id, p]));
+  return { header: digestHeader(day), papers: paperIds.flatMap((id) => (byId.has(id) ? [toDigestPaper(byId.get(id)!)] : [])) };
+}
+
+/**
+ * Discord's message nonce for a post (at most 25 characters): the same for every try of one
+ * (channel, day, message), so with `enforce_nonce` a retried send that had reached Discord is not
+ * posted twice.
+ */
+export function postNonce(channelId: string, day: string, message: number): string {
+  return `${createHash('sha256').update(`${channelId}:${day}`).digest('hex').slice(0, 21)}-${message}`;
 }

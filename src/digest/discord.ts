@@ -1,6 +1,6 @@
 import { DiscordAPIError, EmbedBuilder, RESTJSONErrorCodes, Routes, type REST } from 'discord.js';
 import { LIMITS, fit } from '../discord/limits.js';
-import type { Digest } from './digest.js';
+import { postNonce, type Digest } from './digest.js';
 import { ChannelGone } from './scheduler.js';
 
 /** The post as Discord messages: the header, then one embed per paper (at most 10 embeds a message). */
@@ -22,11 +22,16 @@ export function digestMessages(d: Digest) {
 
 const GONE = new Set<number>([RESTJSONErrorCodes.UnknownChannel, RESTJSONErrorCodes.MissingAccess, RESTJSONErrorCodes.MissingPermissions]);
 
-/** Posts a digest through Discord's REST API; a deleted channel or lost permission is ChannelGone. */
-export async function sendDigest(rest: REST, channelId: string, d: Digest): Promise<void> {
-  for (const msg of digestMessages(d)) {
+/**
+ * Posts a digest through Discord's REST API, each message under its own nonce with `enforce_nonce`
+ * (a retry of a send that reached Discord returns the message already posted); a deleted channel or
+ * lost permission is ChannelGone.
+ */
+export async function sendDigest(rest: REST, channelId: string, d: Digest, day: string): Promise<void> {
+  for (const [i, msg] of digestMessages(d).entries()) {
     try {
-      await rest.post(Routes.channelMessages(channelId), { body: { ...msg, allowed_mentions: { parse: [] } } });
+      const once = { nonce: postNonce(channelId, day, i), enforce_nonce: true };
+      await rest.post(Routes.channelMessages(channelId), { body: { ...msg, ...once, allowed_mentions: { parse: [] } } });
     } catch (err) {
       if (err instanceof DiscordAPIError && typeof err.code === 'number' && GONE.has(err.code)) {
         const why = err.code === RESTJSONErrorCodes.UnknownChannel ? 'the channel no longer exists' : 'the bot lost permission to post there';

@@ -6,6 +6,12 @@ import type { DigestStore, Subscription } from './store.js';
 /** A post missed while the bot was down is still sent if at most this late. */
 export const CATCH_UP_MS = 6 * 60 * 60 * 1000;
 
+/**
+ * A claim older than this and never marked sent is taken over. A send takes seconds; this stays
+ * within the few minutes Discord keeps a nonce, so a send that did reach Discord is not repeated.
+ */
+export const STALE_CLAIM_MS = 60_000;
+
 /** Why a post could not be delivered and the subscription must stop (deleted channel, lost permission). */
 export class ChannelGone extends Error {}
 
@@ -13,8 +19,12 @@ export interface SchedulerDeps {
   digests: DigestStore;
   /** Builds the digest of a subscription for a day (may ingest the day's papers first). */
   prepare(sub: Subscription, day: string): Promise<Digest>;
-  /** Sends it; throws ChannelGone when the channel cannot take posts any more. */
-  send(sub: Subscription, digest: Digest): Promise<void>;
+  /** The digest of a claim being sent again: its claimed papers (default: prepare). */
+  rebuild?(sub: Subscription, day: string, paperIds: string[]): Promise<Digest>;
+  /** Sends it (the same day's tries must not post twice: Discord's nonce); throws ChannelGone when the channel cannot take posts any more. */
+  send(sub: Subscription, digest: Digest, day: string): Promise<void>;
+  /** A claim not marked sent after this long was left by a process that died: it is sent again. */
+  staleClaimMs?: number;
   log: Pick<Logger, 'info' | 'warn' | 'error'>;
   now?: () => Date;
   /** Several processes: only the leader's ticks post (default: this process always does). */
@@ -46,12 +56,15 @@ export function lastSlot(sub: Pick<Subscription, 'time' | 'timezone'>, now: Date
   const t = parseTime(sub.time);
   if (!t) return undefined;
   const cron = new Cron(`${t.m} ${t.h} * * *`, { timezone: sub.timezone, paused: true });
-  return cron.previousRuns(1, new Date(now.getTime() + 1000))[0];
+  // croner works in whole seconds, so look a second ahead (a slot at exactly `now` counts) — but
+  // never return a slot still in the future: a post never goes out before its time.
+  return cron.previousRuns(2, new Date(now.getTime() + 1000)).find((slot) => slot.getTime() <= now.getTime());
 }
 
 /**
  * Daily posts. `runDue(now)` posts every subscription whose local time has come today and was not
- * posted yet — at most once per (channel, day), claimed in the database before sending — and sends a
+ * posted yet — exactly once per (channel, day): claimed in the database before sending, a claim
+ * left by a process that died is sent again by whoever leads, under the same Discord nonce — and sends a
  * post missed while down if it is at most 6 hours late (older ones are skipped and logged). `start()`
  * runs it at start and then every minute with croner.
  */
@@ -89,7 +102,13 @@ export class DigestScheduler {
         // Only slots after the subscription was made count (subscribing at 10:00 for 09:00 starts tomorrow).
         if (!slot || slot.getTime() < Date.parse(sub.createdAt)) continue;
         const day = localDay(slot, sub.timezone);
-        if (await this.d.digests.post(sub.channelId, day)) continue;
+        const post = await this.d.digests.post(sub.channelId, day);
+        if (post) {
+          // Done, or being sent right now; or claimed by a process that died before sending: again.
+          if (post.status !== 'claimed' || now.getTime() - Date.parse(post.at) < (this.d.staleClaimMs ?? STALE_CLAIM_MS)) continue;
+          if (await this.resend(sub, day, post.paperIds, now)) out.posted.push(`${sub.channelId}/${day}`);
+          continue;
+        }
         const late = now.getTime() - slot.getTime();
         if (late > CATCH_UP_MS) {
           await this.d.digests.claim(sub.channelId, day, 'skipped', now, [], `missed by ${Math.round(late / 60000)} min (bot was down)`);
@@ -124,13 +143,28 @@ export class DigestScheduler {
       ))
     )
       return; // another run got it
+    await this.deliver(sub, day, digest);
+  }
+
+  /** Takes over a stale claim and sends what it claimed; false if another process took it first. */
+  private async resend(sub: Subscription, day: string, paperIds: string[], now: Date): Promise<boolean> {
+    const stale = new Date(now.getTime() - (this.d.staleClaimMs ?? STALE_CLAIM_MS));
+    if (!(await this.d.digests.reclaim(sub.channelId, day, stale, now))) return false;
+    this.d.log.warn({ channel: sub.channelId, day }, 'a claimed daily post was never marked sent (its process died); sending it again');
+    const digest = this.d.rebuild ? await this.d.rebuild(sub, day, paperIds) : await this.d.prepare(sub, day);
+    await this.deliver(sub, day, digest);
+    return true;
+  }
+
+  /** Sends a claimed post and records how it went. */
+  private async deliver(sub: Subscription, day: string, digest: Digest): Promise<void> {
     try {
       if (digest.papers.length === 0) {
         await this.d.digests.setStatus(sub.channelId, day, 'skipped', 'no new papers');
         this.d.log.info({ channel: sub.channelId, day }, 'no new papers to post today');
         return;
       }
-      await this.d.send(sub, digest);
+      await this.d.send(sub, digest, day);
       await this.d.digests.setStatus(sub.channelId, day, 'sent');
       this.d.log.info({ channel: sub.channelId, day, papers: digest.papers.length }, 'daily post sent');
     } catch (err) {

@@ -17,8 +17,9 @@ export type PostStatus = 'claimed' | 'sent' | 'skipped' | 'failed';
 
 /**
  * Digest state in the library's database (SQLite file or the shared PostgreSQL): subscriptions
- * (they survive restarts), one row per (channel, day) written *before* sending (so a post is never
- * sent twice, even if the process dies right after sending), and which papers each channel has seen.
+ * (they survive restarts), one row per (channel, day) written *before* sending (a claim left by a
+ * process that died is taken over and sent again, under the same Discord nonce, so exactly once),
+ * and which papers each channel has seen.
  */
 export class DigestStore {
   constructor(private readonly db: Db) {
@@ -74,6 +75,20 @@ export class DigestStore {
         await tx.run('INSERT INTO digest_seen (channel_id, paper_id, day) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [channelId, id, day]);
       return true;
     });
+  }
+
+  /**
+   * Takes over a post claimed before `staleBefore` and never marked sent (its process died between
+   * claim and send): true for the one process whose update wins, which then sends it again.
+   */
+  async reclaim(channelId: string, day: string, staleBefore: Date, now: Date): Promise<boolean> {
+    const n = await this.db.run("UPDATE digest_posts SET at = ? WHERE channel_id = ? AND day = ? AND status = 'claimed' AND at < ?", [
+      now.toISOString(),
+      channelId,
+      day,
+      staleBefore.toISOString(),
+    ]);
+    return n === 1;
   }
 
   async setStatus(channelId: string, day: string, status: PostStatus, note?: string): Promise<void> {

@@ -3,6 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
+/** A lone UTF-16 surrogate as JSON.stringify writes it (escaped); pairs are removed before the test. */
+const LONE_SURROGATE = /\\ud[89a-f][0-9a-f]{2}/i;
+
 export interface RestCall {
   method: string;
   path: string;
@@ -45,6 +48,8 @@ export class FakeDiscord {
 
   /** Channel id → Discord error code answered (403) to messages posted there. */
   readonly failingChannels = new Map<string, number>();
+  /** Messages created with a nonce, by `channel:nonce`: with `enforce_nonce` a repeat returns the first (as Discord does). */
+  readonly byNonce = new Map<string, unknown>();
 
   constructor(
     /** The shard count /gateway/bot recommends. */
@@ -173,6 +178,10 @@ export class FakeDiscord {
       const json = (status: number, data: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
       };
+      // Discord rejects half an emoji anywhere in a payload: 400 Invalid Form Body.
+      if (LONE_SURROGATE.test(JSON.stringify(body ?? '').replace(/\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})/gi, ''))) {
+        return json(400, { message: 'Invalid Form Body', code: 50035, errors: { _errors: [{ code: 'STRING_LONE_SURROGATE', message: 'lone surrogate' }] } });
+      }
       let m: RegExpMatchArray | null;
       if (req.method === 'GET' && path === '/gateway/bot') {
         return json(200, { url: this.wsUrl, shards: this.shards, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } });
@@ -198,7 +207,11 @@ export class FakeDiscord {
       if (req.method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/messages$/))) {
         const code = this.failingChannels.get(m[1]!);
         if (code !== undefined) return json(code === 10003 ? 404 : 403, { message: code === 10003 ? 'Unknown Channel' : 'Missing Permissions', code });
-        return json(200, this.message(m[1]!, body));
+        const key = body?.nonce === undefined ? undefined : `${m[1]}:${body.nonce}`;
+        if (key && body.enforce_nonce && this.byNonce.has(key)) return json(200, this.byNonce.get(key));
+        const created = this.message(m[1]!, body);
+        if (key) this.byNonce.set(key, created);
+        return json(200, created);
       }
       if (req.method === 'PUT' && path.match(/^\/applications\/\d+(\/guilds\/\d+)?\/commands$/)) {
         return json(
