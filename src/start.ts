@@ -26,21 +26,27 @@ export async function start(): Promise<void> {
   if (config.DISCORD_TOKEN && config.SHARDS && !process.env.SHARDING_MANAGER) return manageShards(config);
   const app = await openApp(config, log);
   let catchingUp: Promise<void> | undefined;
+  let deadline: ReturnType<typeof shutdownDeadline> | undefined;
   try {
-    // With a shared library one process (the leader) keeps it up to date; the others serve it. A
-    // shared library is served as it is while the leader brings it up to date; an embedded one is
-    // brought up to date first (on a first start it is empty until then).
+    // One process (the leader) keeps the library up to date; the others serve it as it is. On
+    // Discord the leader connects first and brings the library up to date after (served as it is
+    // meanwhile: a first start fills it within a minute), so the bot answers from the first
+    // seconds; the terminal session over an embedded library brings it up to date first.
     const shared = app.db.dialect === 'postgres';
-    if (app.leader.isLeader && !shared) log.info(await ingestSeed(app));
-    else log.info(`${await app.store.count()} papers in the shared library${app.leader.isLeader ? '' : ' (another process keeps it up to date)'}`);
+    const ingestFirst = app.leader.isLeader && !shared && !config.DISCORD_TOKEN;
+    if (ingestFirst) log.info(await ingestSeed(app));
+    else log.info(`${await app.store.count()} papers in the library${app.leader.isLeader ? '' : ' (another process keeps it up to date)'}`);
     await warmUp(app);
     log.info(`ready in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
-    if (app.leader.isLeader && shared)
+    const catchUp = () => {
+      if (!app.leader.isLeader || ingestFirst) return;
       catchingUp = ingestSeed(app).then(
         (report) => log.info(report),
         (err: unknown) => log.error({ err: (err as Error)?.message ?? String(err) }, 'start-up ingest failed'),
       );
+    };
     if (!config.DISCORD_TOKEN) {
+      catchUp();
       await repl(app, process.stdin, process.stdout);
       return;
     }
@@ -48,20 +54,66 @@ export async function start(): Promise<void> {
     process.on('unhandledRejection', (err) => log.error({ err: (err as Error)?.message ?? String(err) }, 'unhandled rejection'));
     const { startBot } = await import('./bot/bot.js');
     const bot = await startBot(app, config, log);
-    // Serve until told to stop; then close the gateway and the database cleanly.
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
-    log.info('shutting down');
+    catchUp();
+    // Serve until told to stop; then close the gateway and the database cleanly — within the deadline.
+    log.info({ why: await stopRequested() }, 'shutting down');
+    deadline = shutdownDeadline(config.SHUTDOWN_TIMEOUT_MS, log);
+    deadline.step('closing the Discord gateway');
     await bot.stop();
   } finally {
+    deadline?.step('waiting for the start-up ingest');
     await catchingUp; // never rejects; the database must stay open until it is done
+    deadline?.step('closing the library');
     await app.close();
+    deadline?.done();
     // A shard process talks to its manager over an IPC channel, which would keep it alive.
     if (process.connected) process.disconnect();
   }
 }
+
+/**
+ * Resolves when the process is told to stop: SIGINT, SIGTERM, or — in a shard — its manager's IPC
+ * channel closing (a manager killed with -9 must not leave shards connected and holding the lock).
+ */
+export function stopRequested(proc: NodeJS.Process = process): Promise<string> {
+  return new Promise((resolve) => {
+    proc.once('SIGINT', () => resolve('SIGINT'));
+    proc.once('SIGTERM', () => resolve('SIGTERM'));
+    if (proc.send) proc.once('disconnect', () => resolve('the shard manager is gone'));
+  });
+}
+
+/**
+ * A bound on shutting down: when closing hangs (the gateway is gone, a close never returns), the
+ * process exits anyway after `ms`, logging the step that was cut short.
+ */
+export function shutdownDeadline(ms: number, logger: Pick<typeof log, 'error' | 'warn'>, exit: (code: number) => void = (code) => process.exit(code)) {
+  let current = 'shutting down';
+  const timer = setTimeout(() => {
+    logger.error({ cutShort: current, afterMs: ms }, `shutdown did not finish within ${ms / 1000} s; exiting anyway`);
+    exit(1);
+  }, ms);
+  timer.unref();
+  return {
+    step: (name: string) => {
+      current = name;
+    },
+    /**
+     * Everything closed. A process that still does not end (discord.js keeps retrying a gateway
+     * that is gone) exits a second later; one with nothing left open ends at once by itself.
+     */
+    done: () => {
+      clearTimeout(timer);
+      setTimeout(() => {
+        logger.warn({}, 'closed, but something kept the process alive; exiting');
+        exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      }, LINGER_MS).unref();
+    },
+  };
+}
+
+/** How long a closed process may linger before it is ended. */
+const LINGER_MS = 1000;
 
 /** The sharding manager process: it holds no library, it starts and watches the shard processes. */
 async function manageShards(config: Config): Promise<void> {

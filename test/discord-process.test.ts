@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describe('the real `npm start` path with DISCORD_TOKEN set (child process)', () => {
-  it('ingests, registers the commands, answers /ask, never logs the token, and exits cleanly on SIGTERM', async () => {
+  it('connects, registers the commands, ingests, answers /ask, never logs the token, and exits cleanly on SIGTERM', async () => {
     const child = spawn(process.execPath, ['bin/paperbot.js', 'start'], {
       env: { ...process.env, DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, REGISTER_COMMANDS: '1', LOG_LEVEL: 'debug' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,6 +42,10 @@ describe('the real `npm start` path with DISCORD_TOKEN set (child process)', () 
       ]);
       expect(put.body[0].contexts).toEqual([0, 1, 2]);
 
+      // It connects first and fills the fresh library after (the bot answers from the first seconds).
+      for (const until = Date.now() + 90_000; !/63 new/.test(output) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+      expect(output.indexOf('connected to Discord')).toBeGreaterThan(-1);
+      expect(output.indexOf('connected to Discord')).toBeLessThan(output.indexOf('63 new'));
       const i = discord.command('ask', [{ name: 'question', type: 3, value: 'What is LAION-5B?' }]);
       const edit = await discord.waitFor((c) => c.method === 'PATCH' && c.path.includes(`/${i.token}/messages/`), 30_000);
       expect(edit.body.embeds[0].fields[0].value).toMatch(/LAION-5B/);
@@ -54,6 +58,31 @@ describe('the real `npm start` path with DISCORD_TOKEN set (child process)', () 
     expect(output).not.toContain(discord.token);
     expect(output).not.toContain(discord.token.split('.').slice(1).join('.'));
   }, 150_000);
+
+  it('SIGTERM after the gateway is lost (Discord gone) still ends the process within seconds', async () => {
+    const gone = await new FakeDiscord().start();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-gone-'));
+    const env = { DATA_DIR: dir, DISCORD_TOKEN: gone.token, DISCORD_API_BASE: gone.apiBase, SHUTDOWN_TIMEOUT_MS: '3000' };
+    expect((await runCli(['ingest'], env)).code).toBe(0);
+    const child = spawn(process.execPath, ['bin/paperbot.js', 'start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await gone.waitForShards(1, 60_000);
+      await gone.stop();
+      await new Promise((r) => setTimeout(r, 1000));
+      const t = Date.now();
+      child.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
+      expect(code, output.slice(-2000)).not.toBe('hung');
+      expect(Date.now() - t).toBeLessThan(8000);
+    } finally {
+      child.kill('SIGKILL');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('npm run deploy-commands registers guild-scoped commands from the same definitions', async () => {
     const guild = '222222222222222222';

@@ -52,7 +52,7 @@ describe.skipIf(skipBackend('postgres'))('sharded bot on PostgreSQL (child proce
 
   afterAll(async () => {
     await db?.end();
-    if (manager && manager.exitCode === null) {
+    if (manager && manager.exitCode === null && manager.signalCode === null) {
       const exited = new Promise((r) => manager.once('exit', r));
       manager.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
@@ -136,6 +136,23 @@ describe.skipIf(skipBackend('postgres'))('sharded bot on PostgreSQL (child proce
     expect(output).toMatch(/now runs the daily posts/);
     expect(output).not.toContain(discord.token);
   }, 180_000);
+  // Last: it ends the processes the tests above share.
+  it('kill -9 of the manager: both shard processes exit by themselves and free the leader lock', async () => {
+    const children = fs.readFileSync(`/proc/${manager.pid}/task/${manager.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    expect(children).toHaveLength(2);
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    process.kill(manager.pid!, 'SIGKILL');
+    for (const until = Date.now() + 20_000; children.some(alive) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+    expect(children.filter(alive)).toEqual([]);
+    expect(await leaderPid()).toBeUndefined();
+  }, 60_000);
 });
 
 describe('sharding with the embedded library', () => {
