@@ -45,6 +45,16 @@ describe('the bot against a loopback Discord', () => {
     expect(replies.some((c) => /something went wrong/i.test(JSON.stringify(c.body)))).toBe(false);
   });
 
+  it('a DM of 450 emoji is answered with a reply Discord accepts', async () => {
+    const user = discord.user(undefined, 'emo');
+    const before = discord.calls.length;
+    const dm = discord.directMessage('🎉'.repeat(450), user);
+    const reply = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${dm.channelId}/messages`, 15_000, before);
+    expect(JSON.stringify(reply.body)).not.toMatch(/\\ud[89a-f]/i);
+    expect(JSON.stringify(reply.body)).not.toMatch(/something went wrong/i);
+    expect(reply.body.embeds[0].title.length).toBeLessThanOrEqual(256);
+  });
+
   it('a refusal looks like one: no citations, closest papers listed as such', async () => {
     const i = ask('How do I bake sourdough bread with a crispy crust?');
     const edit = await discord.waitFor(original(i.token));

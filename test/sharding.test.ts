@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MALLOC_ENV, shardsHere } from '../src/bot/shards.js';
+import { postNonce } from '../src/digest/digest.js';
 import { loadConfig } from '../src/config.js';
 import { runCli } from './helpers/cli.js';
 import { FakeDiscord } from './helpers/fake-discord.js';
@@ -136,6 +137,38 @@ describe.skipIf(skipBackend('postgres'))('sharded bot on PostgreSQL (child proce
     expect(output).toMatch(/now runs the daily posts/);
     expect(output).not.toContain(discord.token);
   }, 180_000);
+  it('a post claimed by a leader that died after its message reached Discord: the next leader sends it again, and Discord keeps one', async () => {
+    const first = await leaderPid();
+    const channel = '700000000000000778';
+    const now = Date.now();
+    const slot = new Date(Math.floor((now - 120_000) / 60_000) * 60_000);
+    const day = slot.toISOString().slice(0, 10);
+    const ids = (await db.query<{ id: string }>('SELECT id FROM papers ORDER BY id LIMIT 2')).rows.map((r) => r.id);
+    await db.query(
+      "INSERT INTO digest_subscriptions (channel_id, guild_id, time, timezone, count, source, enabled, created_at) VALUES ($1, $2, $3, 'UTC', 2, 'seed', 1, $4)",
+      [channel, GUILD[0], slot.toISOString().slice(11, 16), new Date(slot.getTime() - 86_400_000).toISOString()],
+    );
+    // What the dead leader left: its claim, never marked sent, and its message, which did reach Discord.
+    await db.query("INSERT INTO digest_posts (channel_id, day, status, at, paper_ids) VALUES ($1, $2, 'claimed', $3, $4)", [
+      channel,
+      day,
+      new Date(now - 90_000).toISOString(),
+      JSON.stringify(ids),
+    ]);
+    discord.byNonce.set(`${channel}:${postNonce(channel, day, 0)}`, { id: '1', channel_id: channel });
+    process.kill(first!, 'SIGKILL');
+    const post = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${channel}/messages`, 60_000);
+    expect(post.body).toMatchObject({ nonce: postNonce(channel, day, 0), enforce_nonce: true });
+    for (const until = Date.now() + 10_000; Date.now() < until; ) {
+      const { rows } = await db.query('SELECT status FROM digest_posts WHERE channel_id = $1', [channel]);
+      if (rows[0]?.status === 'sent') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await db.query('SELECT status FROM digest_posts WHERE channel_id = $1', [channel])).rows).toEqual([{ status: 'sent' }]);
+    expect([...discord.byNonce.keys()].filter((k) => k.startsWith(`${channel}:`))).toHaveLength(1);
+    expect(output).toMatch(/never marked sent/);
+  }, 120_000);
+
   // Last: it ends the processes the tests above share.
   it('kill -9 of the manager: both shard processes exit by themselves and free the leader lock', async () => {
     const children = fs.readFileSync(`/proc/${manager.pid}/task/${manager.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
