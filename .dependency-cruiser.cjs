@@ -3,7 +3,7 @@
 // Data flows sources → library → retrieval → answer → discord / digest, and the code layers follow
 // the same idea: what is more basic comes first, what wires things together comes last.
 const LAYERS = [
-  ['base', '^src/(util|config|log|confusion|question|progress)\\.ts$|^src/types/'],
+  ['base', '^src/(util|errors|config|log|confusion|question|progress)\\.ts$|^src/types/'],
   ['db', '^src/db/'], // the SQL seam (SQLite or PostgreSQL), migrations, leader election
   ['retrieval', '^src/retrieval/'], // text, BM25, encoders, vector store, fusion, the retriever
   ['library', '^src/library/'], // paper model, SQLite store and migrations, ingest

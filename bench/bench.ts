@@ -3,7 +3,7 @@
 //      npm run bench -- --quick (seed library and Discord only; add --year for the year of papers)
 // A development tool, not part of the shipped CLI: it drives the bot against the test fakes.
 // The encoder is the configured one (bge-small-en-v1.5 by default).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -362,11 +362,26 @@ async function threadsVsWorkers(texts: string[], modelsDir: string, model: strin
   row(`embedding ${texts.length} SciFact abstracts: ${cores} worker threads, one onnxruntime thread each`, `${(await rate(cores)).toFixed(1)} abstracts/s`, '');
 }
 
+/** How long the CLI takes to answer `--help` and a usage error (a fresh process each time; median of 7 after one warm-up). */
+function cliBench(): void {
+  const median = (args: string[]) => {
+    const times: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const t = performance.now();
+      spawnSync(process.execPath, ['bin/paperbot.js', ...args], { stdio: 'ignore' });
+      if (i > 0) times.push(performance.now() - t);
+    }
+    return percentile(times, 50);
+  };
+  row('`paperbot --help` / a usage error (`ask ""`), a fresh process each', `${ms(median(['--help']))} / ${ms(median(['ask', '']))}`, '< 0.3 s');
+}
+
 export async function runBench(opts: { scifact: string; quick?: boolean; year?: boolean }): Promise<void> {
   process.env.LOG_LEVEL ??= 'warn';
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-bench-'));
   try {
     process.stderr.write(`paperbot bench on ${os.cpus().length} cores, Node ${process.version}\n`);
+    cliBench();
     // --- seed library, cold ---
     const papers = readSeedFile('seeds/daily-papers.txt');
     const config = loadConfig();

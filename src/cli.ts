@@ -7,10 +7,7 @@ import { ingestCommand } from './cli/ingest.js';
 import { deployCommandsCommand, startCommand } from './cli/misc.js';
 import { searchCommand } from './cli/search.js';
 import { UserError } from './cli/shared.js';
-import { ConfigError } from './config.js';
-import { ModelFetchError } from './retrieval/model-files.js';
-import { SourceError } from './sources/http.js';
-import { SourceFormatError } from './sources/seed.js';
+import { UserFacingError } from './errors.js';
 
 export { UserError };
 
@@ -41,9 +38,6 @@ export function buildCli(): Command {
   return program;
 }
 
-/** Errors whose message is meant for the user as it is. */
-const EXPECTED = [UserError, ConfigError, SourceFormatError, SourceError, ModelFetchError];
-
 /** Runs the CLI; every expected failure is one clear line on stderr and a non-zero exit code. */
 export async function main(argv = process.argv): Promise<number> {
   try {
@@ -51,7 +45,8 @@ export async function main(argv = process.argv): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander printed the message
-    if (EXPECTED.some((E) => err instanceof E)) {
+    // Configuration, seed-file, source and model-download errors, and usage mistakes commander does not catch.
+    if (err instanceof UserFacingError) {
       console.error(`paperbot: ${(err as Error).message}`);
       return 2;
     }

@@ -1,3 +1,4 @@
+import { UserFacingError } from './errors.js';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -105,7 +106,7 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-export class ConfigError extends Error {}
+export class ConfigError extends UserFacingError {}
 
 /** Validates the environment once; every error names the variable and what was expected. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

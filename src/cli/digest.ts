@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
 import type { Digest } from '../digest/digest.js';
-import { ingestSeed } from '../jobs/update.js';
 import { day, positiveInt, withApp } from './shared.js';
+
+/** Loaded when a command runs, not when the CLI starts. */
+const ingestSeed = async (...args: Parameters<typeof import('../jobs/update.js').ingestSeed>) => (await import('../jobs/update.js')).ingestSeed(...args);
 
 /** `paperbot digest preview`: the daily post as it would go out, posting nothing. */
 export function digestCommand(): Command {

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
-import { ingestSeed } from '../jobs/update.js';
 import { withApp } from './shared.js';
+
+/** Loaded when a command runs, not when the CLI starts. */
+const ingestSeed = async (...args: Parameters<typeof import('../jobs/update.js').ingestSeed>) => (await import('../jobs/update.js')).ingestSeed(...args);
 
 /** `paperbot eval …`: the measurements behind README's figures, and the fitting commands. */
 export function evalCommand(): Command {

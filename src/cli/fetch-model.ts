@@ -1,8 +1,4 @@
 import { Command, Option } from 'commander';
-import { loadConfig } from '../config.js';
-import { log } from '../log.js';
-import { createByteProgress } from '../progress.js';
-import { fetchFromHub, fetchFromMaven, KNOWN_MODELS, ModelFetchError, modelFolder, modelPresent } from '../retrieval/model-files.js';
 
 /**
  * `paperbot fetch-model` (`npm run fetch-model`): puts the sentence-encoder model into MODELS_DIR for
@@ -16,6 +12,13 @@ export function fetchModelCommand(): Command {
     .addOption(new Option('--from <where>', 'where to download from').choices(['maven', 'hub']).default('maven'))
     .option('--maven-repo <url>', 'Maven repository or mirror (default: MAVEN_REPO_URL, Maven Central)')
     .action(async (opts: { model?: string; from: 'maven' | 'hub'; mavenRepo?: string }) => {
+      const [{ loadConfig }, { log }, { createByteProgress }, files] = await Promise.all([
+        import('../config.js'),
+        import('../log.js'),
+        import('../progress.js'),
+        import('../retrieval/model-files.js'),
+      ]);
+      const { fetchFromHub, fetchFromMaven, KNOWN_MODELS, ModelFetchError, modelFolder, modelPresent } = files;
       const config = loadConfig();
       const id = opts.model ?? config.EMBEDDING_MODEL;
       const spec = KNOWN_MODELS[id];

@@ -1,7 +1,9 @@
 import { Command, Option } from 'commander';
-import { ingestFrom } from '../jobs/update.js';
 import type { SourceName } from '../sources/index.js';
 import { day, positiveInt, withApp } from './shared.js';
+
+/** Loaded when a command runs, not when the CLI starts. */
+const ingestFrom = async (...args: Parameters<typeof import('../jobs/update.js').ingestFrom>) => (await import('../jobs/update.js')).ingestFrom(...args);
 
 /** `paperbot ingest`: parse, store, embed and index papers from a source. */
 export function ingestCommand(): Command {

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { loadConfig } from '../config.js';
-import { log } from '../log.js';
 import { UserError } from './shared.js';
 
 /** `paperbot start` (`npm start`): the bot with DISCORD_TOKEN, otherwise the terminal session. */
@@ -14,7 +12,7 @@ export function startCommand(): Command {
 /** `paperbot deploy-commands` (`npm run deploy-commands`): register the slash commands. */
 export function deployCommandsCommand(): Command {
   return new Command('deploy-commands').description('register the slash commands with Discord (global, or in DISCORD_GUILD_ID)').action(async () => {
-    const { deployCommands } = await import('../bot/deploy.js');
+    const [{ deployCommands }, { loadConfig }, { log }] = await Promise.all([import('../bot/deploy.js'), import('../config.js'), import('../log.js')]);
     const config = loadConfig();
     if (!config.DISCORD_TOKEN) throw new UserError('DISCORD_TOKEN is not set (see .env.example)');
     console.log(`registered ${await deployCommands(config, log)} commands`);

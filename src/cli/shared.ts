@@ -1,12 +1,11 @@
+import { UserFacingError } from '../errors.js';
 import readline from 'node:readline';
 import { InvalidArgumentError } from 'commander';
-import { type App, openApp } from '../app.js';
-import { loadConfig } from '../config.js';
-import { configureLogging, log } from '../log.js';
+import type { App } from '../app.js';
 import { checkQuestion } from '../question.js';
 
 /** An error whose message is for the user as it is: printed without a stack trace, exit code 2. */
-export class UserError extends Error {}
+export class UserError extends UserFacingError {}
 
 /** A commander parser for a whole number from 1 to `max`. */
 export const positiveInt = (max: number) => (v: string) => {
@@ -23,8 +22,12 @@ export const day = (v: string) => {
 
 /** Opens the library for one command and closes it after, whatever happens. */
 export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+  const [{ loadConfig }, { configureLogging, log }] = await Promise.all([import('../config.js'), import('../log.js')]);
   const config = loadConfig();
   configureLogging(config);
+  // The library, the encoder and LangChain load only when a command needs them: `--help` and usage
+  // errors answer at once.
+  const { openApp } = await import('../app.js');
   const app = await openApp(config, log, { leader: false });
   try {
     return await fn(app);

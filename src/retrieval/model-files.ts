@@ -1,3 +1,4 @@
+import { UserFacingError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -109,7 +110,7 @@ export function modelPresent(modelsDir: string, spec: ModelSpec, verify = false)
   });
 }
 
-export class ModelFetchError extends Error {}
+export class ModelFetchError extends UserFacingError {}
 
 export interface FetchOptions {
   /** Maven repository base (a mirror such as Artifactory/Nexus works too). */

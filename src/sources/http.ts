@@ -1,9 +1,10 @@
+import { UserFacingError } from '../errors.js';
 import pRetry, { AbortError } from 'p-retry';
 
 export const USER_AGENT = 'paperbot/0.1 (+https://github.com/paperbot; Discord research-papers bot)';
 
 /** A source that could not be read; the message says which URL and why (never a stack). */
-export class SourceError extends Error {}
+export class SourceError extends UserFacingError {}
 
 export interface FetchOptions {
   /** Per attempt. */
