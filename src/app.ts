@@ -49,8 +49,12 @@ export interface App {
  * + pgvector when DATABASE_URL is set. Each embedding model has its own vector index.
  * `leader: false` (one-shot CLI commands) takes no part in choosing the process that runs the daily jobs.
  */
-export async function openApp(config: Config, log: Logger, opts: { leader?: boolean } = {}): Promise<App> {
-  const db = await openDb({ ...config, onIdleError: (err) => log.warn({ err: err.message }, 'database connection lost; reconnecting on next use') });
+export async function openApp(config: Config, log: Logger, opts: { leader?: boolean; create?: boolean } = {}): Promise<App> {
+  const db = await openDb({
+    ...config,
+    ...(opts.create === false ? { create: false } : {}),
+    onIdleError: (err) => log.warn({ err: err.message }, 'database connection lost; reconnecting on next use'),
+  });
   const cleanup: (() => Promise<void> | void)[] = [() => db.close()];
   try {
     const store = new PaperStore(db);

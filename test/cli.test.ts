@@ -120,6 +120,43 @@ describe('paperbot CLI', () => {
     fs.rmSync(empty, { recursive: true, force: true });
   });
 
+  it('DATA_DIR mistakes: ask/search never create a library, and a file, /proc or an unwritable path is one line naming DATA_DIR', async () => {
+    const typo = path.join(os.tmpdir(), `paperbot-typo-${process.pid}`, 'data');
+    for (const cmd of ['ask', 'search']) {
+      const r = await runCli([cmd, 'What is CLIP?'], { DATA_DIR: typo });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/nothing was created there \(check DATA_DIR for a typo\)/);
+      expect(fs.existsSync(path.dirname(typo))).toBe(false);
+    }
+    const file = path.join(os.tmpdir(), `paperbot-file-${process.pid}`);
+    fs.writeFileSync(file, 'not a folder');
+    const cases: [string, RegExp][] = [
+      [file, /^paperbot: DATA_DIR=.*: .* is a file, not a folder; set DATA_DIR to a folder/],
+      [path.join(file, 'below'), /^paperbot: DATA_DIR=.*: .* is a file, not a folder/],
+      ...(process.platform === 'linux'
+        ? ([['/proc/paperbot-data', /^paperbot: DATA_DIR=\/proc\/paperbot-data: no folder can be made at \/proc\/paperbot-data/]] as [string, RegExp][])
+        : []),
+    ];
+    for (const [dir, message] of cases) {
+      const t = Date.now();
+      const r = await runCli(['ingest'], { DATA_DIR: dir }, undefined, 20_000);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(Date.now() - t).toBeLessThan(15_000); // no mkdir loop spinning for ever
+      noStack(r.stderr);
+    }
+    fs.rmSync(file, { force: true });
+  });
+
+  it('an unwritable DATA_DIR is named with what to do', async () => {
+    const { dataDirError } = await import('../src/db/data-dir.js');
+    const err = dataDirError('./lib', '/srv/lib', Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+    expect(err.message).toBe(
+      'DATA_DIR=./lib: /srv/lib cannot be written (permission denied); set DATA_DIR to a folder this user can write (default ./data; it is created if missing)',
+    );
+    expect(dataDirError('d', '/ro', Object.assign(new Error('x'), { code: 'EROFS' })).message).toMatch(/read-only file system/);
+  });
+
   it('invalid configuration is one clear message', async () => {
     const r = await runCli(['search', 'x'], { ...env, EMBEDDINGS: 'gpt-9' });
     expect(r.code).toBe(2);

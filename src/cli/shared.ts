@@ -21,14 +21,14 @@ export const day = (v: string) => {
 };
 
 /** Opens the library for one command and closes it after, whatever happens. */
-export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+export async function withApp<T>(fn: (app: App) => Promise<T>, opts: { create?: boolean } = {}): Promise<T> {
   const [{ loadConfig }, { configureLogging, log }] = await Promise.all([import('../config.js'), import('../log.js')]);
   const config = loadConfig();
   configureLogging(config);
   // The library, the encoder and LangChain load only when a command needs them: `--help` and usage
   // errors answer at once.
   const { openApp } = await import('../app.js');
-  const app = await openApp(config, log, { leader: false });
+  const app = await openApp(config, log, { leader: false, ...opts });
   try {
     return await fn(app);
   } finally {
@@ -50,22 +50,28 @@ export async function questionOrStdin(
   if (!opts.stdin) {
     const q = checkQuestion(question);
     if (!q.ok) throw new UserError(q.message);
-    await withApp(async (app) => {
-      await needsPapers(app);
-      const out = await answer(app, q.question);
-      console.log(opts.json ? JSON.stringify(out.json) : out.text);
-    });
+    await withApp(
+      async (app) => {
+        await needsPapers(app);
+        const out = await answer(app, q.question);
+        console.log(opts.json ? JSON.stringify(out.json) : out.text);
+      },
+      { create: false },
+    );
     return;
   }
-  await withApp(async (app) => {
-    await needsPapers(app);
-    const rl = readline.createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
-    for await (const line of rl) {
-      const q = checkQuestion(line);
-      const out = q.ok ? (await answer(app, q.question)).json : { error: q.message };
-      process.stdout.write(`${JSON.stringify(out)}\n`);
-    }
-  });
+  await withApp(
+    async (app) => {
+      await needsPapers(app);
+      const rl = readline.createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+      for await (const line of rl) {
+        const q = checkQuestion(line);
+        const out = q.ok ? (await answer(app, q.question)).json : { error: q.message };
+        process.stdout.write(`${JSON.stringify(out)}\n`);
+      }
+    },
+    { create: false },
+  );
 }
 
 /** Searching an empty library would only say "no matching papers"; say what to do instead. */

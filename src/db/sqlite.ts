@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { dataDirError, ensureFolder } from './data-dir.js';
 import type { Db, Param } from './db.js';
 
 /**
@@ -15,9 +15,13 @@ export class SqliteDb implements Db {
   private readonly statements = new Map<string, Database.Statement>();
   private lock: Promise<void> = Promise.resolve();
 
-  constructor(file: string) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.raw = new Database(file);
+  constructor(file: string, dataDir = path.dirname(file)) {
+    ensureFolder(path.dirname(file), dataDir);
+    try {
+      this.raw = new Database(file);
+    } catch (err) {
+      throw dataDirError(dataDir, file, err);
+    }
     this.raw.pragma('journal_mode = WAL');
     this.raw.pragma('synchronous = FULL');
     this.raw.pragma('busy_timeout = 5000');

@@ -1,3 +1,4 @@
+import { ensureFolder } from '../db/data-dir.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
@@ -51,7 +52,7 @@ export class VectraStore extends VectorStore {
   }
 
   static async open(folder: string, embeddings: EmbeddingsInterface, onCorrupt?: (msg: string) => void): Promise<VectraStore> {
-    fs.mkdirSync(folder, { recursive: true });
+    ensureFolder(folder);
     const make = () => new LocalIndex<PassageMetadata>(folder, undefined, new AtomicFileStorage(), new CompactCodec());
     let index = make();
     if (await index.isIndexCreated()) {
