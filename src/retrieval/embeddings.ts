@@ -45,6 +45,7 @@ async function ensureModel(config: Config, spec: ModelSpec, log: Pick<Logger, 'w
       tried.push(`${where}: the files did not verify`);
     } catch (err) {
       tried.push(`${where}: ${(err as Error).message.split('\n')[0]}`);
+      log.info(`could not download from ${where} (${tried.at(-1)})`);
     } finally {
       bar.stop();
     }
