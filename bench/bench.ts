@@ -14,7 +14,7 @@ import { percentile } from '../src/eval/metrics.js';
 import { loadSeedQuestions } from '../src/eval/seeds.js';
 import { ingest } from '../src/library/ingest.js';
 import { PaperStore } from '../src/library/store.js';
-import { MALLOC_ENV } from '../src/bot/shards.js';
+import { MALLOC_ENV, NODE_FLAGS } from '../src/bot/shards.js';
 import { openDb } from '../src/db/open.js';
 import type { LexicalIndex } from '../src/retrieval/lexical.js';
 import type { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
@@ -78,7 +78,7 @@ export function startedSessionWith(
 ): Promise<{ readyMs: number; rssReady: number; rssAfter: number; rssIdle: number; stop?: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['bin/paperbot.js', 'start'], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, 'bin/paperbot.js', 'start'], {
       // As `npm start` and the shard manager run it (their glibc malloc setting, unless set here).
       env: { ...MALLOC_ENV, ...process.env, DATA_DIR: dataDir, DISCORD_TOKEN: '', LOG_LEVEL: 'warn', ...env },
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -127,7 +127,7 @@ async function discordBench(dataDir: string, questions: string[]) {
   const { FakeDiscord } = await import('../test/helpers/fake-discord.js');
   const discord = await new FakeDiscord().start();
   // The bot runs as users run it (`paperbot start`, its own process); this process is Discord.
-  const bot = spawn(process.execPath, ['bin/paperbot.js', 'start'], {
+  const bot = spawn(process.execPath, [...NODE_FLAGS, 'bin/paperbot.js', 'start'], {
     env: { ...MALLOC_ENV, ...process.env, DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

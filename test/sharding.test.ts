@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MALLOC_ENV, shardsHere } from '../src/bot/shards.js';
+import { MALLOC_ENV, NODE_FLAGS, shardsHere } from '../src/bot/shards.js';
 import { postNonce } from '../src/digest/digest.js';
 import { loadConfig } from '../src/config.js';
 import { runCli } from './helpers/cli.js';
@@ -88,12 +88,14 @@ describe.skipIf(skipBackend('postgres'))('sharded bot on PostgreSQL (child proce
     }
   }, 120_000);
 
-  it.runIf(process.platform === 'linux')("shard processes get the manager's glibc malloc setting (large freed buffers given back)", async () => {
+  it.runIf(process.platform === 'linux')("shard processes get the manager's glibc malloc setting (large freed buffers given back) and V8 flags", async () => {
     expect(process.env.MALLOC_MMAP_THRESHOLD_, 'the test itself runs without it').toBeUndefined();
     const pid = await leaderPid();
     expect(pid).toBeDefined();
     const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     expect(environ).toContain(`MALLOC_MMAP_THRESHOLD_=${MALLOC_ENV.MALLOC_MMAP_THRESHOLD_}`);
+    // …and the V8 flags `npm start` runs with (Node 24's larger young generation stays resident otherwise).
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining([...NODE_FLAGS]));
   });
 
   it('a paper ingested by another process is found by a shard within 5 seconds', async () => {
