@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aliasesOf, aliasText, namesPaper } from '../src/retrieval/aliases.js';
+import { aliasesOf, aliasText, mentionsPaper, namesPaper } from '../src/retrieval/aliases.js';
 
 const paper = (title: string, abstract = 'We study things.', links: string[] = []) => ({ title, abstract, links });
 
@@ -52,5 +52,24 @@ describe('aliases: names people use for a paper', () => {
     expect(namesPaper('What is LAION 5B?', aliasesOf(laion))).toBe(true);
     expect(namesPaper('laion5b', aliasesOf(laion))).toBe(true);
     expect(namesPaper('How large is the largest open dataset?', aliasesOf(laion))).toBe(false);
+  });
+
+  it('takes the acronym the authors give their own work, not one they cite, nor a generic one', () => {
+    const voco = paper(
+      'Large-Scale 3D Medical Image Pre-training',
+      'Prior methods such as Masked Autoencoders (MAE) exist. Motivated by this, we introduce a simple-yet-effective Volume Contrast (VoCo) framework. We use State-Of-The-Art (SOTA) baselines.',
+    );
+    expect(aliasesOf(voco)).toContain('VoCo');
+    expect(aliasesOf(voco)).not.toContain('MAE');
+    expect(aliasesOf(voco)).not.toContain('SOTA');
+    expect(aliasesOf(paper('T', 'Our method (TESLA) achieves 27.9% accuracy.'))).toContain('TESLA');
+    expect(aliasesOf(paper('T', 'We collect a large-scale dataset, named as PIDray, for detection.'))).toContain('PIDray');
+  });
+
+  it('knows when a question mentions a paper among other words', () => {
+    const voco = aliasesOf(paper('Large-Scale 3D Medical Image Pre-training', 'we introduce a Volume Contrast (VoCo) framework.'));
+    expect(namesPaper('How many medical tasks are in the VoCo benchmark?', voco)).toBe(false);
+    expect(mentionsPaper('How many medical tasks are in the VoCo benchmark?', voco)).toBe(true);
+    expect(mentionsPaper('How many medical tasks are there?', voco)).toBe(false);
   });
 });

@@ -293,6 +293,15 @@ describe('answer chain on the seed library', () => {
     expect(a.answer).not.toMatch(/^According to [^,]+, state-of-the-art/i);
   });
 
+  it("a question that says a paper's name among words all found in it is answered, not refused for low similarity", async () => {
+    const chain = new AnswerChain({ retriever: lib.retriever });
+    const a = await chain.ask('How many medical tasks are in the VoCo benchmark?');
+    expect(a.refused).toBe(false);
+    expect(a.answer).toContain('48 medical tasks');
+    // A name among words the paper does not have is still judged by the thresholds.
+    expect((await chain.ask('Does VoCo help with grade-school math word problems for chatbots?')).refused).toBe(true);
+  });
+
   it('a follow-up that names another paper is a new question', async () => {
     const chain = new AnswerChain({ retriever: lib.retriever });
     await chain.ask('What is CLIP?', 'dm-new');

@@ -51,11 +51,16 @@ export function refuses(t: RefusalThresholds, s: EvidenceSignals): boolean {
   return s.dense < t.denseFloor || (s.coverage < t.coverage && s.dense < t.dense);
 }
 
+/** A question that mentions the best paper's name is answered when the paper holds this share of its words. */
+export const MENTIONED_COVERAGE = 0.9;
+
 /** Too little evidence: nothing quotable addresses the question, or no paper shares enough of its words or meaning. */
 export function isUnsupported(hits: PaperHit[], t: RefusalThresholds, sentence?: number): boolean {
   if (hits.length === 0) return true;
-  // A question that names the best paper ("What is CLIP?") is about it, however little its abstract says the name.
-  if (hits[0]!.signals.named) return false;
+  // A question that names the best paper ("What is CLIP?") is about it, however little its abstract says the name;
+  // so is one that says its name among words all found in it ("How many tasks are in the VoCo benchmark?").
+  const best = hits[0]!.signals;
+  if (best.named || (best.mentioned && best.coverage >= MENTIONED_COVERAGE)) return false;
   return refuses(t, signalsOf(hits, sentence));
 }
 

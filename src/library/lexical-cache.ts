@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../retrieval/atomic-storage.js';
+import { ALIASES_VERSION } from '../retrieval/aliases.js';
 import { LexicalIndex } from '../retrieval/lexical.js';
 import type { StoredPaper } from './store.js';
 
@@ -9,9 +10,9 @@ const FILE = 'lexical-index.bin';
 /** The JSON snapshot of releases that used MiniSearch: deleted once the binary one is written. */
 const OLD_FILE = 'lexical-index.json';
 
-/** Identifies the library's exact content: any added or changed paper changes it. */
+/** Identifies the library's exact content (and the alias rules): any added or changed paper changes it. */
 export function libraryFingerprint(papers: Pick<StoredPaper, 'id' | 'contentHash'>[]): string {
-  const h = createHash('sha256');
+  const h = createHash('sha256').update(`aliases ${ALIASES_VERSION}\n`);
   for (const p of [...papers].sort((a, b) => (a.id < b.id ? -1 : 1))) h.update(p.id).update('\0').update(p.contentHash).update('\n');
   return h.digest('hex').slice(0, 24);
 }

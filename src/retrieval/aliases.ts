@@ -28,6 +28,12 @@ export function aliasesOf(p: { title: string; abstract: string; links?: string[]
     if (page) add(page[2] ?? page[1]);
   }
   for (const m of p.abstract.matchAll(CALLED)) add(m[1] ?? m[2] ?? m[3]);
+  // "we introduce a Volume Contrast (VoCo) framework", "Our method (TESLA) achieves": the acronym the
+  // authors give what they propose (not one they cite: "recently proposed methods, … (MTT)").
+  for (const sentence of p.abstract.split(/(?<=[.!?])\s+/)) {
+    if (!OWN_WORK.test(sentence)) continue;
+    for (const m of sentence.matchAll(ACRONYM)) add(m[1]);
+  }
   // The name before a colon ("BigNAS: …", "LAION-5B: …") and names with inner capitals or digits.
   const head = /^([^:]{2,40}):/.exec(p.title)?.[1];
   if (head && head.split(/\s+/).length <= 3) add(head);
@@ -40,6 +46,15 @@ export function aliasesOf(p: { title: string; abstract: string; links?: string[]
   if (version) add(`${version[1]}V${version[2]}`);
   return [...out];
 }
+
+/** Bump when aliasesOf() changes: a saved lexical index made with older aliases is rebuilt. */
+export const ALIASES_VERSION = 2;
+
+/** A sentence about the paper's own contribution. */
+const OWN_WORK =
+  /\b(?:we|this (?:paper|work|study))\s+(?:\w+\s+){0,2}?(?:propose|present|introduce|design|develop|call|name|term|dub)\w*\b|\bour (?:method|approach|model|framework|dataset|benchmark)\s*\(|\bcontribution is\b/i;
+/** A name-like acronym in parentheses: (VoCo), (CaSED), (TESLA), (BM-6B). */
+const ACRONYM = /\(([A-Z][A-Za-z0-9+-]*[A-Z0-9][A-Za-z0-9+-]*)\)/g;
 
 /** "dubbed X", "named (as) X", "called X", "termed (as) X", "coined X", "which we name as X": a quoted phrase or one name-like word. */
 const CALLED =
@@ -72,6 +87,11 @@ const COMMON_NAMES = new Set([
   'llm',
   'llms',
   'x-ray',
+  'sota',
+  'mt',
+  'gmm',
+  'mlp',
+  'rl',
 ]);
 
 /**
@@ -97,13 +117,16 @@ const norm = (s: string) =>
  * "What is CLIP?" and "How was SwinV2 trained?" name their papers; "gradient clipping" does not, and
  * neither does "SELECT * FROM users; DROP TABLE papers" (a name among other business).
  */
-export function namesPaper(question: string, aliases: string[]): boolean {
+export function namesPaper(question: string, aliases: string[], anyShare = false): boolean {
   const q = norm(question);
   const collapsed = ` ${q.replace(/ /g, '')} `;
   const content = terms(question).length;
   return aliases.some((a) => {
     const n = norm(a);
     const found = n.trim().length >= 3 && (q.includes(n) || (!n.trim().includes(' ') && collapsed === ` ${n.trim()} `));
-    return found && Math.max(1, terms(a).length) * 2 >= content;
+    return found && (anyShare || Math.max(1, terms(a).length) * 2 >= content);
   });
 }
+
+/** Does the question say one of the paper's names anywhere ("How many tasks are in the VoCo benchmark?")? */
+export const mentionsPaper = (question: string, aliases: string[]) => namesPaper(question, aliases, true);

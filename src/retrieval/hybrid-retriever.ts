@@ -7,7 +7,7 @@ import { fuseCandidates, fusionFor, type Candidates, type FusionParams, type Sco
 import { LRUCache } from 'lru-cache';
 import { idfOf, LexicalIndex, type LexicalRanker } from './lexical.js';
 import { MemoryCatalog, type PaperCatalog, type RetrievablePaper } from './catalog.js';
-import { aliasesOf, aliasText, namesPaper } from './aliases.js';
+import { aliasesOf, aliasText, mentionsPaper, namesPaper } from './aliases.js';
 import { denseChunks, toPassages, type Passage } from './passages.js';
 import { terms } from './text.js';
 
@@ -32,7 +32,7 @@ export interface PaperHit {
    * Raw signals behind the fused score: BM25, cosine similarity, and coverage = share of the
    * question's IDF-weighted terms that occur in the paper (0..1; used for refusal).
    */
-  signals: { lexical: number; dense: number; coverage: number; named?: boolean };
+  signals: { lexical: number; dense: number; coverage: number; named?: boolean; mentioned?: boolean };
 }
 
 export interface RetrieverOptions {
@@ -157,7 +157,9 @@ export class HybridRetriever extends BaseRetriever {
           coverage: round(this.coverage(paper, qTerms, idf, 'rarest')),
         },
       };
-      if (namesPaper(query, this.namesOf(paper).aliases)) hit.signals.named = true;
+      const { aliases } = this.namesOf(paper);
+      if (namesPaper(query, aliases)) hit.signals.named = true;
+      else if (mentionsPaper(query, aliases)) hit.signals.mentioned = true;
       if (paper.url) hit.url = paper.url;
       hits.push(hit);
     }
