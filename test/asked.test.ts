@@ -13,6 +13,8 @@ describe('what a question asks for', () => {
     expect(askedKind('which loss function does G-SimCLR build on?')).toBe('name');
     expect(askedKind('What is CLIP?')).toBe('definition');
     expect(askedKind('Tell me about MammalNet')).toBe('definition');
+    expect(askedKind('What does CaSED stand for?')).toBe('definition');
+    expect(askedKind('What does G-SimCLR use to get its pseudo labels?')).toBe('other');
     expect(askedKind('Why do models trained on ImageNet fail on artworks?')).toBe('other');
   });
 

@@ -12,13 +12,14 @@ const NUMBER =
 const NAME =
   /\b(?:(?:is|are|was|were) (?:it|they|this|that|\w+) called|what(?:'s| is| are) (?:the |its |their )?names?|name of|which (?:\w+ )?(?:dataset|model|method|loss|framework|network|benchmark|gan|technique|task|architecture|encoder|backbone|algorithm|metric|tool|regulari[sz]ation|augmentation)s?|what (?:\w+ )?(?:dataset|model|method|loss(?: function)?|framework|network|technique|task|architecture|backbone|algorithm|metric|regulari[sz]ation|augmentation)s? (?:is|are|was|were|does|did|do))\b/i;
 const DEFINITION =
-  /^\s*(?:what(?:'s| is| are)|tell me about|explain|describe|define|what does)\s+(?:the\s+|an?\s+)?(.{2,60}?)(?:\s+(?:do|mean|about))?\s*\??\s*$/i;
+  /^\s*(?:(?:what(?:'s| is| are)|tell me about|explain|describe|define)\s+(?:the\s+|an?\s+)?(.{2,60}?)|what does\s+(.{2,60}?)\s+(?:mean|do|stand for))\s*\??\s*$/i;
 
 export function askedKind(question: string): AskedKind {
   if (NUMBER.test(question)) return 'number';
   if (NAME.test(question) || /\b(?:called|named)\s*\?*\s*$/i.test(question)) return 'name';
+  // "What is X?", "What does X stand for?" — not "What does X use to get its labels?".
   const d = DEFINITION.exec(question);
-  if (d && terms(d[1]!).length <= 4) return 'definition';
+  if (d && terms(d[1] ?? d[2]!).length <= 4) return 'definition';
   return 'other';
 }
 
