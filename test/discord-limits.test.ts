@@ -126,3 +126,12 @@ describe('/paper view', () => {
     expect(bare.fields ?? []).toEqual([]);
   });
 });
+
+describe('command registry', () => {
+  it('every button prefix has one owner: a second owner fails at load, not silently', async () => {
+    const { buttonHandlers, buttonByPrefix, commands } = await import('../src/commands/index.js');
+    expect([...buttonByPrefix.keys()].sort()).toEqual(commands.flatMap((c) => Object.keys(c.buttons ?? {})).sort());
+    const one = commands.find((c) => c.buttons && Object.keys(c.buttons).length)!;
+    expect(() => buttonHandlers([one, { ...one, data: { ...one.data, name: 'copy' } }])).toThrow(/two commands handle buttons with the custom-id prefix/);
+  });
+});

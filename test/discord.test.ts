@@ -176,6 +176,23 @@ describe('the bot against a loopback Discord', () => {
     expect(reply.body.data.content).toMatch(/please wait \d+ seconds?/);
   });
 
+  it('/search and /similar count against the same rate limit as /ask', async () => {
+    const user = discord.user(undefined, 'sam');
+    for (let n = 0; n < 6; n++) {
+      const i = discord.command('search', [{ name: 'query', type: 3, value: 'dataset distillation' }], user);
+      expect((await discord.waitFor(callback(i.id))).body.type).toBe(5);
+    }
+    const more = [
+      discord.command('search', [{ name: 'query', type: 3, value: 'dataset distillation' }], user),
+      discord.command('similar', [{ name: 'paper', type: 3, value: 'matryoshka-representation-learning' }], user),
+    ];
+    for (const i of more) {
+      const reply = await discord.waitFor(callback(i.id));
+      expect(reply.body.data.flags).toBe(EPHEMERAL);
+      expect(reply.body.data.content).toMatch(/please wait \d+ seconds?/);
+    }
+  });
+
   it('an over-long, empty or control-character question gets an ephemeral explanation', async () => {
     for (const [q, msg] of [
       ['x'.repeat(1001), /1001 characters long; the limit is 1000/],

@@ -13,5 +13,15 @@ export const commands: Command[] = [ask, search, paper, similar, help, digest, s
 
 export const commandByName = new Map(commands.map((c) => [c.data.name, c]));
 
-/** Button handlers by custom-id prefix, gathered from the commands that own them. */
-export const buttonByPrefix = new Map(commands.flatMap((c) => Object.entries(c.buttons ?? {})));
+/** Button handlers by custom-id prefix, gathered from the commands that own them; two owners of one prefix fail at load. */
+export const buttonByPrefix = buttonHandlers(commands);
+
+export function buttonHandlers(list: Command[]): Map<string, NonNullable<Command['buttons']>[string]> {
+  const out = new Map<string, NonNullable<Command['buttons']>[string]>();
+  for (const c of list)
+    for (const [prefix, handler] of Object.entries(c.buttons ?? {})) {
+      if (out.has(prefix)) throw new Error(`two commands handle buttons with the custom-id prefix "${prefix}" (/${c.data.name} and another)`);
+      out.set(prefix, handler);
+    }
+  return out;
+}

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { SlashCommandBuilder } from 'discord.js';
-import { MAX_QUESTION_CHARS, checkQuestion } from '../question.js';
+import { MAX_QUESTION_CHARS } from '../question.js';
 import { searchPage } from '../discord/render.js';
 import type { Command } from './types.js';
-import { ephemeral, everywhere } from './shared.js';
+import { admitQuestion, ephemeral, everywhere } from './shared.js';
 
 /** /search query:<text> [count] — ranked papers with relevance, paged with buttons. */
 export const search: Command = {
@@ -14,16 +14,13 @@ export const search: Command = {
     .addIntegerOption((o) => o.setName('count').setDescription('How many papers (default 10)').setMinValue(1).setMaxValue(25)),
 
   async execute(interaction, ctx) {
-    const q = checkQuestion(interaction.options.getString('query') ?? '');
-    if (!q.ok) {
-      await interaction.reply(ephemeral(q.message));
-      return;
-    }
+    const query = await admitQuestion(interaction, interaction.options.getString('query'), ctx);
+    if (!query) return;
     await interaction.deferReply();
-    const hits = await ctx.work.run(() => ctx.app.retriever.search(q.question, { k: interaction.options.getInteger('count') ?? 10, passages: 1 }));
+    const hits = await ctx.work.run(() => ctx.app.retriever.search(query, { k: interaction.options.getInteger('count') ?? 10, passages: 1 }));
     const key = randomUUID().slice(0, 12);
-    await ctx.searches.set(key, { query: q.question, hits });
-    await interaction.editReply(searchPage(q.question, hits, 0, key));
+    await ctx.searches.set(key, { query, hits });
+    await interaction.editReply(searchPage(query, hits, 0, key));
   },
 
   buttons: {

@@ -23,6 +23,16 @@ export function everywhere<T extends SlashCommandBuilder>(b: T): T {
 
 export const ephemeral = (content: string) => ({ content: fit(content, LIMITS.content), flags: MessageFlags.Ephemeral as const });
 
+/**
+ * The per-user rate limit shared by every command that does retrieval work (/ask, /search,
+ * /similar): false, after an ephemeral "please wait N seconds", when the user is over it.
+ */
+export async function admitWork(interaction: RepliableInteraction, ctx: BotContext): Promise<boolean> {
+  const wait = ctx.questions.take(interaction.user.id);
+  if (wait > 0) await interaction.reply(ephemeral(retryMessage(wait)));
+  return wait <= 0;
+}
+
 /** Validates a question and applies the per-user rate limit; replies ephemerally and returns undefined when refused. */
 export async function admitQuestion(interaction: RepliableInteraction, raw: string | null, ctx: BotContext): Promise<string | undefined> {
   const q = checkQuestion(raw ?? '');
@@ -30,12 +40,7 @@ export async function admitQuestion(interaction: RepliableInteraction, raw: stri
     await interaction.reply(ephemeral(q.message));
     return undefined;
   }
-  const wait = ctx.questions.take(interaction.user.id);
-  if (wait > 0) {
-    await interaction.reply(ephemeral(retryMessage(wait)));
-    return undefined;
-  }
-  return q.question;
+  return (await admitWork(interaction, ctx)) ? q.question : undefined;
 }
 
 /** Papers whose titles contain every typed word, in any order (prefix match on the last word). */

@@ -1,7 +1,7 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { similarView } from '../discord/render.js';
 import type { Command } from './types.js';
-import { autocompleteTitles, everywhere, paperOption } from './shared.js';
+import { admitWork, autocompleteTitles, everywhere, paperOption } from './shared.js';
 
 /** /similar paper:<autocomplete> — nearest papers by embedding, excluding itself. */
 export const similar: Command = {
@@ -14,7 +14,7 @@ export const similar: Command = {
 
   async execute(interaction, ctx) {
     const p = await paperOption(interaction, 'paper', ctx);
-    if (!p) return;
+    if (!p || !(await admitWork(interaction, ctx))) return;
     await interaction.deferReply();
     await interaction.editReply(similarView(p, await ctx.work.run(() => ctx.app.retriever.similar(p.id, 5))));
   },
