@@ -79,7 +79,10 @@ export function stopRequested(proc: NodeJS.Process = process): Promise<string> {
   return new Promise((resolve) => {
     proc.once('SIGINT', () => resolve('SIGINT'));
     proc.once('SIGTERM', () => resolve('SIGTERM'));
-    if (proc.send) proc.once('disconnect', () => resolve('the shard manager is gone'));
+    if (!proc.send) return;
+    // A manager that died while this shard was still starting closed the channel before anyone listened.
+    if (proc.connected === false) resolve('the shard manager is gone');
+    else proc.once('disconnect', () => resolve('the shard manager is gone'));
   });
 }
 

@@ -8,6 +8,9 @@ describe('stopping a bot process', () => {
     const stopped = stopRequested(shard);
     shard.emit('disconnect');
     expect(await stopped).toBe('the shard manager is gone');
+    // The manager died before the shard got this far: the closed channel is noticed at once.
+    const late = Object.assign(new EventEmitter(), { send: () => true, connected: false }) as unknown as NodeJS.Process;
+    expect(await stopRequested(late)).toBe('the shard manager is gone');
     const plain = new EventEmitter() as unknown as NodeJS.Process;
     const byTerm = stopRequested(plain);
     plain.emit('SIGTERM');

@@ -26,7 +26,7 @@ export function askedKind(question: string): AskedKind {
 /** A number as a detail: 27.9%, 1.4B, 15,000, 6x, 224×224; enumeration marks ("1)", "(ii)") are not numbers. */
 const hasNumber = (s: string) => /\d/.test(s.replace(/(?:^|[\s(])\(?(?:\d|[ivx]{1,4})\)/g, ' '));
 /** A name-like word: inner capitals or digits (ImageNet++, BM-6B, SDANet), an acronym, or a quoted phrase. */
-const NAME_LIKE = /(?:^|[\s(])(?:[A-Z][a-z]*[A-Z][\w+-]*|[A-Z]{2,}[\w+-]*|[A-Za-z]+-?\d[\w+-]*)|"[^"]{2,40}"/;
+const NAME_LIKE = /(?:^|[\s(])(?:[A-Z][a-z]*[A-Z][\w+-]*|[A-Z]{2,}[\w+-]*|[A-Za-z]+-?\d[\w+-]*)|"[^"]{2,40}"/g;
 /** A sentence that says what something is: "we present X, a …", "X is a …", "dubbed / called X". */
 const DEFINING =
   /\b(?:we (?:present|propose|introduce|design|develop|demonstrate|show) |(?:is|are) (?:a|an|the first) |dubbed|called|named|termed|refer to (?:it|this) as)/i;
@@ -44,7 +44,7 @@ export function kindFit(kind: AskedKind, sentence: string, questionTerms: Readon
     return 0.4 + (counted?.size && numberNear(sentence, counted, 3) ? 0.3 : numberNear(sentence, questionTerms, 4) ? 0.15 : 0);
   }
   if (kind === 'name') {
-    const names = sentence.match(new RegExp(NAME_LIKE, 'g'))?.length ?? 0;
+    const names = sentence.match(NAME_LIKE)?.length ?? 0;
     return (names ? 0.3 : 0) + (/\b(?:called|named|dubbed|termed)\b/i.test(sentence) ? 0.2 : 0);
   }
   if (kind === 'definition') {

@@ -122,13 +122,16 @@ export class AnswerChain {
     // "Which of them …": rank every earlier source by this question (deep enough to reach them all).
     // The question is embedded once the lexical search has gone to the database (the retriever awaits it when it needs it).
     const embedding = this.d.retriever.embedQuestion(resolved);
-    const unfocusedSearch = focus.length && !among ? this.d.retriever.search(input.question, { k: 8, passages: 3 }) : undefined;
+    // A follow-up is also searched as it stands: does it name another paper, and does the library
+    // address it should the earlier sources not? Its vector is kept for the case it becomes the question.
+    const ownEmbedding = focus.length && !among ? this.d.retriever.embedQuestion(input.question) : undefined;
+    const unfocusedSearch = ownEmbedding && this.d.retriever.searchWithVector(input.question, ownEmbedding, { k: 8, passages: 3 });
     let hits = await this.d.retriever.searchWithVector(resolved, embedding, { k: among ? 50 : 8, passages: 3 });
     let vector = await embedding;
     const unfocused = await unfocusedSearch;
-    if (unfocused?.[0]?.signals.named && !focus.includes(unfocused[0].id)) {
+    if (ownEmbedding && unfocused?.[0]?.signals.named && !focus.includes(unfocused[0].id)) {
       // The follow-up names another paper ("and what is CLIP?"): it is a new question.
-      [resolved, focus, hits, vector] = [input.question, [], unfocused, await this.d.retriever.embeddings.embedQuery(input.question)];
+      [resolved, focus, hits, vector] = [input.question, [], unfocused, await ownEmbedding];
     }
     if (focus.length) {
       const focused = (await Promise.all(focus.map(async (id) => hits.find((h) => h.id === id) ?? (await this.d.retriever.hitFor(id, resolved, 3))))).filter(
@@ -261,7 +264,7 @@ export class AnswerChain {
   }
 }
 
-/** Does any sentence of the papers share a rare word of the question (IDF above the median word's)? */
+/** Do the papers' abstracts share a rare word of the question (BM25 IDF above 1.5: in fewer than about a fifth of the papers)? */
 function sharesWords(question: string, papers: PaperHit[], idf: IdfWeights): boolean {
   const q = [...new Set(terms(question))].filter((t) => idf(t, 'zero') > 1.5);
   if (q.length === 0) return false;
