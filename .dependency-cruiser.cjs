@@ -4,9 +4,10 @@
 // the same idea: what is more basic comes first, what wires things together comes last.
 const LAYERS = [
   ['base', '^src/(util|errors|config|log|confusion|question|progress)\\.ts$|^src/types/'],
+  ['paper', '^src/paper/'], // the paper model: fields, ids, title normalisation, links
   ['db', '^src/db/'], // the SQL seam (SQLite or PostgreSQL), migrations, leader election
-  ['retrieval', '^src/retrieval/'], // text, BM25, encoders, vector store, fusion, the retriever
-  ['library', '^src/library/'], // paper model, SQLite store and migrations, ingest
+  ['retrieval', '^src/retrieval/'], // encoders/, lexical/ (BM25), vectors/, and fusion + the retriever over them
+  ['library', '^src/library/'], // the paper store, identity, readable text, ingest
   ['sources', '^src/sources/'], // the seed page, Hugging Face, arXiv
   ['answer', '^src/answer/'], // the cited-answer chain
   ['discord', '^src/discord/'], // Discord presentation: embeds, limits, rate limit

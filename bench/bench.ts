@@ -16,13 +16,13 @@ import { ingest } from '../src/library/ingest.js';
 import { PaperStore } from '../src/library/store.js';
 import { MALLOC_ENV, NODE_FLAGS } from '../src/bot/shards.js';
 import { openDb } from '../src/db/open.js';
-import type { LexicalIndex } from '../src/retrieval/lexical.js';
+import type { LexicalIndex } from '../src/retrieval/lexical/lexical.js';
 import type { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
 import { loadConfig } from '../src/config.js';
 import { log } from '../src/log.js';
-import { createEmbeddings } from '../src/retrieval/embeddings.js';
-import { TransformersEmbeddings } from '../src/retrieval/transformers.js';
-import { VectraStore } from '../src/retrieval/vector-store.js';
+import { createEmbeddings } from '../src/retrieval/encoders/embeddings.js';
+import { TransformersEmbeddings } from '../src/retrieval/encoders/transformers.js';
+import { VectraStore } from '../src/retrieval/vectors/vector-store.js';
 import { readSeedFile } from '../src/sources/seed.js';
 
 type Row = [string, string, string];
@@ -178,7 +178,7 @@ export async function cachedJson<T>(name: string, compute: () => Promise<T>): Pr
 /** The encoder's code and the onnxruntime-node version, hashed (8 hex digits). */
 function encoderFingerprint(): string {
   const ort = JSON.parse(fs.readFileSync(path.join('node_modules', 'onnxruntime-node', 'package.json'), 'utf8')).version as string;
-  const code = fs.readFileSync(new URL('../src/retrieval/bert-onnx.ts', import.meta.url));
+  const code = fs.readFileSync(new URL('../src/retrieval/encoders/bert-onnx.ts', import.meta.url));
   return createHash('sha256').update(ort).update(code).digest('hex').slice(0, 8);
 }
 
@@ -346,7 +346,7 @@ async function threadsVsWorkers(texts: string[], modelsDir: string, model: strin
   };
   const cores = os.availableParallelism();
   // Why inputs are padded to length buckets: onnxruntime plans every new input shape on its first run.
-  const { BertOnnx } = await import('../src/retrieval/bert-onnx.js');
+  const { BertOnnx } = await import('../src/retrieval/encoders/bert-onnx.js');
   for (const bucket of [1, 32]) {
     const enc = await BertOnnx.load({ model, modelsDir, bucket });
     const t = performance.now();

@@ -8,13 +8,13 @@ import fs from 'node:fs';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { log } from '../src/log.js';
-import { createEmbeddings } from '../src/retrieval/embeddings.js';
+import { createEmbeddings } from '../src/retrieval/encoders/embeddings.js';
 import { loadQuestions } from '../src/eval/questions.js';
 import { readSeedFile } from '../src/sources/seed.js';
 import { percentile } from '../src/eval/metrics.js';
 // @ts-expect-error: a plain ESM script (scripts/ is not part of the TypeScript project)
 import { startPostgres, stopPostgres } from '../scripts/test-postgres.mjs';
-import { cachedJson, rng } from '../bench/bench.js';
+import { cachedJson, rng } from './bench.js';
 import { standInVector } from './scale.js';
 /** CPU time the whole machine spent busy so far (the build runs in server processes; nothing else runs during the bench). */
 const busyCoreSeconds = () => {

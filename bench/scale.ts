@@ -24,13 +24,13 @@ import { StoreCatalog } from '../src/library/catalog.js';
 import { ingest } from '../src/library/ingest.js';
 import { PaperStore } from '../src/library/store.js';
 import { log } from '../src/log.js';
-import { createEmbeddings } from '../src/retrieval/embeddings.js';
+import { createEmbeddings } from '../src/retrieval/encoders/embeddings.js';
 import { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
 import { denseChunks } from '../src/retrieval/passages.js';
-import { PgLexical } from '../src/retrieval/pg-lexical.js';
-import { PgPassageStore } from '../src/retrieval/pg-vector-store.js';
-import { VectraStore, type PassageVectors } from '../src/retrieval/vector-store.js';
-import type { Paper } from '../src/library/paper.js';
+import { PgLexical } from '../src/retrieval/lexical/pg-lexical.js';
+import { PgPassageStore } from '../src/retrieval/vectors/pg-vector-store.js';
+import { VectraStore, type PassageVectors } from '../src/retrieval/vectors/vector-store.js';
+import type { Paper } from '../src/paper/paper.js';
 import { readSeedFile } from '../src/sources/seed.js';
 // @ts-expect-error: a plain ESM script (scripts/ is not part of the TypeScript project)
 import { startPostgres, stopPostgres } from '../scripts/test-postgres.mjs';

@@ -12,13 +12,13 @@ import { TopicStore } from './topics/store.js';
 import { createChatModel } from './answer/models.js';
 import { loadLexicalSnapshot, saveLexical } from './library/lexical-cache.js';
 import { PaperStore } from './library/store.js';
-import { createEmbeddings, type NamedEmbeddings } from './retrieval/embeddings.js';
+import { createEmbeddings, type NamedEmbeddings } from './retrieval/encoders/embeddings.js';
 import { HybridRetriever } from './retrieval/hybrid-retriever.js';
-import { LexicalIndex } from './retrieval/lexical.js';
-import { PgPassageStore } from './retrieval/pg-vector-store.js';
-import { PgLexical } from './retrieval/pg-lexical.js';
+import { LexicalIndex } from './retrieval/lexical/lexical.js';
+import { PgPassageStore } from './retrieval/vectors/pg-vector-store.js';
+import { PgLexical } from './retrieval/lexical/pg-lexical.js';
 import { StoreCatalog } from './library/catalog.js';
-import { VectraStore, type PassageVectors } from './retrieval/vector-store.js';
+import { VectraStore, type PassageVectors } from './retrieval/vectors/vector-store.js';
 
 /** Everything a command needs: the library, its indexes and the retriever over them. */
 export interface App {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CompactCodec } from '../src/retrieval/compact-codec.js';
-import { ProtobufCodec } from '../src/retrieval/vectra.js';
+import { CompactCodec } from '../src/retrieval/vectors/compact-codec.js';
+import { ProtobufCodec } from '../src/retrieval/vectors/vectra.js';
 
 const index = (n: number, dim: number) => ({
   version: 1,

@@ -6,7 +6,7 @@ import { FakeEmbeddings } from '@langchain/core/utils/testing';
 import { describe, expect, it } from 'vitest';
 import { PaperStore } from '../src/library/store.js';
 import { openDb } from '../src/db/open.js';
-import { VectraStore } from '../src/retrieval/vector-store.js';
+import { VectraStore } from '../src/retrieval/vectors/vector-store.js';
 
 /**
  * Starts the writer, waits for `minCommits` durable writes, then SIGKILLs it `delayMs` after the

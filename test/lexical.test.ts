@@ -1,7 +1,7 @@
 import MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
 import { aliasesOf, aliasText } from '../src/retrieval/aliases.js';
-import { DEFAULT_LEXICAL, LexicalIndex, type LexicalDoc } from '../src/retrieval/lexical.js';
+import { DEFAULT_LEXICAL, LexicalIndex, type LexicalDoc } from '../src/retrieval/lexical/lexical.js';
 import { terms } from '../src/retrieval/text.js';
 import { readSeedFile } from '../src/sources/seed.js';
 

@@ -12,8 +12,8 @@ import { fuse, fuseCandidates } from '../src/retrieval/fusion.js';
 import { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
 import { denseChunks, toPassages } from '../src/retrieval/passages.js';
 import { splitSentences, terms } from '../src/retrieval/text.js';
-import { UseLiteEmbeddings } from '../src/retrieval/use-lite.js';
-import { VectraStore } from '../src/retrieval/vector-store.js';
+import { UseLiteEmbeddings } from '../src/retrieval/encoders/use-lite.js';
+import { VectraStore } from '../src/retrieval/vectors/vector-store.js';
 import { readSeedFile } from '../src/sources/seed.js';
 
 describe('text and passages', () => {
@@ -42,9 +42,9 @@ describe('text and passages', () => {
 
 describe('lexical index snapshot', () => {
   it('reloads to the same rankings for the same library, and only for it', async () => {
-    const { LexicalIndex, DEFAULT_LEXICAL } = await import('../src/retrieval/lexical.js');
+    const { LexicalIndex, DEFAULT_LEXICAL } = await import('../src/retrieval/lexical/lexical.js');
     const { libraryFingerprint } = await import('../src/library/lexical-cache.js');
-    const { contentHash } = await import('../src/library/paper.js');
+    const { contentHash } = await import('../src/paper/paper.js');
     const papers = readSeedFile('seeds/daily-papers.txt').map((p) => ({ ...p, contentHash: contentHash(p) }));
     const built = new LexicalIndex();
     built.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract })));
@@ -74,9 +74,9 @@ describe('lexical index snapshot', () => {
 
 describe('lexical snapshot file', () => {
   it('is saved beside the library, replaces an older JSON snapshot, and is only reloaded for the same library', async () => {
-    const { LexicalIndex } = await import('../src/retrieval/lexical.js');
+    const { LexicalIndex } = await import('../src/retrieval/lexical/lexical.js');
     const { loadLexicalSnapshot, saveLexical } = await import('../src/library/lexical-cache.js');
-    const { contentHash } = await import('../src/library/paper.js');
+    const { contentHash } = await import('../src/paper/paper.js');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-lexfile-'));
     try {
       const papers = readSeedFile('seeds/daily-papers.txt').map((p) => ({ ...p, contentHash: contentHash(p), addedAt: '', updatedAt: '' }));

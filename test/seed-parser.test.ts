@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { extractLinks, slugify } from '../src/library/paper.js';
+import { extractLinks, slugify } from '../src/paper/paper.js';
 import { SourceFormatError, parseSeedPage, readSeedFile } from '../src/sources/seed.js';
 
 const SEED = 'seeds/daily-papers.txt';

@@ -8,7 +8,7 @@ import { openDb } from '../src/db/open.js';
 import { type BinaryKind, copyBinary, onConnection, PostgresDb } from '../src/db/postgres.js';
 import type { SqliteDb } from '../src/db/sqlite.js';
 import { PaperStore } from '../src/library/store.js';
-import { hnswKind, PgPassageStore } from '../src/retrieval/pg-vector-store.js';
+import { hnswKind, PgPassageStore } from '../src/retrieval/vectors/pg-vector-store.js';
 import { readSeedFile } from '../src/sources/seed.js';
 import { BACKENDS, makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
 

@@ -8,10 +8,10 @@ import * as ortModule from 'onnxruntime-node';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { createEmbeddings, FALLBACK_WARNING } from '../src/retrieval/embeddings.js';
-import { BGE_SMALL, modelFolder, modelPresent, type ModelSpec } from '../src/retrieval/model-files.js';
-import { TransformersEmbeddings } from '../src/retrieval/transformers.js';
-import { UseLiteEmbeddings } from '../src/retrieval/use-lite.js';
+import { createEmbeddings, FALLBACK_WARNING } from '../src/retrieval/encoders/embeddings.js';
+import { BGE_SMALL, modelFolder, modelPresent, type ModelSpec } from '../src/retrieval/encoders/model-files.js';
+import { TransformersEmbeddings } from '../src/retrieval/encoders/transformers.js';
+import { UseLiteEmbeddings } from '../src/retrieval/encoders/use-lite.js';
 import { readSeedFile } from '../src/sources/seed.js';
 import { TINY_HIDDEN, writeTinyBert } from './helpers/tiny-model.js';
 

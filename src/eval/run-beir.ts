@@ -1,7 +1,7 @@
 import { loadConfig } from '../config.js';
 import { createProgress } from '../progress.js';
 import { log } from '../log.js';
-import { createEmbeddings } from '../retrieval/embeddings.js';
+import { createEmbeddings } from '../retrieval/encoders/embeddings.js';
 import { fusionGrid, judgeBeir, scoreSetting } from './sweep.js';
 import { indexBeir, loadBeir, scoreBeir, type RankingScore } from './beir.js';
 import { RANKINGS } from './seeds.js';

@@ -3,7 +3,7 @@ import { SharedState } from '../db/state.js';
 import { ingest, readablePaper } from '../library/ingest.js';
 import { READABLE_VERSION } from '../library/readable.js';
 import { saveLexical } from '../library/lexical-cache.js';
-import { LexicalIndex } from '../retrieval/lexical.js';
+import { LexicalIndex } from '../retrieval/lexical/lexical.js';
 import { createProgress } from '../progress.js';
 import { readSource, type SourceRequest } from '../sources/index.js';
 

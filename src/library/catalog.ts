@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { PaperCatalog } from '../retrieval/catalog.js';
-import type { RetrievablePaper } from '../retrieval/hybrid-retriever.js';
+import type { RetrievablePaper } from '../paper/paper.js';
 import type { PaperStore } from './store.js';
 
 /**

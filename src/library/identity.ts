@@ -1,4 +1,4 @@
-import { normaliseTitle, type Paper } from './paper.js';
+import { normaliseTitle, type Paper } from '../paper/paper.js';
 import type { PaperStore } from './store.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Embeddings } from '@langchain/core/embeddings';
 import { denseChunks } from '../retrieval/passages.js';
-import type { PassageMetadata, PassageVectors } from '../retrieval/vector-store.js';
+import type { PassageMetadata, PassageVectors } from '../retrieval/vectors/vector-store.js';
 import { reconcile } from './identity.js';
-import type { Paper } from './paper.js';
+import type { Paper } from '../paper/paper.js';
 import { readableText } from './readable.js';
 import { silentProgress, type Progress } from '../progress.js';
 import type { PaperStore, StoredPaper } from './store.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../db/db.js';
-import { contentHash, normaliseTitle, type Paper } from './paper.js';
+import { contentHash, normaliseTitle, type Paper } from '../paper/paper.js';
 
 export interface StoredPaper extends Paper {
   contentHash: string;

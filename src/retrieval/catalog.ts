@@ -1,13 +1,6 @@
-/** The fields of a paper retrieval needs (the library's StoredPaper satisfies it). */
-export interface RetrievablePaper {
-  id: string;
-  title: string;
-  abstract: string;
-  url?: string;
-  links: string[];
-  upvotes?: number;
-  thumbnail?: string;
-}
+import { titleMatches, type RetrievablePaper } from '../paper/paper.js';
+
+export type { RetrievablePaper } from '../paper/paper.js';
 
 /**
  * Where the retriever reads papers from: every paper in memory (embedded backend, a few thousand to
@@ -25,22 +18,6 @@ export interface PaperCatalog {
   has?(id: string): boolean;
   /** Makes papers known (in-memory catalog); a shared catalog reads the database instead. */
   add?(papers: RetrievablePaper[]): void;
-}
-
-/** Normalised for title matching: lower case, letters and digits, single spaces. */
-export function titleWords(s: string): string {
-  return s
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
-}
-
-/** True when every word occurs in the title as a word (the last one as a word prefix). */
-export function titleMatches(title: string, words: string[]): boolean {
-  const t = ` ${titleWords(title)} `;
-  return words.every((w, i) => (i === words.length - 1 ? t.includes(` ${w}`) : t.includes(` ${w} `)));
 }
 
 export class MemoryCatalog implements PaperCatalog {

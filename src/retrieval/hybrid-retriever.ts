@@ -5,7 +5,7 @@ import type { Embeddings } from '@langchain/core/embeddings';
 import type { VectorStore } from '@langchain/core/vectorstores';
 import { fuseCandidates, fusionFor, type Candidates, type FusionParams, type Scored } from './fusion.js';
 import { LRUCache } from 'lru-cache';
-import { idfOf, LexicalIndex, type LexicalRanker } from './lexical.js';
+import { idfOf, LexicalIndex, type LexicalRanker } from './lexical/lexical.js';
 import { MemoryCatalog, type PaperCatalog, type RetrievablePaper } from './catalog.js';
 import { aliasesOf, aliasText, mentionsPaper, namesPaper } from './aliases.js';
 import { denseChunks, toPassages, type Passage } from './passages.js';

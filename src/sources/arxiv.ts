@@ -1,6 +1,6 @@
 import { oneLine } from '../util.js';
 import { XMLParser } from 'fast-xml-parser';
-import { extractLinks, type Paper } from '../library/paper.js';
+import { extractLinks, type Paper } from '../paper/paper.js';
 import { SourceError, fetchText, type FetchOptions } from './http.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['entry', 'link', 'author', 'category'].includes(name) });

@@ -1,6 +1,6 @@
 import { oneLine } from '../util.js';
 import { z } from 'zod';
-import { extractLinks, type Paper } from '../library/paper.js';
+import { extractLinks, type Paper } from '../paper/paper.js';
 import { SourceError, fetchText, type FetchOptions } from './http.js';
 
 const ARXIV_ID = /^\d{4}\.\d{4,5}$/;

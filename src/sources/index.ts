@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Paper } from '../library/paper.js';
+import type { Paper } from '../paper/paper.js';
 import { fetchArxiv } from './arxiv.js';
 import { fetchHfDaily } from './hf.js';
 import { SourceError } from './http.js';

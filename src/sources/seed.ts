@@ -1,7 +1,7 @@
 import { UserFacingError } from '../errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import { extractLinks, slugify, type Paper } from '../library/paper.js';
+import { extractLinks, slugify, type Paper } from '../paper/paper.js';
 
 /** A problem in a source file, with the place a person can open in an editor. */
 export class SourceFormatError extends UserFacingError {

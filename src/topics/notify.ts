@@ -1,6 +1,6 @@
 import { DiscordAPIError, EmbedBuilder, RESTJSONErrorCodes, Routes, type REST } from 'discord.js';
 import type { Logger } from '../log.js';
-import type { RetrievablePaper } from '../retrieval/hybrid-retriever.js';
+import type { RetrievablePaper } from '../paper/paper.js';
 import { LIMITS, fit } from '../discord/limits.js';
 import { paperLink, titleLink } from '../discord/render.js';
 import type { TopicStore } from './store.js';

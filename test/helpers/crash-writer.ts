@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import { FakeEmbeddings } from '@langchain/core/utils/testing';
 import { PaperStore } from '../../src/library/store.js';
 import { openDb } from '../../src/db/open.js';
-import { VectraStore } from '../../src/retrieval/vector-store.js';
+import { VectraStore } from '../../src/retrieval/vectors/vector-store.js';
 
 const pause = () => new Promise((r) => setTimeout(r, 400));
 const halves = (data: string | Uint8Array) => {

@@ -5,8 +5,8 @@ import { ingest } from '../../src/library/ingest.js';
 import { PaperStore } from '../../src/library/store.js';
 import { openDb } from '../../src/db/open.js';
 import { HybridRetriever } from '../../src/retrieval/hybrid-retriever.js';
-import { TransformersEmbeddings } from '../../src/retrieval/transformers.js';
-import { VectraStore } from '../../src/retrieval/vector-store.js';
+import { TransformersEmbeddings } from '../../src/retrieval/encoders/transformers.js';
+import { VectraStore } from '../../src/retrieval/vectors/vector-store.js';
 import { readSeedFile } from '../../src/sources/seed.js';
 
 /** The seed library, ingested for real with the default encoder (bge-small-en-v1.5 from ./models) into a temporary folder. */

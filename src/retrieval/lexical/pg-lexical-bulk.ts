@@ -1,6 +1,6 @@
-import { aliasesOf, aliasText } from './aliases.js';
+import { aliasesOf, aliasText } from '../aliases.js';
 import { type LexicalParams, saturation } from './lexical.js';
-import { termOfWord, terms, words } from './text.js';
+import { termOfWord, terms, words } from '../text.js';
 
 /**
  * The CPU half of a BM25 bulk load into PostgreSQL (pg-lexical.ts writes the result): every paper's

@@ -1,4 +1,4 @@
-import { terms } from './text.js';
+import { terms } from '../text.js';
 
 export interface LexicalDoc {
   id: string;

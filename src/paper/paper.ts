@@ -1,4 +1,3 @@
-import { titleWords } from '../retrieval/catalog.js';
 import { createHash } from 'node:crypto';
 
 /** A paper as the library keeps it, whatever source it came from. */
@@ -22,10 +21,24 @@ export interface Paper {
   publishedAt?: string;
 }
 
-/** Lower-case, accents removed, every run of non-alphanumerics collapsed to one space. */
+/** Lower-case, accents removed, every run of non-alphanumerics collapsed to one space (title matching and identity). */
 export function normaliseTitle(title: string): string {
-  return titleWords(title);
+  return title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 }
+
+/** True when every word occurs in the title as a word (the last one as a word prefix). */
+export function titleMatches(title: string, words: string[]): boolean {
+  const t = ` ${normaliseTitle(title)} `;
+  return words.every((w, i) => (i === words.length - 1 ? t.includes(` ${w}`) : t.includes(` ${w} `)));
+}
+
+/** The fields of a paper retrieval, answers and Discord need (a stored Paper satisfies it). */
+export type RetrievablePaper = Pick<Paper, 'id' | 'title' | 'abstract' | 'url' | 'links' | 'upvotes' | 'thumbnail'>;
 
 /** URL-safe, stable slug of a title (at most 80 characters, cut at a word boundary). */
 export function slugify(title: string): string {

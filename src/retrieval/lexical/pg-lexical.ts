@@ -1,11 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
-import type { RetrievablePaper } from './catalog.js';
+import type { RetrievablePaper } from '../../paper/paper.js';
 import { DEFAULT_LEXICAL, type LexicalParams, type LexicalRanker, type TermStats } from './lexical.js';
 import { type AnalysedPaper, analyse, averagesWith, type BulkPostings, type Corpus, type Fields, impactAt } from './pg-lexical-bulk.js';
-import { runJob } from './worker-job.js';
-import { terms } from './text.js';
-import { copyBinary, inTransaction, onConnection } from '../db/postgres.js';
+import { runJob } from '../encoders/worker-job.js';
+import { terms } from '../text.js';
+import { copyBinary, inTransaction, onConnection } from '../../db/postgres.js';
 
 /**
  * BM25 in PostgreSQL, scored exactly as the embedded index (MiniSearch's BM25) scores: per field (title,

@@ -1,4 +1,4 @@
-import { ensureFolder } from '../db/data-dir.js';
+import { ensureFolder } from '../../db/data-dir.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Document, type DocumentInterface } from '@langchain/core/documents';

@@ -3,7 +3,7 @@ import { Document } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { PGVectorStore } from '@langchain/community/vectorstores/pgvector';
 import type pg from 'pg';
-import { copyBinary, inTransaction } from '../db/postgres.js';
+import { copyBinary, inTransaction } from '../../db/postgres.js';
 import type { PassageMetadata, PassageVectors } from './vector-store.js';
 
 /**
