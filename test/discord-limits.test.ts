@@ -135,3 +135,22 @@ describe('command registry', () => {
     expect(() => buttonHandlers([one, { ...one, data: { ...one.data, name: 'copy' } }])).toThrow(/two commands handle buttons with the custom-id prefix/);
   });
 });
+
+describe('button ids', () => {
+  it('are built and parsed by one module: what render builds, the dispatcher reads back', async () => {
+    const { BUTTONS, buttonId, parseButtonId } = await import('../src/discord/button-ids.js');
+    const { buttonByPrefix } = await import('../src/commands/index.js');
+    expect(parseButtonId(buttonId(BUTTONS.search, 'abc123', 2))).toEqual({ prefix: 'search', args: ['abc123', '2'] });
+    // Every id render.ts builds goes to a registered handler.
+    const view = paperView({ id: 'a-paper', title: 'A paper', abstract: 'Text.', links: [] });
+    const ids = view.components.flatMap((r) => r.toJSON().components.map((c) => (c as { custom_id: string }).custom_id));
+    for (const id of ids) expect(buttonByPrefix.has(parseButtonId(id).prefix)).toBe(true);
+    expect(Object.values(BUTTONS).every((p) => buttonByPrefix.has(p))).toBe(true);
+  });
+
+  it('refuse an id Discord would reject or that would not parse back, instead of truncating it', async () => {
+    const { BUTTONS, buttonId } = await import('../src/discord/button-ids.js');
+    expect(() => buttonId(BUTTONS.similar, 'x'.repeat(100))).toThrow(/longer than 100/);
+    expect(() => buttonId(BUTTONS.similar, 'a:b')).toThrow(/may not contain/);
+  });
+});

@@ -23,8 +23,8 @@ import { prepareDigest } from '../jobs/digest.js';
 import { DigestScheduler } from '../digest/scheduler.js';
 import { TopicNotifier } from '../topics/notify.js';
 import { Cron } from 'croner';
-import { DatabaseUnavailableError } from '../db/db.js';
-import { isUnavailable } from '../db/postgres.js';
+import { isDatabaseUnavailable } from '../db/db.js';
+import { parseButtonId } from '../discord/button-ids.js';
 import { retryMessage } from '../discord/rate-limit.js';
 import { answerEmbed, answerPaperIds, evidenceButton } from '../discord/render.js';
 
@@ -106,9 +106,7 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
 const UNAVAILABLE = 'The paper library is briefly unavailable (its database is restarting). Please try again in a moment.';
 
 /** A shared database that is down or restarting: the user should simply retry. */
-function databaseDown(err: unknown): boolean {
-  return err instanceof DatabaseUnavailableError || isUnavailable(err);
-}
+const databaseDown = isDatabaseUnavailable;
 
 /**
  * Runs a handler; any error becomes "something went wrong" with a reference id (or "briefly
@@ -156,7 +154,7 @@ export async function onInteraction(interaction: Interaction, ctx: BotContext): 
     return;
   }
   if (interaction.isButton()) {
-    const [prefix = '', ...args] = interaction.customId.split(':');
+    const { prefix, args } = parseButtonId(interaction.customId);
     const handler = buttonByPrefix.get(prefix);
     if (!handler) return;
     await guarded(interaction, `button ${prefix}`, ctx, () => handler(interaction, args, ctx));

@@ -6,7 +6,7 @@ import { search } from './search.js';
 import { similar } from './similar.js';
 import { subscribe } from './subscribe.js';
 import { subscriptions } from './subscriptions.js';
-import type { Command } from './types.js';
+import type { ButtonHandler, Command } from './types.js';
 
 /** Every slash command, one file each. The bot, deploy-commands and tests all read this list. */
 export const commands: Command[] = [ask, search, paper, similar, help, digest, subscribe, subscriptions];
@@ -16,8 +16,8 @@ export const commandByName = new Map(commands.map((c) => [c.data.name, c]));
 /** Button handlers by custom-id prefix, gathered from the commands that own them; two owners of one prefix fail at load. */
 export const buttonByPrefix = buttonHandlers(commands);
 
-export function buttonHandlers(list: Command[]): Map<string, NonNullable<Command['buttons']>[string]> {
-  const out = new Map<string, NonNullable<Command['buttons']>[string]>();
+export function buttonHandlers(list: Command[]): Map<string, ButtonHandler> {
+  const out = new Map<string, ButtonHandler>();
   for (const c of list)
     for (const [prefix, handler] of Object.entries(c.buttons ?? {})) {
       if (out.has(prefix)) throw new Error(`two commands handle buttons with the custom-id prefix "${prefix}" (/${c.data.name} and another)`);

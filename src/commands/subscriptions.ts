@@ -1,6 +1,7 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, SlashCommandBuilder, MessageFlags } from 'discord.js';
 import type { BotContext } from './context.js';
 import { fit } from '../discord/limits.js';
+import { BUTTONS, buttonId } from '../discord/button-ids.js';
 import type { Command } from './types.js';
 import { everywhere } from './shared.js';
 
@@ -22,7 +23,7 @@ async function view(userId: string, ctx: BotContext) {
       new ActionRowBuilder<ButtonBuilder>().addComponents(
         topics.slice(i, i + 5).map((t, j) =>
           new ButtonBuilder()
-            .setCustomId(`topic-remove:${t.id}`)
+            .setCustomId(buttonId(BUTTONS.topicRemove, t.id))
             .setLabel(`Remove ${i + j + 1}`)
             .setStyle(ButtonStyle.Danger),
         ),

@@ -25,3 +25,15 @@ export class DatabaseUnavailableError extends Error {
     this.name = 'DatabaseUnavailableError';
   }
 }
+
+/** Connection errors (server down, restarting, refusing): the caller may retry later. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (e?.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|57P0[1-3]|08\d{3}|53300)$/.test(e.code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(e?.message ?? '');
+}
+
+/** The database is down or restarting (whichever backend): the user should simply retry. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  return err instanceof DatabaseUnavailableError || isConnectionError(err);
+}

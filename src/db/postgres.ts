@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { DatabaseUnavailableError, type Db, type Param } from './db.js';
+import { DatabaseUnavailableError, isConnectionError, type Db, type Param } from './db.js';
 
 /** `?` placeholders → `$1, $2, …` (outside quoted strings and identifiers). */
 export function numbered(sql: string): string {
@@ -23,11 +23,7 @@ export function numbered(sql: string): string {
 }
 
 /** Connection errors (server down, restarting, refusing): the caller may retry later. */
-export function isUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  if (e?.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|57P0[1-3]|08\d{3}|53300)$/.test(e.code)) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(e?.message ?? '');
-}
+export const isUnavailable = isConnectionError;
 
 /** Runs `fn` on one pooled connection in a transaction: committed, or rolled back when it throws. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@ import { ActionRowBuilder, ButtonBuilder, ButtonStyle, EmbedBuilder, embedLength
 import type { Answer } from '../answer/types.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 import type { RetrievablePaper } from '../paper/paper.js';
+import { BUTTONS, buttonId } from './button-ids.js';
 import { LIMITS, fit } from './limits.js';
 
 const BLUE = 0x5865f2;
@@ -66,7 +67,7 @@ export function answerEmbed(a: Answer, question: string, known: Map<string, Retr
 
 export function evidenceButton(key: string): ActionRowBuilder<ButtonBuilder> {
   return new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(`evidence:${key}`).setLabel('Show evidence').setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder().setCustomId(buttonId(BUTTONS.evidence, key)).setLabel('Show evidence').setStyle(ButtonStyle.Secondary),
   );
 }
 
@@ -100,12 +101,12 @@ export function searchPage(query: string, hits: PaperHit[], page: number, key: s
   });
   const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder()
-      .setCustomId(`search:${key}:${p - 1}`)
+      .setCustomId(buttonId(BUTTONS.search, key, p - 1))
       .setLabel('Previous')
       .setStyle(ButtonStyle.Secondary)
       .setDisabled(p === 0),
     new ButtonBuilder()
-      .setCustomId(`search:${key}:${p + 1}`)
+      .setCustomId(buttonId(BUTTONS.search, key, p + 1))
       .setLabel('Next')
       .setStyle(ButtonStyle.Secondary)
       .setDisabled(p >= pages - 1),
@@ -127,7 +128,7 @@ export function paperView(p: RetrievablePaper) {
   if (code) e.addFields({ name: 'Code', value: fit(code, LIMITS.fieldValue), inline: true });
   if (p.links.length) e.addFields({ name: 'Links', value: fit(p.links.map((l) => `<${l}>`).join('\n'), LIMITS.fieldValue) });
   const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(`similar:${p.id}`.slice(0, LIMITS.customId)).setLabel('Similar papers').setStyle(ButtonStyle.Primary),
+    new ButtonBuilder().setCustomId(buttonId(BUTTONS.similar, p.id)).setLabel('Similar papers').setStyle(ButtonStyle.Primary),
   );
   return { embeds: [e], components: [row] };
 }
