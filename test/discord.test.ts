@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../src/app.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
@@ -208,18 +208,17 @@ describe('the bot against a loopback Discord', () => {
   });
 
   it('a handler that throws edits its "thinking…" reply into an explanation with a reference id; the bot keeps working', async () => {
-    const real = app.chain.ask.bind(app.chain);
-    app.chain.ask = async () => {
-      throw new Error('boom');
-    };
+    // Exactly the next answer fails (a one-shot, restored even if an expectation below fails): no other test sees it.
+    const failing = vi.spyOn(app.chain, 'ask').mockRejectedValueOnce(new Error('boom'));
     try {
       const i = ask('What is LAION-5B?');
       expect((await discord.waitFor(callback(i.id))).body.type).toBe(5);
       const edit = await discord.waitFor(original(i.token));
       expect(edit.body.content).toMatch(/Something went wrong .*reference `[0-9a-f]{8}`/);
       expect(edit.body.embeds).toEqual([]);
+      expect(failing).toHaveBeenCalledTimes(1);
     } finally {
-      app.chain.ask = real;
+      failing.mockRestore();
     }
     const i = ask('What is LAION-5B?');
     expect((await discord.waitFor(original(i.token))).body.embeds[0].fields[0].value).toMatch(/LAION-5B/);

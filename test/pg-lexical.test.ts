@@ -159,7 +159,13 @@ describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: bulk load', () => 
       const takenTwo = vi.spyOn(two.lex as unknown as { takeEarly: () => Promise<unknown> }, 'takeEarly');
       two.lex.prepare(edited(changed).reverse());
       await two.lex.index(edited(changed));
-      expect(await takenTwo.mock.results[0]!.value).toBeDefined();
+      // Taken up: the prepared analysis of exactly these papers is used (undefined would mean analysed again).
+      const takenUp = (await takenTwo.mock.results[0]!.value) as { papers: { id: string }[] } | undefined;
+      expect(takenUp?.papers.map((p) => p.id).sort()).toEqual(
+        edited(changed)
+          .map((p) => p.id)
+          .sort(),
+      );
       expect(await Promise.all(questions.map((q) => two.lex.search(q, 20)))).toEqual(reference);
       expect(await two.lex.termStats(vocabulary)).toEqual(stats);
       expect(await count(two.db, 'SELECT count(*) AS n FROM lex_docs')).toBe(seed.length);
