@@ -105,9 +105,6 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
 
 const UNAVAILABLE = 'The paper library is briefly unavailable (its database is restarting). Please try again in a moment.';
 
-/** A shared database that is down or restarting: the user should simply retry. */
-const databaseDown = isDatabaseUnavailable;
-
 /**
  * Runs a handler; any error becomes "something went wrong" with a reference id (or "briefly
  * unavailable" when the database is down): the deferred reply edited into it, else an ephemeral reply.
@@ -117,7 +114,7 @@ async function guarded(interaction: ChatInputCommandInteraction | ButtonInteract
     await fn();
   } catch (err) {
     const ref = randomUUID().slice(0, 8);
-    const down = databaseDown(err);
+    const down = isDatabaseUnavailable(err);
     if (down) ctx.log.warn({ ref, what, err: (err as Error).message }, 'database unavailable');
     else ctx.log.error({ ref, what, err: (err as Error).message, stack: (err as Error).stack }, 'handler failed');
     const content = down ? UNAVAILABLE : `Something went wrong while handling that (reference \`${ref}\`). Please try again.`;
@@ -192,7 +189,7 @@ export async function onDirectMessage(message: Message, ctx: BotContext): Promis
     });
   } catch (err) {
     const ref = randomUUID().slice(0, 8);
-    if (databaseDown(err)) {
+    if (isDatabaseUnavailable(err)) {
       ctx.log.warn({ ref, err: (err as Error).message }, 'database unavailable');
       await message.reply(UNAVAILABLE).catch(() => {});
       return;

@@ -22,9 +22,6 @@ export function numbered(sql: string): string {
   return out;
 }
 
-/** Connection errors (server down, restarting, refusing): the caller may retry later. */
-export const isUnavailable = isConnectionError;
-
 /** Runs `fn` on one pooled connection in a transaction: committed, or rolled back when it throws. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   return onConnection(pool, async (client) => {
@@ -146,7 +143,7 @@ export async function copyBinary(
   await pipeline(source, client.query(copyFrom(`COPY ${table} (${columns.map(([c]) => c).join(', ')}) FROM STDIN (FORMAT binary)`)));
 }
 
-const wrap = (err: unknown): unknown => (isUnavailable(err) ? new DatabaseUnavailableError(err) : err);
+const wrap = (err: unknown): unknown => (isConnectionError(err) ? new DatabaseUnavailableError(err) : err);
 
 class PgQueries {
   constructor(protected readonly q: pg.Pool | pg.PoolClient) {}

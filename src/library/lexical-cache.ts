@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../retrieval/vectors/atomic-storage.js';
+import { writeFileAtomic } from '../retrieval/atomic-storage.js';
 import { ALIASES_VERSION } from '../retrieval/aliases.js';
 import { LexicalIndex } from '../retrieval/lexical/lexical.js';
 import type { StoredPaper } from './store.js';

@@ -1,7 +1,5 @@
 import { titleMatches, type RetrievablePaper } from '../paper/paper.js';
 
-export type { RetrievablePaper } from '../paper/paper.js';
-
 /**
  * Where the retriever reads papers from: every paper in memory (embedded backend, a few thousand to
  * tens of thousands of papers), or the shared database with a small cache (PostgreSQL: a process

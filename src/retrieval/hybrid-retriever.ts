@@ -6,12 +6,11 @@ import type { VectorStore } from '@langchain/core/vectorstores';
 import { fuseCandidates, fusionFor, type Candidates, type FusionParams, type Scored } from './fusion.js';
 import { LRUCache } from 'lru-cache';
 import { idfOf, LexicalIndex, type LexicalRanker } from './lexical/lexical.js';
-import { MemoryCatalog, type PaperCatalog, type RetrievablePaper } from './catalog.js';
+import { MemoryCatalog, type PaperCatalog } from './catalog.js';
+import type { RetrievablePaper } from '../paper/paper.js';
 import { aliasesOf, aliasText, mentionsPaper, namesPaper } from './aliases.js';
 import { denseChunks, toPassages, type Passage } from './passages.js';
 import { terms } from './text.js';
-
-export type { RetrievablePaper } from './catalog.js';
 
 export interface PassageHit {
   id: string;

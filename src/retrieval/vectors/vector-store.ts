@@ -6,7 +6,7 @@ import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { VectorStore } from '@langchain/core/vectorstores';
 import { CompactCodec } from './compact-codec.js';
 import { LocalIndex, type MetadataFilter } from './vectra.js';
-import { AtomicFileStorage } from './atomic-storage.js';
+import { AtomicFileStorage } from '../atomic-storage.js';
 
 /** What every passage vector carries: enough to find its paper and tell whether it is stale. */
 export interface PassageMetadata extends Record<string, string | number | boolean> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { LocalFileStorage } from './vectra.js';
+import { LocalFileStorage } from './vectors/vectra.js';
 
 /** Writes `content` to `file` so that a crash at any moment leaves either the old or the new file. */
 export async function writeFileAtomic(file: string, content: Buffer | string): Promise<void> {
