@@ -7,6 +7,14 @@ const ingestSeed = async (...args: Parameters<typeof import('../jobs/update.js')
 /** `paperbot eval …`: the measurements behind README's figures, and the fitting commands. */
 export function evalCommand(): Command {
   const evalCmd = new Command('eval').description('measure retrieval and answer quality; fit fusion and refusal');
+  retrievalEvals(evalCmd);
+  answerEvals(evalCmd);
+  fittingCommands(evalCmd);
+  return evalCmd;
+}
+
+/** Does the right paper come first? */
+function retrievalEvals(evalCmd: Command): void {
   evalCmd
     .command('seeds')
     .description('Recall@1/@3 per question kind on the seed question set, for lexical, dense and fused rankings')
@@ -35,6 +43,21 @@ export function evalCommand(): Command {
       });
     });
   evalCmd
+    .command('topics')
+    .description('topic-subscription matching: precision/recall of the thresholds, and the F1-best calibration')
+    .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')
+    .action(async (opts: { questions: string }) => {
+      const { evalTopics } = await import('../eval/topics.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        console.log(JSON.stringify(await evalTopics(app.retriever, opts.questions), null, 1));
+      });
+    });
+}
+
+/** Is the answer right, and refused when it should be? */
+function answerEvals(evalCmd: Command): void {
+  evalCmd
     .command('details')
     .description('detail questions and two-turn follow-ups on eval/details.json: is the detail asked in the answer? (report the heldout split)')
     .option('--questions <file>', 'question set (JSON)', 'eval/details.json')
@@ -49,6 +72,23 @@ export function evalCommand(): Command {
         console.log(opts.json ? JSON.stringify(result) : formatDetailEval(result, opts.misses));
       });
     });
+  evalCmd
+    .command('answers')
+    .description('refusal precision/recall, first-citation accuracy and answer latency on the seed question set')
+    .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')
+    .option('--json', 'print JSON')
+    .action(async (opts: { questions: string; json?: boolean }) => {
+      const { evalAnswers, formatAnswerEval } = await import('../eval/answers.js');
+      await withApp(async (app) => {
+        await ingestSeed(app);
+        const result = await evalAnswers(app.chain, app.retriever, opts.questions);
+        console.log(opts.json ? JSON.stringify(result) : formatAnswerEval(result));
+      });
+    });
+}
+
+/** The settings fitted on the tune halves, and the public benchmark they are checked on. */
+function fittingCommands(evalCmd: Command): void {
   evalCmd
     .command('fusion')
     .description('fit the fusion weights: score a grid of settings on SciFact train, the tune half of eval/questions.json and the literal seed questions')
@@ -74,30 +114,6 @@ export function evalCommand(): Command {
       });
     });
   evalCmd
-    .command('answers')
-    .description('refusal precision/recall, first-citation accuracy and answer latency on the seed question set')
-    .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')
-    .option('--json', 'print JSON')
-    .action(async (opts: { questions: string; json?: boolean }) => {
-      const { evalAnswers, formatAnswerEval } = await import('../eval/answers.js');
-      await withApp(async (app) => {
-        await ingestSeed(app);
-        const result = await evalAnswers(app.chain, app.retriever, opts.questions);
-        console.log(opts.json ? JSON.stringify(result) : formatAnswerEval(result));
-      });
-    });
-  evalCmd
-    .command('topics')
-    .description('topic-subscription matching: precision/recall of the thresholds, and the F1-best calibration')
-    .option('--questions <file>', 'question set (JSON)', 'eval/seed-questions.json')
-    .action(async (opts: { questions: string }) => {
-      const { evalTopics } = await import('../eval/topics.js');
-      await withApp(async (app) => {
-        await ingestSeed(app);
-        console.log(JSON.stringify(await evalTopics(app.retriever, opts.questions), null, 1));
-      });
-    });
-  evalCmd
     .command('beir')
     .description('nDCG@10 and Recall@100 on a BEIR data set, for lexical, dense and fused rankings')
     .requiredOption('--corpus <file>', 'corpus.jsonl')
@@ -109,5 +125,4 @@ export function evalCommand(): Command {
       const { runBeirEval } = await import('../eval/run-beir.js');
       await runBeirEval(opts);
     });
-  return evalCmd;
 }

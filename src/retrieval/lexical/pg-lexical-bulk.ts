@@ -84,6 +84,34 @@ export interface BulkPostings {
 
 /** Analyses papers and lays out their postings for a bulk load that keeps `cap` postings per term. */
 export function prepareBulk(papers: AnalysedPaper[], corpus: Corpus, params: LexicalParams, cap: number): BulkPostings {
+  const { names, termOf, paperOf, tfs, lens } = countPostings(papers);
+  const n = termOf.length;
+  const impactOf = impactAt(
+    params,
+    averagesWith(
+      corpus,
+      papers.map((_, pi) => lens.subarray(3 * pi, 3 * pi + 3)),
+    ),
+  );
+  const impact = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const l = 3 * paperOf[i]!;
+    impact[i] = impactOf(tfs[3 * i]!, tfs[3 * i + 1]!, tfs[3 * i + 2]!, lens[l]!, lens[l + 1]!, lens[l + 2]!);
+  }
+  const { byName, order, start } = groupByTerm(names, termOf, impact);
+  const df = new Int32Array(4 * names.length);
+  for (let i = 0; i < n; i++) {
+    const d = 4 * termOf[i]!;
+    df[d]! += tfs[3 * i]! > 0 ? 1 : 0;
+    df[d + 1]! += tfs[3 * i + 1]! > 0 ? 1 : 0;
+    df[d + 2]! += tfs[3 * i + 2]! > 0 ? 1 : 0;
+    df[d + 3]! += 1;
+  }
+  return { names, paperOf, tfs, impact, lens, byName, order, start, df, ...leftOut(papers.length, names, { termOf, paperOf, tfs, order, start }, cap) };
+}
+
+/** Every (paper, term) posting of a load with its tf per field, and each paper's field lengths. */
+function countPostings(papers: AnalysedPaper[]): { names: string[]; termOf: Int32Array; paperOf: Int32Array; tfs: Uint16Array; lens: Int32Array } {
   const termIds = new Map<string, number>();
   const names: string[] = [];
   let n = 0;
@@ -145,22 +173,12 @@ export function prepareBulk(papers: AnalysedPaper[], corpus: Corpus, params: Lex
       n++;
     }
   }
-  termOf = termOf.slice(0, n);
-  paperOf = paperOf.slice(0, n);
-  tfs = tfs.slice(0, 3 * n);
-  const impactOf = impactAt(
-    params,
-    averagesWith(
-      corpus,
-      papers.map((_, pi) => lens.subarray(3 * pi, 3 * pi + 3)),
-    ),
-  );
-  const impact = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const l = 3 * paperOf[i]!;
-    impact[i] = impactOf(tfs[3 * i]!, tfs[3 * i + 1]!, tfs[3 * i + 2]!, lens[l]!, lens[l + 1]!, lens[l + 2]!);
-  }
-  // Counting sort by term (in byte order), then each group by impact.
+  return { names, termOf: termOf.slice(0, n), paperOf: paperOf.slice(0, n), tfs: tfs.slice(0, 3 * n), lens };
+}
+
+/** Counting sort of the postings by term (in byte order), then each term's group by impact. */
+function groupByTerm(names: string[], termOf: Int32Array, impact: Float32Array): { byName: Int32Array; order: Int32Array; start: Int32Array } {
+  const n = termOf.length;
   const byName = Int32Array.from(names.keys()).sort((x, y) => (names[x]! < names[y]! ? -1 : 1));
   const rank = new Int32Array(names.length);
   for (const [r, id] of byName.entries()) rank[id] = r;
@@ -171,16 +189,7 @@ export function prepareBulk(papers: AnalysedPaper[], corpus: Corpus, params: Lex
   const fill = start.slice(0, names.length);
   for (let i = 0; i < n; i++) order[fill[rank[termOf[i]!]!]!++] = i;
   sortGroupsByImpact(order, start, impact);
-
-  const df = new Int32Array(4 * names.length);
-  for (let i = 0; i < n; i++) {
-    const d = 4 * termOf[i]!;
-    df[d]! += tfs[3 * i]! > 0 ? 1 : 0;
-    df[d + 1]! += tfs[3 * i + 1]! > 0 ? 1 : 0;
-    df[d + 2]! += tfs[3 * i + 2]! > 0 ? 1 : 0;
-    df[d + 3]! += 1;
-  }
-  return { names, paperOf, tfs, impact, lens, byName, order, start, df, ...leftOut(papers.length, names, { termOf, paperOf, tfs, order, start }, cap) };
+  return { byName, order, start };
 }
 
 /**
