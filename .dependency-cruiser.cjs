@@ -10,6 +10,7 @@ const LAYERS = [
   ['library', '^src/library/'], // the paper store, identity, readable text, ingest
   ['sources', '^src/sources/'], // the seed page, Hugging Face, arXiv
   ['answer', '^src/answer/'], // the cited-answer chain
+  ['backend', '^src/backend/'], // where the library lives, chosen once: embedded (SQLite, Vectra, BM25 in memory) or PostgreSQL
   ['discord', '^src/discord/'], // Discord presentation: embeds, limits, rate limit
   ['features', '^src/(digest|topics)/'], // daily post, topic alerts
   ['app', '^src/app\\.ts$'], // opens everything

@@ -16,7 +16,7 @@ import { ingest } from '../src/library/ingest.js';
 import { PaperStore } from '../src/library/store.js';
 import { MALLOC_ENV, NODE_FLAGS } from '../src/bot/shards.js';
 import { openDb } from '../src/db/open.js';
-import type { LexicalIndex } from '../src/retrieval/lexical/lexical.js';
+import { LexicalIndex, lexicalDocOf } from '../src/retrieval/lexical/lexical.js';
 import type { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
 import { loadConfig } from '../src/config.js';
 import { log } from '../src/log.js';
@@ -305,9 +305,10 @@ async function yearBench(scifactDir: string, model: { modelId: string; dim: numb
     for (let i = 0; i < sim.length; i += 50 * 30) await ingest(sim.slice(i, i + 1500), { store, vectors, embeddings: fake as never, saveEvery: 5000 });
     // As `paperbot ingest` does after every ingest: save the lexical index snapshot for the next start.
     const { saveLexical } = await import('../src/library/lexical-cache.js');
-    const { HybridRetriever } = await import('../src/retrieval/hybrid-retriever.js');
     const all = await store.all();
-    await saveLexical(yearDir, new HybridRetriever(fake as never, vectors, all).lexical as LexicalIndex, all);
+    const lexical = new LexicalIndex();
+    lexical.add(all.map(lexicalDocOf));
+    await saveLexical(yearDir, lexical, all);
     row(
       `365 simulated days stored and indexed (${(await store.count()).toLocaleString('en')} papers, stand-in vectors)`,
       `${((performance.now() - t2) / 1000).toFixed(0)} s`,
@@ -403,7 +404,7 @@ export async function runBench(opts: { scifact: string; quick?: boolean; year?: 
     row('seed re-ingest, unchanged', `${((performance.now() - t) / 1000).toFixed(3)} s (${again.embeddedPassages} embedded)`, '< 2 s');
 
     const { HybridRetriever } = await import('../src/retrieval/hybrid-retriever.js');
-    const retriever = new HybridRetriever(embeddings, vectors, await store.all());
+    const retriever = HybridRetriever.inMemory(embeddings, vectors, await store.all());
     const questions = loadSeedQuestions(
       'eval/seed-questions.json',
       (await store.all()).map((p) => p.id),

@@ -68,12 +68,12 @@ async function backend(name: Backend['name'], dir: string, url: string, embeddin
       store,
       vectors,
       lexical,
-      retriever: async (q) => new HybridRetriever(q, vectors, [], { lexical, catalog: new StoreCatalog(store) }),
+      retriever: async (q) => new HybridRetriever({ embeddings: q, vectors, lexical, catalog: new StoreCatalog(store) }),
       close: () => db.close(),
     };
   }
   const vectors = await VectraStore.open(path.join(dir, 'vectors', embeddings.modelId), embeddings);
-  return { name, db, store, vectors, retriever: async (q) => new HybridRetriever(q, vectors, await store.all()), close: () => db.close() };
+  return { name, db, store, vectors, retriever: async (q) => HybridRetriever.inMemory(q, vectors, await store.all()), close: () => db.close() };
 }
 
 /** A fresh database on the test server. */

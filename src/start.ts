@@ -32,8 +32,7 @@ export async function start(): Promise<void> {
     // Discord the leader connects first and brings the library up to date after (served as it is
     // meanwhile: a first start fills it within a minute), so the bot answers from the first
     // seconds; the terminal session over an embedded library brings it up to date first.
-    const shared = app.db.dialect === 'postgres';
-    const ingestFirst = app.leader.isLeader && !shared && !config.DISCORD_TOKEN;
+    const ingestFirst = app.leader.isLeader && !app.backend.shared && !config.DISCORD_TOKEN;
     if (ingestFirst) log.info(await ingestSeed(app));
     else log.info(`${await app.store.count()} papers in the library${app.leader.isLeader ? '' : ' (another process keeps it up to date)'}`);
     await warmUp(app);

@@ -43,7 +43,7 @@ describe.skipIf(skipBackend('postgres'))('PostgreSQL backend = embedded backend'
 
   it('re-ingesting an unchanged library embeds and indexes nothing', async () => {
     expect(await ingestSeed(shared)).toMatch(/0 new, 0 changed, 63 unchanged\); embedded 0 passages/);
-    expect(await shared.vectors.size()).toBe(await embedded.vectors.size());
+    expect(await shared.backend.vectors.size()).toBe(await embedded.backend.vectors.size());
   });
 
   it('BM25 in the database scores exactly as the in-memory index', async () => {
@@ -61,7 +61,7 @@ describe.skipIf(skipBackend('postgres'))('PostgreSQL backend = embedded backend'
   });
 
   it('HNSW finds what exact search finds (recall@10 over the question set)', async () => {
-    const store = shared.vectors as PgPassageStore;
+    const store = shared.backend.vectors as PgPassageStore;
     let found = 0;
     for (const q of questions) {
       const v = await shared.embeddings.embedQuery(q);
@@ -139,7 +139,7 @@ describe.skipIf(skipBackend('postgres'))('PostgreSQL backend shared by processes
       const after = await other.retriever.search('How do young songbirds learn to sing from a tutor?', { k: 3 });
       expect(after[0]!.title).toBe('Zebra Finch Song Learning With Spiking Transformers');
       expect(await other.retriever.count()).toBe(6);
-      expect((await other.retriever.catalog.matchTitles(['zebra', 'fin'], 5)).map((p) => p.title)).toEqual([after[0]!.title]);
+      expect((await other.catalog.matchTitles(['zebra', 'fin'], 5)).map((p) => p.title)).toEqual([after[0]!.title]);
     } finally {
       await Promise.all([writer.close(), other.close()]);
       await own.drop();

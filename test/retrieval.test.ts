@@ -137,7 +137,7 @@ describe('hybrid retrieval on the seed library (real USE-lite embeddings)', () =
     const vectors = await VectraStore.open(path.join(dir, 'vectors'), embeddings);
     const report = await ingest(readSeedFile('seeds/daily-papers.txt'), { store, vectors, embeddings });
     expect(report.embeddedPapers).toBe(63);
-    retriever = new HybridRetriever(embeddings, vectors, await store.all());
+    retriever = HybridRetriever.inMemory(embeddings, vectors, await store.all());
   }, 120_000);
   afterAll(async () => {
     await store.close();
@@ -216,7 +216,7 @@ describe('a question that names a paper', () => {
     await vectors.addDocuments(
       seed.flatMap((p) => denseChunks(p).map((c) => new Document({ pageContent: c.text, metadata: { paperId: p.id, n: c.n, hash: 'h' } }))),
     );
-    retriever = new HybridRetriever(embeddings, vectors, seed);
+    retriever = HybridRetriever.inMemory(embeddings, vectors, seed);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -2,9 +2,8 @@ import type { App } from '../app.js';
 import type { Answer } from '../answer/types.js';
 import type { Logger } from '../log.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
-import { LRUCache } from 'lru-cache';
 import { RateLimiter } from '../discord/rate-limit.js';
-import { SharedState } from '../db/state.js';
+import type { KeyedState } from '../backend/backend.js';
 
 /**
  * Runs CPU-bound work (embedding, retrieval, composing) one job at a time, yielding to the event
@@ -33,22 +32,15 @@ export interface BotContext {
   work: WorkQueue;
 }
 
-/** Button state by key: in this process (LRU), or in the shared database so any shard can serve the click. */
-export interface KeyedState<T> {
-  get(key: string): T | undefined | Promise<T | undefined>;
-  set(key: string, value: T): unknown;
-}
-
 /** How long "Show evidence" and search paging keep working after the message. */
 const BUTTON_TTL_MS = 24 * 3600_000;
 
 export function createContext(app: App, log: Logger, perMinute: number): BotContext {
-  const shared = app.db.dialect === 'postgres';
   return {
     app,
     log,
-    answers: shared ? new SharedState<Answer>(app.db, 'answer', BUTTON_TTL_MS) : new LRUCache({ max: 2000 }),
-    searches: shared ? new SharedState<{ query: string; hits: PaperHit[] }>(app.db, 'search', BUTTON_TTL_MS) : new LRUCache({ max: 2000 }),
+    answers: app.backend.keyedState<Answer>('answer', BUTTON_TTL_MS),
+    searches: app.backend.keyedState<{ query: string; hits: PaperHit[] }>('search', BUTTON_TTL_MS),
     questions: new RateLimiter(perMinute, 60_000),
     work: new WorkQueue(),
   };

@@ -46,7 +46,7 @@ export async function admitQuestion(interaction: RepliableInteraction, raw: stri
 /** Papers whose titles contain every typed word, in any order (prefix match on the last word). */
 export async function matchTitles(ctx: BotContext, typed: string) {
   const words = normaliseTitle(typed).split(' ').filter(Boolean);
-  const matches = await ctx.app.retriever.catalog.matchTitles(words, LIMITS.choices);
+  const matches = await ctx.app.catalog.matchTitles(words, LIMITS.choices);
   return matches.map((p) => ({ name: fit(p.title, LIMITS.choiceName), value: p.id.slice(0, 100) }));
 }
 

@@ -75,7 +75,7 @@ export async function indexBeir(
   const store = new PaperStore(await openDb({ DATA_DIR: dir }));
   const vectors = await VectraStore.open(path.join(dir, 'vectors', embeddings.modelId), embeddings);
   const report = await ingest(data.corpus, { store, vectors, embeddings, ...(progress ? { progress } : {}) });
-  const retriever = new HybridRetriever(embeddings, vectors, await store.all());
+  const retriever = HybridRetriever.inMemory(embeddings, vectors, await store.all());
   return { retriever, embeddedPassages: report.embeddedPassages, seconds: report.seconds, close: () => void store.close() };
 }
 

@@ -41,7 +41,7 @@ export function scoreSetting(judged: Judged[], params: FusionParams): number {
 export async function judgeBeir(retriever: HybridRetriever, embeddings: Embeddings, data: BeirData): Promise<Judged[]> {
   const out: Judged[] = [];
   for (const q of data.queries) {
-    const candidates = await retriever.candidates(q.text, await embeddings.embedQuery(q.text), 'convex', 100);
+    const candidates = await retriever.candidates(q.text, await embeddings.embedQuery(q.text), { method: 'convex', pool: 100 });
     const rel = data.qrels.get(q.id)!;
     out.push({ candidates, score: (ranked) => ndcgAt(10, ranked, rel) });
   }
@@ -57,7 +57,7 @@ export async function judgeQuestions(
 ): Promise<Judged[]> {
   const out: Judged[] = [];
   for (const q of questions) {
-    const candidates = await retriever.candidates(q.question, await embeddings.embedQuery(q.question), 'convex', 100);
+    const candidates = await retriever.candidates(q.question, await embeddings.embedQuery(q.question), { method: 'convex', pool: 100 });
     out.push({ candidates, score: (ranked) => recallAtK(q.gold, ranked, k) });
   }
   return out;

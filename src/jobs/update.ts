@@ -2,8 +2,6 @@ import type { App } from '../app.js';
 import { SharedState } from '../db/state.js';
 import { ingest, readablePaper } from '../library/ingest.js';
 import { READABLE_VERSION } from '../library/readable.js';
-import { saveLexical } from '../library/lexical-cache.js';
-import { LexicalIndex } from '../retrieval/lexical/lexical.js';
 import { createProgress } from '../progress.js';
 import { readSource, type SourceRequest } from '../sources/index.js';
 
@@ -24,16 +22,14 @@ export async function ingestFrom(app: App, req: SourceRequest): Promise<string> 
   const stale = older ? (await app.store.all()).filter((p) => readablePaper(p) !== p) : [];
   const r = await ingest([...stale, ...papers], {
     store: app.store,
-    vectors: app.vectors,
+    vectors: app.backend.vectors,
+    index: app.backend.index,
     embeddings: app.embeddings,
     progress: createProgress('embedding', app.log),
-    ...(app.sharedLexical ? { lexical: app.sharedLexical } : {}),
   });
   if (older) await marker.set('readable-version', READABLE_VERSION);
   let alerts = '';
   if (r.fresh.length) {
-    app.retriever.addPapers(r.fresh);
-    if (app.retriever.lexical instanceof LexicalIndex) await saveLexical(app.config.DATA_DIR, app.retriever.lexical, await app.store.all());
     // New papers close to someone's topic become pending alerts (the bot sends them, one DM a day).
     const topics = await app.topics.all();
     if (topics.length) {

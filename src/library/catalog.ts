@@ -18,6 +18,11 @@ export class StoreCatalog implements PaperCatalog {
     this.cache = new LRUCache({ max: opts.max ?? 2000, ttl: opts.ttlMs ?? 5000 });
   }
 
+  /** Ingest writes a paper's row before its vectors, in the same database: a vector's paper is always there. */
+  has(): boolean {
+    return true;
+  }
+
   count(): Promise<number> {
     return this.store.count();
   }

@@ -26,16 +26,19 @@ export interface IngestDeps {
   vectors: PassageVectors;
   embeddings: Embeddings;
   progress?: Progress;
-  /** A lexical index kept in the database (PostgreSQL); the embedded one is built in memory by the retriever. */
-  lexical?: {
-    /** Ids of papers not indexed at their current content, computed where the papers are. */
-    stalePapers(): Promise<string[]>;
-    index(papers: StoredPaper[]): Promise<void>;
-    /** Papers about to be stored: a large load's analysis may start now, beside the paper writes. */
-    prepare?(papers: Paper[]): void;
-  };
+  /** What else indexes the papers (each backend has one: its catalog and BM25); a bare store and vector index, as in tests, has none. */
+  index?: PaperIndex;
   /** Passages embedded between two saves of the vector index (a crash loses at most this much work). */
   saveEvery?: number;
+}
+
+/** An index kept beside the vectors by ingest (the BM25 postings, and an in-memory catalog when embedded). */
+export interface PaperIndex {
+  /** Ids of papers not indexed at their current content. */
+  stalePapers(): Promise<string[]>;
+  index(papers: StoredPaper[]): Promise<void>;
+  /** Papers about to be stored: a large load's analysis may start now, beside the paper writes. */
+  prepare?(papers: Paper[]): void;
 }
 
 /**
@@ -49,7 +52,7 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
   const { store, vectors, embeddings } = deps;
   const progress = deps.progress ?? silentProgress;
   const reconciled = await reconcile(store, papers.map(readablePaper));
-  deps.lexical?.prepare?.(reconciled);
+  deps.index?.prepare?.(reconciled);
   const upsert = await store.upsert(reconciled);
 
   // Which papers each index lacks or holds an older version of. A store in the same database as the
@@ -64,42 +67,19 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
     libraryCount = hashes.size;
   }
   const freshIds = new Set([...upsert.added, ...upsert.changed]);
-  const lex = deps.lexical;
+  const lex = deps.index;
   const lexStaleIds = lex ? await lex.stalePapers() : [];
   const loaded = new Map((await store.getMany([...new Set([...staleIds, ...freshIds, ...lexStaleIds])])).map((p) => [p.id, p]));
   const stale = staleIds.map((id) => loaded.get(id)!).filter(Boolean);
   const todo = stale.map((p) => ({ paper: p, passages: denseChunks(p) }));
   const total = todo.reduce((n, t) => n + t.passages.length, 0);
-  const saveEvery = deps.saveEvery ?? 2000;
 
   // A large load goes the way the store loads fastest (pgvector builds its HNSW index once, after).
   const load = <T>(fn: () => Promise<T>) => (total >= 10_000 && vectors.bulkLoad ? vectors.bulkLoad(fn) : fn());
   // Vectors and the database's lexical index are written side by side: while PostgreSQL builds one
   // index, this process prepares the other's rows.
   const writeVectors = async () => {
-    if (total === 0) return;
-    await load(async () => {
-      progress.start(total);
-      let done = 0;
-      try {
-        for (let i = 0; i < todo.length; ) {
-          const chunk: typeof todo = [];
-          let size = 0;
-          while (i < todo.length && (chunk.length === 0 || size + todo[i]!.passages.length <= saveEvery)) {
-            size += todo[i]!.passages.length;
-            chunk.push(todo[i++]!);
-          }
-          const texts = chunk.flatMap((t) => t.passages.map((p) => p.text));
-          const vecs = await embedWithProgress(embeddings, texts, (n) => progress.update(done + n));
-          const meta: PassageMetadata[] = chunk.flatMap((t) => t.passages.map((p) => ({ paperId: p.paperId, n: p.n, hash: t.paper.contentHash })));
-          await vectors.replacePapers(new Set(chunk.map((t) => t.paper.id)), vecs, meta);
-          done += texts.length;
-          progress.update(done);
-        }
-      } finally {
-        progress.stop();
-      }
-    });
+    if (total > 0) await load(() => embedInChunks(todo, total, { vectors, embeddings, progress, saveEvery: deps.saveEvery ?? 2000 }));
   };
   const writeLexical = async () => lex?.index(lexStaleIds.map((id) => loaded.get(id)!).filter(Boolean));
   const failed = (await Promise.allSettled([writeVectors(), writeLexical()])).find((r) => r.status === 'rejected');
@@ -114,6 +94,35 @@ export async function ingest(papers: Paper[], deps: IngestDeps): Promise<IngestR
     fresh: inLibraryOrder([...freshIds].map((id) => loaded.get(id)!).filter(Boolean)),
     libraryCount: libraryCount ?? (await store.count()),
   };
+}
+
+/** Embeds the stale papers' passages and writes them, `saveEvery` passages (whole papers) at a time. */
+async function embedInChunks(
+  todo: { paper: StoredPaper; passages: ReturnType<typeof denseChunks> }[],
+  total: number,
+  deps: Pick<IngestDeps, 'vectors' | 'embeddings'> & { progress: Progress; saveEvery: number },
+): Promise<void> {
+  const { progress } = deps;
+  progress.start(total);
+  let done = 0;
+  try {
+    for (let i = 0; i < todo.length; ) {
+      const chunk: typeof todo = [];
+      let size = 0;
+      while (i < todo.length && (chunk.length === 0 || size + todo[i]!.passages.length <= deps.saveEvery)) {
+        size += todo[i]!.passages.length;
+        chunk.push(todo[i++]!);
+      }
+      const texts = chunk.flatMap((t) => t.passages.map((p) => p.text));
+      const vecs = await embedWithProgress(deps.embeddings, texts, (n) => progress.update(done + n));
+      const meta: PassageMetadata[] = chunk.flatMap((t) => t.passages.map((p) => ({ paperId: p.paperId, n: p.n, hash: t.paper.contentHash })));
+      await deps.vectors.replacePapers(new Set(chunk.map((t) => t.paper.id)), vecs, meta);
+      done += texts.length;
+      progress.update(done);
+    }
+  } finally {
+    progress.stop();
+  }
 }
 
 /** A paper's title and abstract as readers should see them (LaTeX remains made readable; see readable.ts). */

@@ -12,10 +12,8 @@ export interface PaperCatalog {
   matchTitles(words: string[], limit: number): Promise<RetrievablePaper[]>;
   /** Every paper id, in library order (evaluation). */
   ids(): Promise<string[]>;
-  /** An in-memory catalog knows at once whether it holds a paper (a vector of a paper not yet added is skipped). */
-  has?(id: string): boolean;
-  /** Makes papers known (in-memory catalog); a shared catalog reads the database instead. */
-  add?(papers: RetrievablePaper[]): void;
+  /** Whether a vector's paper is in the library (a vector of a paper not yet added is skipped). */
+  has(id: string): boolean;
 }
 
 export class MemoryCatalog implements PaperCatalog {
@@ -25,6 +23,7 @@ export class MemoryCatalog implements PaperCatalog {
     this.add(papers);
   }
 
+  /** Makes papers known (or replaces them). */
   add(papers: RetrievablePaper[]): void {
     for (const p of papers) this.papers.set(p.id, p);
   }

@@ -1,11 +1,9 @@
 import { round } from '../util.js';
-import { BaseRetriever } from '@langchain/core/retrievers';
-import { Document } from '@langchain/core/documents';
 import type { Embeddings } from '@langchain/core/embeddings';
 import type { VectorStore } from '@langchain/core/vectorstores';
 import { fuseCandidates, fusionFor, type Candidates, type FusionParams, type Scored } from './fusion.js';
 import { LRUCache } from 'lru-cache';
-import { idfOf, LexicalIndex, type LexicalRanker } from './lexical/lexical.js';
+import { idfOf, LexicalIndex, lexicalDocOf, type LexicalRanker } from './lexical/lexical.js';
 import { MemoryCatalog, type PaperCatalog } from './catalog.js';
 import type { RetrievablePaper } from '../paper/paper.js';
 import { aliasesOf, aliasText, mentionsPaper, namesPaper } from './aliases.js';
@@ -34,13 +32,25 @@ export interface PaperHit {
   signals: { lexical: number; dense: number; coverage: number; named?: boolean; mentioned?: boolean };
 }
 
-export interface RetrieverOptions {
+/** What the retriever reads: an encoder, passage vectors, a BM25 ranking and the papers (each an interface both backends implement). */
+export interface RetrieverParts {
+  embeddings: Embeddings;
+  vectors: VectorStore;
+  lexical: LexicalRanker;
+  catalog: PaperCatalog;
   /** Fusion weights (default: the ones fitted for this encoder). */
   fusion?: FusionParams;
-  /** The lexical ranking: an in-memory index (given one already holds `papers`, e.g. from a snapshot) or a shared one. */
-  lexical?: LexicalRanker;
-  /** Where papers are read from (default: in memory, filled with `papers`). */
-  catalog?: PaperCatalog;
+}
+
+/** How candidates() ranks: which rankings, how deep, and what it may reuse or read ahead. */
+export interface CandidateOptions {
+  method?: FusionParams['method'];
+  /** Papers taken from each ranking. */
+  pool?: number;
+  /** The question's IDF weights, when already being looked up. */
+  idfs?: Promise<IdfWeights>;
+  /** Papers to read ahead from each ranking as it arrives (the ones a search of k is likely to show). */
+  readAhead?: number;
 }
 
 export interface SearchOptions {
@@ -59,27 +69,29 @@ export type IdfWeights = (term: string, unseen?: 'zero' | 'rarest') => number;
  * Depends only on interfaces: LangChain's `Embeddings` and `VectorStore`, a `LexicalRanker` and a
  * `PaperCatalog` — in memory by default, or PostgreSQL when the library is shared.
  */
-export class HybridRetriever extends BaseRetriever {
-  lc_namespace = ['paperbot', 'retrieval'];
+export class HybridRetriever {
+  readonly embeddings: Embeddings;
   readonly lexical: LexicalRanker;
-  readonly catalog: PaperCatalog;
+  private readonly vectors: VectorStore;
+  private readonly catalog: PaperCatalog;
   /** Fusion weights: given, or the ones fitted for this encoder. */
   readonly fusion: FusionParams;
   /** Names per paper (keyed by id and text: a changed paper may have other names). */
   private readonly names = new LRUCache<string, { aliases: string[]; text: string }>({ max: 20_000 });
 
-  constructor(
-    readonly embeddings: Embeddings,
-    private readonly vectors: VectorStore,
-    papers: RetrievablePaper[],
-    opts: RetrieverOptions = {},
-  ) {
-    super({});
-    this.fusion = opts.fusion ?? fusionFor(embeddings);
-    this.catalog = opts.catalog ?? new MemoryCatalog();
-    const given = opts.lexical !== undefined;
-    this.lexical = opts.lexical ?? new LexicalIndex();
-    this.addPapers(papers, { indexed: given });
+  constructor(parts: RetrieverParts) {
+    this.embeddings = parts.embeddings;
+    this.vectors = parts.vectors;
+    this.lexical = parts.lexical;
+    this.catalog = parts.catalog;
+    this.fusion = parts.fusion ?? fusionFor(parts.embeddings);
+  }
+
+  /** A retriever over papers held in memory (an in-memory catalog and BM25 built from `papers`): tests, benchmarks, BEIR. */
+  static inMemory(embeddings: Embeddings, vectors: VectorStore, papers: RetrievablePaper[], fusion?: FusionParams): HybridRetriever {
+    const lexical = new LexicalIndex();
+    lexical.add(papers.map(lexicalDocOf));
+    return new HybridRetriever({ embeddings, vectors, lexical, catalog: new MemoryCatalog(papers), ...(fusion ? { fusion } : {}) });
   }
 
   count(): Promise<number> {
@@ -97,15 +109,6 @@ export class HybridRetriever extends BaseRetriever {
   /** Every paper id (evaluation). */
   allIds(): Promise<string[]> {
     return this.catalog.ids();
-  }
-
-  /**
-   * Makes newly ingested papers searchable (their vectors must already be in the vector store).
-   * `indexed`: the lexical index already holds them (loaded from a snapshot, or a shared index).
-   */
-  addPapers(papers: RetrievablePaper[], opts: { indexed?: boolean } = {}): void {
-    this.catalog.add?.(papers);
-    if (!opts.indexed && this.lexical.add) this.lexical.add(papers.map((p) => ({ id: p.id, title: p.title, text: p.abstract, aliases: this.namesOf(p).text })));
   }
 
   /** IDF weights for the terms of a text (a question): one lookup, then synchronous. */
@@ -133,7 +136,7 @@ export class HybridRetriever extends BaseRetriever {
     const fusion = opts.fusion ?? this.fusion;
     // One IDF lookup per question, shared by the candidates' coverage and the hits' passages.
     const idfs = this.idfWeights(query);
-    const [c, idf] = await Promise.all([this.candidates(query, vector, fusion.method, Math.max(100, k * 4), idfs, k), idfs]);
+    const [c, idf] = await Promise.all([this.candidates(query, vector, { method: fusion.method, pool: Math.max(100, k * 4), idfs, readAhead: k }), idfs]);
     const lexScore = new Map(c.lexical.map((r) => [r.id, r.score]));
     const denseScore = new Map(c.dense.map((r) => [r.id, r.score]));
     const floor = c.dense.length ? c.dense[c.dense.length - 1]!.score : 0;
@@ -175,15 +178,8 @@ export class HybridRetriever extends BaseRetriever {
    * similarity, and how much of the question the best BM25 paper covers. Evaluation sweeps fuse
    * these under many settings without searching again.
    */
-  async candidates(
-    query: string,
-    vector: number[] | Promise<number[]>,
-    method: FusionParams['method'] = this.fusion.method,
-    pool = 100,
-    idfs?: Promise<IdfWeights>,
-    /** Papers to read ahead from each ranking as it arrives (the ones a search of k is likely to show). */
-    readAhead = 0,
-  ): Promise<Candidates> {
+  async candidates(query: string, vector: number[] | Promise<number[]>, opts: CandidateOptions = {}): Promise<Candidates> {
+    const { method = this.fusion.method, pool = 100, idfs, readAhead = 0 } = opts;
     const lexicalP = method === 'dense' ? Promise.resolve([]) : this.lexical.search(query, pool);
     const denseP = method === 'lexical' ? Promise.resolve([]) : Promise.resolve(vector).then((v) => this.densePapers(v, pool));
     // A shared catalog reads papers from the database: the top of each ranking is fetched (and cached)
@@ -205,7 +201,7 @@ export class HybridRetriever extends BaseRetriever {
     const hits = await this.vectors.similaritySearchVectorWithScore(vector, pool * 2);
     for (const [doc, score] of hits) {
       const paperId = String(doc.metadata.paperId);
-      if (this.catalog.has && !this.catalog.has(paperId)) continue; // vector of a paper not (yet) in the library
+      if (!this.catalog.has(paperId)) continue; // vector of a paper not (yet) in the library
       if (!seen.has(paperId)) {
         seen.add(paperId);
         dense.push({ id: paperId, score });
@@ -306,18 +302,5 @@ export class HybridRetriever extends BaseRetriever {
       })
       .sort((a, b) => b.score - a.score || a.n - b.n)
       .map(({ n: _n, ...hit }) => hit);
-  }
-
-  /** LangChain retriever contract: one Document per paper, its best passage as content. */
-  async _getRelevantDocuments(query: string): Promise<Document[]> {
-    const hits = await this.search(query);
-    return hits.map(
-      (h) =>
-        new Document({
-          pageContent: h.passages[0]?.text ?? h.paper.abstract,
-          metadata: { paperId: h.id, title: h.title, score: h.score, url: h.url },
-          id: h.id,
-        }),
-    );
   }
 }

@@ -16,7 +16,7 @@ export async function seedLibrary() {
   const embeddings = new TransformersEmbeddings({ model: 'Xenova/bge-small-en-v1.5', modelsDir: path.resolve('models') });
   const vectors = await VectraStore.open(path.join(dir, 'vectors'), embeddings);
   await ingest(readSeedFile('seeds/daily-papers.txt'), { store, vectors, embeddings });
-  const retriever = new HybridRetriever(embeddings, vectors, await store.all());
+  const retriever = HybridRetriever.inMemory(embeddings, vectors, await store.all());
   return {
     dir,
     store,

@@ -1,3 +1,5 @@
+import type { RetrievablePaper } from '../../paper/paper.js';
+import { aliasesOf, aliasText } from '../aliases.js';
 import { terms } from '../text.js';
 
 export interface LexicalDoc {
@@ -6,6 +8,11 @@ export interface LexicalDoc {
   text: string;
   /** Other names of the paper (code repository, "dubbed X", run-together title names). */
   aliases?: string;
+}
+
+/** A paper as the lexical index reads it: title, abstract, and the alias words its title lacks. */
+export function lexicalDocOf(p: RetrievablePaper): LexicalDoc {
+  return { id: p.id, title: p.title, text: p.abstract, aliases: aliasText(p.title, aliasesOf(p)) };
 }
 
 /**
@@ -17,8 +24,6 @@ export interface LexicalRanker {
   search(query: string, limit: number): Promise<{ id: string; score: number }[]>;
   /** How many papers are indexed, and how many contain each of `terms` (stemmed): IDF weights. */
   termStats(terms: string[]): Promise<TermStats>;
-  /** Makes papers searchable (an in-memory index); a shared index is written at ingest instead. */
-  add?(docs: LexicalDoc[]): void;
 }
 
 export interface TermStats {
