@@ -7,7 +7,8 @@ import { composeExtractive, sourcePassages } from './extractive.js';
 import { relevantSources } from './judge.js';
 import { LlmUnavailable, NO_ANSWER, askModel, repairCitations } from './llm.js';
 import { SentenceMeaning } from './meaning.js';
-import { isUnsupported, refusalFor, signalsOf, type EvidenceSignals, type RefusalThresholds } from './refusal.js';
+import { isUnsupported, signalsOf, type EvidenceSignals } from './refusal.js';
+import type { RefusalThresholds } from '../retrieval/encoders/profiles.js';
 import type { Answer, Citation, Evidence, Source } from './types.js';
 import { terms } from '../retrieval/text.js';
 
@@ -79,7 +80,7 @@ export class AnswerChain {
 
   constructor(deps: AnswerChainDeps) {
     this.conversations = deps.conversations ?? new ConversationStore();
-    this.d = { timeoutMs: 20_000, refusal: refusalFor(deps.retriever.embeddings), maxSources: 5, ...deps, conversations: this.conversations };
+    this.d = { timeoutMs: 20_000, refusal: deps.retriever.profile.refusal, maxSources: 5, ...deps, conversations: this.conversations };
     if (this.d.refusal.sentence > 0) this.meaning = new SentenceMeaning(deps.retriever.embeddings);
     this.runnable = RunnableSequence.from<AskInput, Answer>([
       RunnableLambda.from((input: AskInput) => this.retrieve(input)).withConfig({ runName: 'retrieve' }),

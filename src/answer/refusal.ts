@@ -1,4 +1,5 @@
 import { confusion } from '../confusion.js';
+import type { RefusalThresholds } from '../retrieval/encoders/profiles.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 
 /** What the chain knows about its evidence for a question. */
@@ -9,33 +10,6 @@ export interface EvidenceSignals {
   dense: number;
   /** Best cosine similarity of the question to a sentence the answer could quote (undefined: not measured). */
   sentence?: number;
-}
-
-export interface RefusalThresholds {
-  /** Refuse when no quotable sentence is at least this close to the question (0: no sentence check). */
-  sentence: number;
-  /** Refuse whatever the words when the best paper is less similar than this. */
-  denseFloor: number;
-  /** Refuse when the best papers cover less than this share of the question's words ... */
-  coverage: number;
-  /** ... and the best paper is less similar than this. */
-  dense: number;
-}
-
-/**
- * bge-small-en-v1.5, fitted with `paperbot eval refusal` on the tune half of eval/questions.json plus
- * the older seed question set (never the heldout half): the most off-topic questions refused while at
- * most 3 % of answerable ones are.
- */
-export const BGE_REFUSAL: RefusalThresholds = { sentence: 0.57, denseFloor: 0.61, coverage: 0.2, dense: 0.7 };
-
-/** USE-lite (the fallback encoder): the earlier calibration on the seed question set; no sentence check. */
-export const USE_LITE_REFUSAL: RefusalThresholds = { sentence: 0, denseFloor: 0.08, coverage: 0.22, dense: 0.48 };
-
-/** Thresholds for the encoder in use: similarities are not comparable across encoders. */
-export function refusalFor(embeddings: unknown): RefusalThresholds {
-  const id = (embeddings as { modelId?: string }).modelId ?? '';
-  return id.startsWith('tf-Xenova_bge-small-en-v1.5') ? BGE_REFUSAL : USE_LITE_REFUSAL;
 }
 
 export function signalsOf(hits: PaperHit[], sentence?: number): EvidenceSignals {

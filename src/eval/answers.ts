@@ -1,6 +1,6 @@
 import { round } from '../util.js';
 import type { AnswerChain } from '../answer/chain.js';
-import { calibrate, refusalFor, refusalScore, type CalibrationPoint } from '../answer/refusal.js';
+import { calibrate, refusalScore, type CalibrationPoint } from '../answer/refusal.js';
 import type { HybridRetriever } from '../retrieval/hybrid-retriever.js';
 import { percentile } from './metrics.js';
 import { loadQuestions } from './questions.js';
@@ -33,7 +33,7 @@ export async function evalAnswers(chain: AnswerChain, retriever: HybridRetriever
     }
   }
   const r = (x: number) => round(x, 3);
-  const s = refusalScore(refusalFor(retriever.embeddings), points);
+  const s = refusalScore(retriever.profile.refusal, points);
   return {
     questions: questions.length,
     refusal: { precision: r(s.precision), recall: r(s.recall), falseRefusals: s.falseRefusals },

@@ -20,25 +20,6 @@ export interface FusionParams {
   rrfK: number;
 }
 
-/**
- * Fitted with `paperbot eval fusion` on SciFact train, the tune half of eval/questions.json and the
- * literal seed questions, with bge-small-en-v1.5 (README has the table): a fixed convex weight of 0.3
- * was best or tied-best on every set (SciFact nDCG@10 0.764 vs dense 0.745 and BM25 0.663). The
- * query-adaptive weight that suited the weak USE-lite encoder only lost with a strong one.
- */
-export const DEFAULT_FUSION: FusionParams = { method: 'convex', alpha: 0.3, rrfK: 60 };
-
-/**
- * USE-lite (the fallback encoder) is weak, so BM25 gets more say as it covers more of the question:
- * the setting fitted for it (SciFact train and the seed question set; the only one that beat BM25 on both).
- */
-export const USE_LITE_FUSION: FusionParams = { method: 'convex', alpha: 0.4, alphaMax: 1, rrfK: 60 };
-
-/** Fusion weights for the encoder in use (they were fitted per encoder). */
-export function fusionFor(embeddings: unknown): FusionParams {
-  return String((embeddings as { modelId?: string }).modelId ?? '').startsWith('use-lite') ? USE_LITE_FUSION : DEFAULT_FUSION;
-}
-
 export interface Scored {
   id: string;
   score: number;

@@ -1,7 +1,8 @@
 import { round } from '../util.js';
 import type { Embeddings } from '@langchain/core/embeddings';
 import type { VectorStore } from '@langchain/core/vectorstores';
-import { fuseCandidates, fusionFor, type Candidates, type FusionParams, type Scored } from './fusion.js';
+import { fuseCandidates, type Candidates, type FusionParams, type Scored } from './fusion.js';
+import { type EncoderProfile, profileOf } from './encoders/profiles.js';
 import { LRUCache } from 'lru-cache';
 import { idfOf, LexicalIndex, lexicalDocOf, type LexicalRanker } from './lexical/lexical.js';
 import { MemoryCatalog, type PaperCatalog } from './catalog.js';
@@ -76,6 +77,8 @@ export class HybridRetriever {
   private readonly catalog: PaperCatalog;
   /** Fusion weights: given, or the ones fitted for this encoder. */
   readonly fusion: FusionParams;
+  /** The encoder's profile: its fusion and refusal settings. */
+  readonly profile: EncoderProfile;
   /** Names per paper (keyed by id and text: a changed paper may have other names). */
   private readonly names = new LRUCache<string, { aliases: string[]; text: string }>({ max: 20_000 });
 
@@ -84,7 +87,8 @@ export class HybridRetriever {
     this.vectors = parts.vectors;
     this.lexical = parts.lexical;
     this.catalog = parts.catalog;
-    this.fusion = parts.fusion ?? fusionFor(parts.embeddings);
+    this.profile = profileOf(parts.embeddings);
+    this.fusion = parts.fusion ?? this.profile.fusion;
   }
 
   /** A retriever over papers held in memory (an in-memory catalog and BM25 built from `papers`): tests, benchmarks, BEIR. */

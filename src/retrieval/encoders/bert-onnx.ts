@@ -2,27 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { modelFolder } from './model-files.js';
-
-/** How a BERT-style sentence encoder turns token states into one vector, and how it wants its input. */
-export interface EncoderProfile {
-  /** `cls`: the first token's state (BGE); `mean`: the masked mean over tokens (sentence-transformers). */
-  pooling: 'cls' | 'mean';
-  /** Instruction put before queries only (documents are embedded as they are). */
-  queryPrefix: string;
-  /** Longer inputs are cut here (the last token kept as [SEP]). */
-  maxTokens: number;
-}
-
-const DEFAULT_PROFILE: EncoderProfile = { pooling: 'mean', queryPrefix: '', maxTokens: 512 };
-
-/** What each known model expects (from its model card); other models get mean pooling, no prefix. */
-export const PROFILES: Record<string, Partial<EncoderProfile>> = {
-  'Xenova/bge-small-en-v1.5': { pooling: 'cls', queryPrefix: 'Represent this sentence for searching relevant passages: ' },
-  'Xenova/bge-base-en-v1.5': { pooling: 'cls', queryPrefix: 'Represent this sentence for searching relevant passages: ' },
-  'Xenova/all-MiniLM-L6-v2': { maxTokens: 256 },
-};
-
-export const profileFor = (model: string): EncoderProfile => ({ ...DEFAULT_PROFILE, ...PROFILES[model] });
+import { type EncoderProfile, profileFor } from './profiles.js';
 
 export interface BertOnnxOptions {
   /** Model id, read from `<modelsDir>/<id>/` (tokenizer.json, onnx/model_quantized.onnx). */

@@ -1,7 +1,8 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
-import { BertOnnx, profileFor, type EncoderProfile } from './bert-onnx.js';
+import { BertOnnx } from './bert-onnx.js';
+import { type EncoderProfile, profileFor } from './profiles.js';
 import { WorkerPool } from './worker-job.js';
 
 export interface TransformersParams extends EmbeddingsParams {

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
+import { USE_LITE } from './profiles.js';
 import { WorkerPool } from './worker-job.js';
 
 type UseModel = { embed(texts: string[]): Promise<number[][]> };
@@ -22,6 +23,7 @@ export interface UseLiteParams extends EmbeddingsParams {
 export class UseLiteEmbeddings extends Embeddings {
   static readonly modelId = 'use-lite-512';
   readonly modelId = UseLiteEmbeddings.modelId;
+  readonly profile = USE_LITE;
   private model?: Promise<UseModel>;
   /** Stopped after idleMs without bulk work: each worker holds its own model (~130 MB). */
   private readonly workers: WorkerPool;
