@@ -193,6 +193,26 @@ describe('the bot against a loopback Discord', () => {
     }
   });
 
+  it('DMs count against the same rate limit as /ask: the question past it is told to wait, not answered', async () => {
+    const user = discord.user(undefined, 'dana');
+    for (let n = 0; n < 6; n++) expect((await discord.waitFor(callback(ask('What is LAION-5B?', user).id))).body.type).toBe(5);
+    const mark = discord.calls.length;
+    const dm = discord.directMessage('What is LAION-5B?', user);
+    const reply = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${dm.channelId}/messages`, 15_000, mark);
+    expect(reply.body.content).toMatch(/please wait \d+ seconds?/);
+    expect(reply.body.embeds ?? []).toEqual([]);
+  });
+
+  it('a command declared guild-only (/digest) used in a DM gets a one-line ephemeral reason, and does nothing', async () => {
+    const mark = discord.calls.length;
+    const i = discord.command('digest', [{ name: 'status', type: 1, value: undefined }]);
+    const reply = await discord.waitFor(callback(i.id));
+    expect(reply.body.data.flags).toBe(EPHEMERAL);
+    expect(reply.body.data.content).toBe('This command works inside a server only.');
+    // One reply, no deferral or edit of it afterwards.
+    expect(discord.calls.slice(mark).filter((c) => c.path.includes(i.id) || c.path.includes(i.token))).toHaveLength(1);
+  });
+
   it('an over-long, empty or control-character question gets an ephemeral explanation', async () => {
     for (const [q, msg] of [
       ['x'.repeat(1001), /1001 characters long; the limit is 1000/],

@@ -25,8 +25,10 @@ import { TopicNotifier } from '../topics/notify.js';
 import { Cron } from 'croner';
 import { isDatabaseUnavailable } from '../db/db.js';
 import { parseButtonId } from '../discord/button-ids.js';
-import { retryMessage } from '../discord/rate-limit.js';
-import { answerEmbed, answerPaperIds, evidenceButton } from '../discord/render.js';
+import { answerMessage } from '../commands/answer-flow.js';
+import { ask } from '../commands/ask.js';
+import { callerOf, refusalOf } from '../commands/preconditions.js';
+import { ephemeral } from '../commands/shared.js';
 
 /**
  * The discord.js client: only the intents the bot needs, no mention ever parsed from its output.
@@ -106,6 +108,20 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
 const UNAVAILABLE = 'The paper library is briefly unavailable (its database is restarting). Please try again in a moment.';
 
 /**
+ * What a user is told when handling their interaction or message failed, logged with a reference
+ * id: "briefly unavailable" while the database is down, else "something went wrong" with the id.
+ */
+function failureMessage(err: unknown, what: string, ctx: BotContext): string {
+  const ref = randomUUID().slice(0, 8);
+  if (isDatabaseUnavailable(err)) {
+    ctx.log.warn({ ref, what, err: (err as Error).message }, 'database unavailable');
+    return UNAVAILABLE;
+  }
+  ctx.log.error({ ref, what, err: (err as Error).message, stack: (err as Error).stack }, 'handler failed');
+  return `Something went wrong while handling that (reference \`${ref}\`). Please try again.`;
+}
+
+/**
  * Runs a handler; any error becomes "something went wrong" with a reference id (or "briefly
  * unavailable" when the database is down): the deferred reply edited into it, else an ephemeral reply.
  */
@@ -113,11 +129,7 @@ async function guarded(interaction: ChatInputCommandInteraction | ButtonInteract
   try {
     await fn();
   } catch (err) {
-    const ref = randomUUID().slice(0, 8);
-    const down = isDatabaseUnavailable(err);
-    if (down) ctx.log.warn({ ref, what, err: (err as Error).message }, 'database unavailable');
-    else ctx.log.error({ ref, what, err: (err as Error).message, stack: (err as Error).stack }, 'handler failed');
-    const content = down ? UNAVAILABLE : `Something went wrong while handling that (reference \`${ref}\`). Please try again.`;
+    const content = failureMessage(err, what, ctx);
     const reply = { content, flags: MessageFlags.Ephemeral as const };
     try {
       // A deferred reply still showing "paperbot is thinking…" becomes the explanation; it would
@@ -126,7 +138,7 @@ async function guarded(interaction: ChatInputCommandInteraction | ButtonInteract
       else if (interaction.replied) await interaction.followUp(reply);
       else await interaction.reply(reply);
     } catch (err2) {
-      ctx.log.error({ ref, err: (err2 as Error).message }, 'could not tell the user about the failure');
+      ctx.log.error({ err: (err2 as Error).message, what }, 'could not tell the user about the failure');
     }
   }
 }
@@ -147,7 +159,12 @@ export async function onInteraction(interaction: Interaction, ctx: BotContext): 
       await interaction.reply({ content: 'That command is not available any more.', flags: MessageFlags.Ephemeral }).catch(() => {});
       return;
     }
-    await guarded(interaction, `/${interaction.commandName}`, ctx, () => cmd.execute(interaction, ctx));
+    // The command's declared checks first (rate limit, guild only): a refusal is one ephemeral line.
+    await guarded(interaction, `/${interaction.commandName}`, ctx, async () => {
+      const refusal = refusalOf(cmd.preconditions, callerOf(interaction), ctx);
+      if (refusal) await interaction.reply(ephemeral(refusal));
+      else await cmd.execute(interaction, ctx);
+    });
     return;
   }
   if (interaction.isButton()) {
@@ -158,7 +175,10 @@ export async function onInteraction(interaction: Interaction, ctx: BotContext): 
   }
 }
 
-/** A plain DM is a question in the user's conversation; `reset` starts over. */
+/**
+ * A plain DM is a question in the user's conversation, answered the way /ask answers (its checks,
+ * its answer flow); `reset` starts over.
+ */
 export async function onDirectMessage(message: Message, ctx: BotContext): Promise<void> {
   if (message.author.bot || message.guildId) return;
   const conversation = `dm:${message.author.id}`;
@@ -170,31 +190,14 @@ export async function onDirectMessage(message: Message, ctx: BotContext): Promis
       return;
     }
     const q = checkQuestion(text);
-    if (!q.ok) {
-      await message.reply(q.message);
-      return;
-    }
-    const wait = ctx.questions.take(message.author.id);
-    if (wait > 0) {
-      await message.reply(retryMessage(wait));
+    const refusal = q.ok ? refusalOf(ask.preconditions, callerOf(message), ctx) : q.message;
+    if (refusal || !q.ok) {
+      await message.reply(refusal ?? '');
       return;
     }
     if ('sendTyping' in message.channel) await message.channel.sendTyping();
-    const answer = await ctx.work.run(() => ctx.app.chain.ask(q.question, conversation));
-    const key = randomUUID().slice(0, 12);
-    await ctx.answers.set(key, answer);
-    await message.reply({
-      embeds: [answerEmbed(answer, q.question, await ctx.app.retriever.papers(answerPaperIds(answer)))],
-      components: answer.evidence.length ? [evidenceButton(key)] : [],
-    });
+    await message.reply(await answerMessage(ctx, q.question, conversation));
   } catch (err) {
-    const ref = randomUUID().slice(0, 8);
-    if (isDatabaseUnavailable(err)) {
-      ctx.log.warn({ ref, err: (err as Error).message }, 'database unavailable');
-      await message.reply(UNAVAILABLE).catch(() => {});
-      return;
-    }
-    ctx.log.error({ ref, err: (err as Error).message, stack: (err as Error).stack }, 'DM handler failed');
-    await message.reply(`Something went wrong while answering (reference \`${ref}\`). Please try again.`).catch(() => {});
+    await message.reply(failureMessage(err, 'DM', ctx)).catch(() => {});
   }
 }

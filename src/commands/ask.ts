@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { SlashCommandBuilder, MessageFlags } from 'discord.js';
 import { MAX_QUESTION_CHARS } from '../question.js';
-import { answerEmbed, answerPaperIds, evidenceButton, evidenceEmbed } from '../discord/render.js';
+import { evidenceEmbed } from '../discord/render.js';
+import { answerMessage } from './answer-flow.js';
+import { rateLimited } from './preconditions.js';
 import type { Command } from './types.js';
-import { admitQuestion, ephemeral, everywhere } from './shared.js';
+import { ephemeral, everywhere, questionOption } from './shared.js';
 
 /** /ask question:<text> — a short answer in which every sentence cites a numbered paper. */
 export const ask: Command = {
@@ -12,18 +13,14 @@ export const ask: Command = {
     .setDescription('Ask a question; the answer cites the papers it comes from')
     .addStringOption((o) => o.setName('question').setDescription('Your question about the papers').setRequired(true).setMaxLength(MAX_QUESTION_CHARS)),
 
+  preconditions: [rateLimited],
+
   async execute(interaction, ctx) {
-    const question = await admitQuestion(interaction, interaction.options.getString('question'), ctx);
+    const question = await questionOption(interaction, 'question');
     if (!question) return;
     await interaction.deferReply();
     // One conversation per user and channel, so follow-ups via /ask work too.
-    const answer = await ctx.work.run(() => ctx.app.chain.ask(question, `ask:${interaction.channelId}:${interaction.user.id}`));
-    const key = randomUUID().slice(0, 12);
-    await ctx.answers.set(key, answer);
-    await interaction.editReply({
-      embeds: [answerEmbed(answer, question, await ctx.app.retriever.papers(answerPaperIds(answer)))],
-      components: answer.evidence.length ? [evidenceButton(key)] : [],
-    });
+    await interaction.editReply(await answerMessage(ctx, question, `ask:${interaction.channelId}:${interaction.user.id}`));
   },
 
   buttons: {

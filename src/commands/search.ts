@@ -3,7 +3,8 @@ import { SlashCommandBuilder } from 'discord.js';
 import { MAX_QUESTION_CHARS } from '../question.js';
 import { searchPage } from '../discord/render.js';
 import type { Command } from './types.js';
-import { admitQuestion, ephemeral, everywhere } from './shared.js';
+import { rateLimited } from './preconditions.js';
+import { ephemeral, everywhere, questionOption } from './shared.js';
 
 /** /search query:<text> [count] — ranked papers with relevance, paged with buttons. */
 export const search: Command = {
@@ -13,8 +14,10 @@ export const search: Command = {
     .addStringOption((o) => o.setName('query').setDescription('What to look for').setRequired(true).setMaxLength(MAX_QUESTION_CHARS))
     .addIntegerOption((o) => o.setName('count').setDescription('How many papers (default 10)').setMinValue(1).setMaxValue(25)),
 
+  preconditions: [rateLimited],
+
   async execute(interaction, ctx) {
-    const query = await admitQuestion(interaction, interaction.options.getString('query'), ctx);
+    const query = await questionOption(interaction, 'query');
     if (!query) return;
     await interaction.deferReply();
     const hits = await ctx.work.run(() => ctx.app.retriever.search(query, { k: interaction.options.getInteger('count') ?? 10, passages: 1 }));

@@ -4,13 +4,11 @@ import {
   MessageFlags,
   type AutocompleteInteraction,
   type ChatInputCommandInteraction,
-  type RepliableInteraction,
   type SlashCommandBuilder,
 } from 'discord.js';
 import type { RetrievablePaper } from '../paper/paper.js';
 import { checkQuestion } from '../question.js';
 import type { BotContext } from './context.js';
-import { retryMessage } from '../discord/rate-limit.js';
 import { LIMITS, fit } from '../discord/limits.js';
 import { normaliseTitle } from '../paper/paper.js';
 
@@ -23,24 +21,12 @@ export function everywhere<T extends SlashCommandBuilder>(b: T): T {
 
 export const ephemeral = (content: string) => ({ content: fit(content, LIMITS.content), flags: MessageFlags.Ephemeral as const });
 
-/**
- * The per-user rate limit shared by every command that does retrieval work (/ask, /search,
- * /similar): false, after an ephemeral "please wait N seconds", when the user is over it.
- */
-export async function admitWork(interaction: RepliableInteraction, ctx: BotContext): Promise<boolean> {
-  const wait = ctx.questions.take(interaction.user.id);
-  if (wait > 0) await interaction.reply(ephemeral(retryMessage(wait)));
-  return wait <= 0;
-}
-
-/** Validates a question and applies the per-user rate limit; replies ephemerally and returns undefined when refused. */
-export async function admitQuestion(interaction: RepliableInteraction, raw: string | null, ctx: BotContext): Promise<string | undefined> {
-  const q = checkQuestion(raw ?? '');
-  if (!q.ok) {
-    await interaction.reply(ephemeral(q.message));
-    return undefined;
-  }
-  return (await admitWork(interaction, ctx)) ? q.question : undefined;
+/** A question (or query) option, checked (length, junk): the text, or undefined after an ephemeral one-line reason. */
+export async function questionOption(interaction: ChatInputCommandInteraction, option: string): Promise<string | undefined> {
+  const q = checkQuestion(interaction.options.getString(option) ?? '');
+  if (q.ok) return q.question;
+  await interaction.reply(ephemeral(q.message));
+  return undefined;
 }
 
 /** Papers whose titles contain every typed word, in any order (prefix match on the last word). */

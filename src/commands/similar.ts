@@ -1,7 +1,8 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { similarView } from '../discord/render.js';
 import type { Command } from './types.js';
-import { admitWork, autocompleteTitles, everywhere, paperOption } from './shared.js';
+import { rateLimited } from './preconditions.js';
+import { autocompleteTitles, everywhere, paperOption } from './shared.js';
 
 /** /similar paper:<autocomplete> — nearest papers by embedding, excluding itself. */
 export const similar: Command = {
@@ -10,11 +11,12 @@ export const similar: Command = {
     .setDescription('Papers similar to one in the library')
     .addStringOption((o) => o.setName('paper').setDescription('Start typing a title').setRequired(true).setAutocomplete(true)),
 
+  preconditions: [rateLimited],
   autocomplete: autocompleteTitles,
 
   async execute(interaction, ctx) {
     const p = await paperOption(interaction, 'paper', ctx);
-    if (!p || !(await admitWork(interaction, ctx))) return;
+    if (!p) return;
     await interaction.deferReply();
     await interaction.editReply(similarView(p, await ctx.work.run(() => ctx.app.retriever.similar(p.id, 5))));
   },

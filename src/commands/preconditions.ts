@@ -1,0 +1,47 @@
+import type { BaseInteraction, Message } from 'discord.js';
+import { retryMessage } from '../discord/rate-limit.js';
+import type { BotContext } from './context.js';
+
+/** Who is asking, and where: what a precondition looks at (an interaction and a DM both have it). */
+export interface Caller {
+  userId: string;
+  /** null in a DM or a user-installed app outside a server. */
+  guildId: string | null;
+}
+
+/**
+ * A check a command declares and the dispatcher applies before running it (as Sapphire's
+ * preconditions do): undefined lets the command run, a string is the one-line reason shown to the
+ * user instead. Checks run in the order declared; the first that refuses ends it.
+ */
+export interface Precondition {
+  readonly name: string;
+  check(caller: Caller, ctx: BotContext): string | undefined;
+}
+
+/** The per-user rate limit on work that retrieves or answers (ASK_RATE_LIMIT_PER_MINUTE, shared by /ask, /search, /similar and DMs). */
+export const rateLimited: Precondition = {
+  name: 'rate limit',
+  check(caller, ctx) {
+    const wait = ctx.questions.take(caller.userId);
+    return wait > 0 ? retryMessage(wait) : undefined;
+  },
+};
+
+/** Only inside a server (subscriptions belong to a server's channels). */
+export const guildOnly: Precondition = {
+  name: 'guild only',
+  check: (caller) => (caller.guildId ? undefined : 'This command works inside a server only.'),
+};
+
+export const callerOf = (source: BaseInteraction | Message): Caller =>
+  'author' in source ? { userId: source.author.id, guildId: source.guildId } : { userId: source.user.id, guildId: source.guildId };
+
+/** The first refusal of the declared checks, or undefined when all pass. */
+export function refusalOf(preconditions: readonly Precondition[] | undefined, caller: Caller, ctx: BotContext): string | undefined {
+  for (const p of preconditions ?? []) {
+    const reason = p.check(caller, ctx);
+    if (reason) return reason;
+  }
+  return undefined;
+}
