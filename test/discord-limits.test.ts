@@ -134,6 +134,19 @@ describe('command registry', () => {
     const one = commands.find((c) => c.buttons && Object.keys(c.buttons).length)!;
     expect(() => buttonHandlers([one, { ...one, data: { ...one.data, name: 'copy' } }])).toThrow(/two commands handle buttons with the custom-id prefix/);
   });
+
+  it('every command name has one command: a second one of the same name fails at load', async () => {
+    const { commandByName, commandsByName, commands } = await import('../src/commands/index.js');
+    expect([...commandByName.keys()]).toEqual(commands.map((c) => c.data.name));
+    expect(() => commandsByName([commands[0]!, { ...commands[1]!, data: commands[0]!.data }])).toThrow(`two commands are named /${commands[0]!.data.name}`);
+  });
+
+  it('the commands that do retrieval work declare the rate limit; /digest declares guild only', async () => {
+    const { commandByName } = await import('../src/commands/index.js');
+    const { guildOnly, rateLimited } = await import('../src/commands/preconditions.js');
+    for (const name of ['ask', 'search', 'similar']) expect(commandByName.get(name)!.preconditions).toContain(rateLimited);
+    expect(commandByName.get('digest')!.preconditions).toContain(guildOnly);
+  });
 });
 
 describe('button ids', () => {

@@ -75,7 +75,7 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
     log,
     isLeader: () => app.leader.isLeader,
   });
-  const notifier = new TopicNotifier({ topics: app.topics, rest: client.rest, papers: (ids) => app.retriever.papers(ids), log });
+  const notifier = new TopicNotifier({ topics: app.topics, rest: client.rest, papers: (ids) => app.catalog.get(ids), log });
   // Every minute: due daily posts, and topic alerts. Tests drive both with their own clock instead.
   let alerts: Cron | undefined;
   if (opts.timers !== false) {

@@ -18,7 +18,7 @@ export async function answerMessage(ctx: BotContext, question: string, conversat
   const key = randomUUID().slice(0, 12);
   await ctx.answers.set(key, answer);
   return {
-    embeds: [answerEmbed(answer, question, await ctx.app.retriever.papers(answerPaperIds(answer)))],
+    embeds: [answerEmbed(answer, question, await ctx.app.catalog.get(answerPaperIds(answer)))],
     components: answer.evidence.length ? [evidenceButton(key)] : [],
   };
 }

@@ -12,7 +12,7 @@ export const help: Command = {
       .setTitle('paperbot')
       .setDescription(
         [
-          `I keep a library of ${await ctx.app.retriever.count()} trending research papers and answer questions about them, citing the papers I use.`,
+          `I keep a library of ${await ctx.app.catalog.count()} trending research papers and answer questions about them, citing the papers I use.`,
           '',
           '**/ask** `question:` — a short answer with numbered sources; "Show evidence" quotes the passages.',
           '  e.g. `/ask question: how can dataset distillation scale to ImageNet?`',

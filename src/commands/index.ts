@@ -11,7 +11,17 @@ import type { ButtonHandler, Command } from './types.js';
 /** Every slash command, one file each. The bot, deploy-commands and tests all read this list. */
 export const commands: Command[] = [ask, search, paper, similar, help, digest, subscribe, subscriptions];
 
-export const commandByName = new Map(commands.map((c) => [c.data.name, c]));
+/** Commands by name; two commands of one name fail at load. */
+export const commandByName = commandsByName(commands);
+
+export function commandsByName(list: Command[]): Map<string, Command> {
+  const out = new Map<string, Command>();
+  for (const c of list) {
+    if (out.has(c.data.name)) throw new Error(`two commands are named /${c.data.name}`);
+    out.set(c.data.name, c);
+  }
+  return out;
+}
 
 /** Button handlers by custom-id prefix, gathered from the commands that own them; two owners of one prefix fail at load. */
 export const buttonByPrefix = buttonHandlers(commands);

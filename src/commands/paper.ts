@@ -1,7 +1,7 @@
 import { SlashCommandBuilder, MessageFlags } from 'discord.js';
 import { paperView, similarView } from '../discord/render.js';
 import type { Command } from './types.js';
-import { autocompleteTitles, ephemeral, everywhere, paperOption } from './shared.js';
+import { autocompleteTitles, ephemeral, everywhere, paperById, paperOption } from './shared.js';
 
 /** /paper title:<autocomplete> — one paper, with a "Similar papers" button. */
 export const paper: Command = {
@@ -20,7 +20,7 @@ export const paper: Command = {
 
   buttons: {
     async similar(interaction, [id], ctx) {
-      const p = id ? await ctx.app.retriever.paper(id) : undefined;
+      const p = id ? await paperById(ctx, id) : undefined;
       if (!p) {
         await interaction.reply(ephemeral('That paper is no longer in the library.'));
         return;

@@ -29,6 +29,11 @@ export async function questionOption(interaction: ChatInputCommandInteraction, o
   return undefined;
 }
 
+/** A paper of the library by id (the catalog: in memory, or the database with a small cache). */
+export async function paperById(ctx: BotContext, id: string): Promise<RetrievablePaper | undefined> {
+  return (await ctx.app.catalog.get([id])).get(id);
+}
+
 /** Papers whose titles contain every typed word, in any order (prefix match on the last word). */
 export async function matchTitles(ctx: BotContext, typed: string) {
   const words = normaliseTitle(typed).split(' ').filter(Boolean);
@@ -47,7 +52,7 @@ export async function autocompleteTitles(interaction: AutocompleteInteraction, c
  */
 export async function paperOption(interaction: ChatInputCommandInteraction, option: string, ctx: BotContext): Promise<RetrievablePaper | undefined> {
   const value = interaction.options.getString(option, true);
-  const p = (await ctx.app.retriever.paper(value)) ?? (await ctx.app.retriever.paper((await matchTitles(ctx, value))[0]?.value ?? ''));
+  const p = (await paperById(ctx, value)) ?? (await paperById(ctx, (await matchTitles(ctx, value))[0]?.value ?? ''));
   if (!p) await interaction.reply(ephemeral(`No paper in the library matches "${value}". Pick one of the suggestions while typing.`));
   return p;
 }
