@@ -166,6 +166,22 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
       expect(text).toMatch(/<#700000000000000001> — 3 papers at 09:00 Europe\/Berlin \(seed\) — active — last: \d{4}-\d{2}-\d{2} sent/);
     });
 
+    it('a member without Manage Server is refused in one ephemeral line, whatever the server lets them see', async () => {
+      const before = (await app.digests.subscriptions({})).length;
+      const i = discord.guildCommand(
+        GUILD,
+        OK,
+        'digest',
+        [{ name: 'subscribe', type: 1, options: [{ name: 'channel', type: 7, value: OK }] }],
+        resolved(OK),
+        String(1n << 11n),
+      );
+      const r = await discord.waitFor(callback(i.id));
+      expect(r.body.data.flags).toBe(EPHEMERAL);
+      expect(r.body.data.content).toBe('You need the Manage Server permission in this server to use this command.');
+      expect((await app.digests.subscriptions({})).length).toBe(before);
+    });
+
     it('preview shows the next post to you alone and posts nothing', async () => {
       await subscribedAndPosted();
       const before = discord.calls.filter((c) => c.path.startsWith('/channels/')).length;

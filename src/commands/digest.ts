@@ -15,7 +15,7 @@ import { isTimeZone, localDay, parseTime } from '../digest/scheduler.js';
 import { LIMITS, fit } from '../discord/limits.js';
 import type { BotContext } from './context.js';
 import type { Command } from './types.js';
-import { guildOnly } from './preconditions.js';
+import { guildOnly, memberCan } from './preconditions.js';
 import { ephemeral } from './shared.js';
 
 const NEEDED = [PermissionFlagsBits.ViewChannel, PermissionFlagsBits.SendMessages, PermissionFlagsBits.EmbedLinks];
@@ -73,7 +73,7 @@ export const digest: Command = {
     await interaction.respond(matches.slice(0, LIMITS.choices).map((z) => ({ name: z, value: z })));
   },
 
-  preconditions: [guildOnly],
+  preconditions: [guildOnly, memberCan(PermissionFlagsBits.ManageGuild, 'Manage Server')],
 
   async execute(interaction, ctx) {
     const handler = SUBCOMMANDS[interaction.options.getSubcommand()];

@@ -1,4 +1,4 @@
-import type { BaseInteraction, Message } from 'discord.js';
+import { type BaseInteraction, type Message, PermissionsBitField } from 'discord.js';
 import { retryMessage } from '../discord/rate-limit.js';
 import type { BotContext } from './context.js';
 
@@ -7,6 +7,8 @@ export interface Caller {
   userId: string;
   /** null in a DM or a user-installed app outside a server. */
   guildId: string | null;
+  /** The member's permissions in that channel (null outside a server). */
+  permissions: Readonly<PermissionsBitField> | null;
 }
 
 /**
@@ -34,8 +36,21 @@ export const guildOnly: Precondition = {
   check: (caller) => (caller.guildId ? undefined : 'This command works inside a server only.'),
 };
 
+/**
+ * Only members with this permission (checked again here: the command's default member permissions
+ * hide it from others, but a server can change who sees it, and the check must hold regardless).
+ */
+export function memberCan(permission: bigint, label: string): Precondition {
+  return {
+    name: `member can ${label}`,
+    check: (caller) => (caller.permissions?.has(permission) ? undefined : `You need the ${label} permission in this server to use this command.`),
+  };
+}
+
 export const callerOf = (source: BaseInteraction | Message): Caller =>
-  'author' in source ? { userId: source.author.id, guildId: source.guildId } : { userId: source.user.id, guildId: source.guildId };
+  'author' in source
+    ? { userId: source.author.id, guildId: source.guildId, permissions: source.member?.permissions ?? null }
+    : { userId: source.user.id, guildId: source.guildId, permissions: source.memberPermissions };
 
 /** The first refusal of the declared checks, or undefined when all pass. */
 export function refusalOf(preconditions: readonly Precondition[] | undefined, caller: Caller, ctx: BotContext): string | undefined {
