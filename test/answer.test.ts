@@ -221,7 +221,7 @@ describe('answer chain on the seed library', () => {
     const chain = new AnswerChain({ retriever: lib.retriever });
     const curriculum = 'dataset-distillation-via-curriculum-data-synthesis-in-large-data-era';
     // The previous answer cited three distillation papers, the one that reports 63.2% last.
-    const titles = await lib.retriever.papers(await lib.retriever.allIds());
+    const titles = await lib.retriever.catalog.get(await lib.retriever.catalog.ids());
     const cite = (n: number, id: string) => ({ n, id, title: titles.get(id)!.title });
     chain.conversations.add('dm-63', {
       question: 'Which papers do dataset distillation on ImageNet?',

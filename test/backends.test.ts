@@ -138,7 +138,7 @@ describe.skipIf(skipBackend('postgres'))('PostgreSQL backend shared by processes
       expect(await ingestFrom(writer, { source: 'seed', seed: file })).toMatch(/1 new/);
       const after = await other.retriever.search('How do young songbirds learn to sing from a tutor?', { k: 3 });
       expect(after[0]!.title).toBe('Zebra Finch Song Learning With Spiking Transformers');
-      expect(await other.retriever.count()).toBe(6);
+      expect(await other.catalog.count()).toBe(6);
       expect((await other.catalog.matchTitles(['zebra', 'fin'], 5)).map((p) => p.title)).toEqual([after[0]!.title]);
     } finally {
       await Promise.all([writer.close(), other.close()]);

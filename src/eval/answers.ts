@@ -16,7 +16,7 @@ export interface AnswerEval {
 
 /** Answers every question of the older seed set with the chain (warm), and scores refusals and citations. */
 export async function evalAnswers(chain: AnswerChain, retriever: HybridRetriever, file: string): Promise<AnswerEval> {
-  const questions = loadSeedQuestions(file, await retriever.allIds());
+  const questions = loadSeedQuestions(file, await retriever.catalog.ids());
   const points: CalibrationPoint[] = [];
   for (const q of questions) points.push({ outOfScope: q.kind === 'out_of_scope', ...(await chain.signals(q.q)) });
   await chain.ask('warm up');
@@ -56,7 +56,7 @@ export function formatAnswerEval(e: AnswerEval): string {
  * the older seed question set (the heldout half is never read), and prints every point's signals.
  */
 export async function fitRefusal(chain: AnswerChain, retriever: HybridRetriever, questionsFile: string, seedFile: string): Promise<string> {
-  const ids = await retriever.allIds();
+  const ids = await retriever.catalog.ids();
   const labelled = [
     ...loadQuestions(questionsFile, 'tune', ids).map((q) => ({ q: q.question, out: q.kind === 'offtopic' })),
     ...loadSeedQuestions(seedFile, ids).map((q) => ({ q: q.q, out: q.kind === 'out_of_scope' })),

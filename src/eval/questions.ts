@@ -60,7 +60,7 @@ export async function evalQuestions(
   split: Split,
   fusion: FusionParams = retriever.fusion,
 ): Promise<QuestionEval> {
-  const questions = loadQuestions(file, split, await retriever.allIds());
+  const questions = loadQuestions(file, split, await retriever.catalog.ids());
   const retrieval: QuestionEval['retrieval'] = {};
   for (const [name, make] of Object.entries(RANKINGS)) {
     const r1: number[] = [];

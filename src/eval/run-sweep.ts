@@ -11,8 +11,8 @@ import { fusionGrid, judgeBeir, judgeQuestions, scoreSetting, type Judged } from
  * Fit on `--split tune` (the default); the heldout half is for reporting only.
  */
 export async function runFusionSweep(app: App, opts: { scifact: string; questions: string; split: Split }): Promise<string> {
-  const qs = loadQuestions(opts.questions, opts.split, await app.retriever.allIds());
-  const literal = loadSeedQuestions('eval/seed-questions.json', await app.retriever.allIds()).filter((q) => q.kind === 'literal');
+  const qs = loadQuestions(opts.questions, opts.split, await app.catalog.ids());
+  const literal = loadSeedQuestions('eval/seed-questions.json', await app.catalog.ids()).filter((q) => q.kind === 'literal');
   const sets: [string, Judged[]][] = [
     [
       `paraphrase R@1 (${opts.split})`,

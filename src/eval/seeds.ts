@@ -52,7 +52,7 @@ export interface SeedEval {
 }
 
 export async function evalSeeds(retriever: HybridRetriever, file: string, fusion: FusionParams = retriever.fusion): Promise<SeedEval> {
-  const questions = loadSeedQuestions(file, await retriever.allIds());
+  const questions = loadSeedQuestions(file, await retriever.catalog.ids());
   const recall: SeedEval['recall'] = {};
   const topSignals: SeedEval['topSignals'] = [];
   for (const [name, make] of Object.entries(RANKINGS)) {

@@ -6,10 +6,10 @@ import { loadSeedQuestions } from './seeds.js';
 
 /** Seed questions as topics: every (topic, paper) pair, labelled by the question's gold papers. */
 export async function evalTopics(retriever: HybridRetriever, file: string) {
-  const questions = loadSeedQuestions(file, await retriever.allIds());
+  const questions = loadSeedQuestions(file, await retriever.catalog.ids());
   const points: PairPoint[] = [];
   for (const q of questions) {
-    for (const h of await retriever.search(q.q, { k: await retriever.count(), passages: 0 })) {
+    for (const h of await retriever.search(q.q, { k: await retriever.catalog.count(), passages: 0 })) {
       points.push({ match: q.gold.includes(h.id), dense: h.signals.dense, coverage: h.signals.coverage });
     }
   }

@@ -74,7 +74,8 @@ export class HybridRetriever {
   readonly embeddings: Embeddings;
   readonly lexical: LexicalRanker;
   private readonly vectors: VectorStore;
-  private readonly catalog: PaperCatalog;
+  /** The papers it reads (for evaluation's question sets; commands use the app's catalog). */
+  readonly catalog: PaperCatalog;
   /** Fusion weights: given, or the ones fitted for this encoder. */
   readonly fusion: FusionParams;
   /** The encoder's profile: its fusion and refusal settings. */
@@ -98,21 +99,8 @@ export class HybridRetriever {
     return new HybridRetriever({ embeddings, vectors, lexical, catalog: new MemoryCatalog(papers), ...(fusion ? { fusion } : {}) });
   }
 
-  count(): Promise<number> {
-    return this.catalog.count();
-  }
-
-  async paper(id: string): Promise<RetrievablePaper | undefined> {
+  private async paper(id: string): Promise<RetrievablePaper | undefined> {
     return (await this.catalog.get([id])).get(id);
-  }
-
-  papers(ids: string[]): Promise<Map<string, RetrievablePaper>> {
-    return this.catalog.get(ids);
-  }
-
-  /** Every paper id (evaluation). */
-  allIds(): Promise<string[]> {
-    return this.catalog.ids();
   }
 
   /** IDF weights for the terms of a text (a question): one lookup, then synchronous. */
