@@ -68,7 +68,7 @@ export type IdfWeights = (term: string, unseen?: 'zero' | 'rarest') => number;
  * Hybrid retrieval over the paper library: BM25 over papers, embedding similarity over passages
  * (best passage per paper), fused; each hit carries its best passages for quoting and citing.
  * Depends only on interfaces: LangChain's `Embeddings` and `VectorStore`, a `LexicalRanker` and a
- * `PaperCatalog` — in memory by default, or PostgreSQL when the library is shared.
+ * `PaperCatalog`, which the backend gives (in memory when embedded, PostgreSQL when shared).
  */
 export class HybridRetriever {
   readonly embeddings: Embeddings;
