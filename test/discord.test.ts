@@ -195,7 +195,8 @@ describe('the bot against a loopback Discord', () => {
 
   it('DMs count against the same rate limit as /ask: the question past it is told to wait, not answered', async () => {
     const user = discord.user(undefined, 'dana');
-    for (let n = 0; n < 6; n++) expect((await discord.waitFor(callback(ask('What is LAION-5B?', user).id))).body.type).toBe(5);
+    const asked = Array.from({ length: 6 }, () => ask('What is LAION-5B?', user));
+    for (const i of asked) expect((await discord.waitFor(original(i.token))).body.embeds).toHaveLength(1);
     const mark = discord.calls.length;
     const dm = discord.directMessage('What is LAION-5B?', user);
     const reply = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${dm.channelId}/messages`, 15_000, mark);
@@ -225,6 +226,14 @@ describe('the bot against a loopback Discord', () => {
       expect(reply.body.data.flags).toBe(EPHEMERAL);
       expect(reply.body.data.content).toMatch(msg);
     }
+  });
+
+  it('a question refused as invalid costs nothing: after seven of them, a real one is still answered', async () => {
+    const user = discord.user(undefined, 'tom');
+    for (let n = 0; n < 7; n++) expect((await discord.waitFor(callback(ask('   ', user).id))).body.data.content).toMatch(/question is empty/);
+    const real = ask('What is LAION-5B?', user);
+    expect((await discord.waitFor(callback(real.id))).body.type).toBe(5);
+    expect((await discord.waitFor(original(real.token))).body.embeds[0].fields[0].value).toMatch(/LAION-5B/);
   });
 
   it('a handler that throws edits its "thinking…" reply into an explanation with a reference id; the bot keeps working', async () => {

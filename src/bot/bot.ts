@@ -189,10 +189,10 @@ export async function onDirectMessage(message: Message, ctx: BotContext): Promis
       await message.reply('Started a new conversation. Ask me anything about the papers.');
       return;
     }
+    const refusal = refusalOf(ask.preconditions, callerOf(message), ctx);
     const q = checkQuestion(text);
-    const refusal = q.ok ? refusalOf(ask.preconditions, callerOf(message), ctx) : q.message;
     if (refusal || !q.ok) {
-      await message.reply(refusal ?? '');
+      await message.reply(refusal ?? (q.ok ? '' : q.message));
       return;
     }
     if ('sendTyping' in message.channel) await message.channel.sendTyping();

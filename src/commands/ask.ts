@@ -2,7 +2,7 @@ import { SlashCommandBuilder, MessageFlags } from 'discord.js';
 import { MAX_QUESTION_CHARS } from '../question.js';
 import { evidenceEmbed } from '../discord/render.js';
 import { answerMessage } from './answer-flow.js';
-import { rateLimited } from './preconditions.js';
+import { rateLimited, validQuestion } from './preconditions.js';
 import type { Command } from './types.js';
 import { ephemeral, everywhere, questionOption } from './shared.js';
 
@@ -13,7 +13,7 @@ export const ask: Command = {
     .setDescription('Ask a question; the answer cites the papers it comes from')
     .addStringOption((o) => o.setName('question').setDescription('Your question about the papers').setRequired(true).setMaxLength(MAX_QUESTION_CHARS)),
 
-  preconditions: [rateLimited],
+  preconditions: [validQuestion('question'), rateLimited],
 
   async execute(interaction, ctx) {
     const question = await questionOption(interaction, 'question');

@@ -1,5 +1,6 @@
 import { type BaseInteraction, type Message, PermissionsBitField } from 'discord.js';
 import { retryMessage } from '../discord/rate-limit.js';
+import { checkQuestion } from '../question.js';
 import type { BotContext } from './context.js';
 
 /** Who is asking, and where: what a precondition looks at (an interaction and a DM both have it). */
@@ -9,6 +10,8 @@ export interface Caller {
   guildId: string | null;
   /** The member's permissions in that channel (null outside a server). */
   permissions: Readonly<PermissionsBitField> | null;
+  /** A string option's value (a DM's text stands for every option). */
+  option(name: string): string | null;
 }
 
 /**
@@ -30,6 +33,17 @@ export const rateLimited: Precondition = {
   },
 };
 
+/** A question (or query) option that is a question: not empty, not too long, no control characters. Before the rate limit, so a typo costs nothing. */
+export function validQuestion(option: string): Precondition {
+  return {
+    name: `valid ${option}`,
+    check(caller) {
+      const q = checkQuestion(caller.option(option) ?? '');
+      return q.ok ? undefined : q.message;
+    },
+  };
+}
+
 /** Only inside a server (subscriptions belong to a server's channels). */
 export const guildOnly: Precondition = {
   name: 'guild only',
@@ -49,8 +63,13 @@ export function memberCan(permission: bigint, label: string): Precondition {
 
 export const callerOf = (source: BaseInteraction | Message): Caller =>
   'author' in source
-    ? { userId: source.author.id, guildId: source.guildId, permissions: source.member?.permissions ?? null }
-    : { userId: source.user.id, guildId: source.guildId, permissions: source.memberPermissions };
+    ? { userId: source.author.id, guildId: source.guildId, permissions: source.member?.permissions ?? null, option: () => source.content }
+    : {
+        userId: source.user.id,
+        guildId: source.guildId,
+        permissions: source.memberPermissions,
+        option: (name) => (source.isChatInputCommand() ? source.options.getString(name) : null),
+      };
 
 /** The first refusal of the declared checks, or undefined when all pass. */
 export function refusalOf(preconditions: readonly Precondition[] | undefined, caller: Caller, ctx: BotContext): string | undefined {

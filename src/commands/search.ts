@@ -3,7 +3,7 @@ import { SlashCommandBuilder } from 'discord.js';
 import { MAX_QUESTION_CHARS } from '../question.js';
 import { searchPage } from '../discord/render.js';
 import type { Command } from './types.js';
-import { rateLimited } from './preconditions.js';
+import { rateLimited, validQuestion } from './preconditions.js';
 import { ephemeral, everywhere, questionOption } from './shared.js';
 
 /** /search query:<text> [count] — ranked papers with relevance, paged with buttons. */
@@ -14,7 +14,7 @@ export const search: Command = {
     .addStringOption((o) => o.setName('query').setDescription('What to look for').setRequired(true).setMaxLength(MAX_QUESTION_CHARS))
     .addIntegerOption((o) => o.setName('count').setDescription('How many papers (default 10)').setMinValue(1).setMaxValue(25)),
 
-  preconditions: [rateLimited],
+  preconditions: [validQuestion('query'), rateLimited],
 
   async execute(interaction, ctx) {
     const query = await questionOption(interaction, 'query');
