@@ -3,7 +3,7 @@
 // readableText() turns them into the characters a reader expects; ingest applies it to every paper.
 
 /** Bump when readableText() changes: stored papers are normalised again once, and re-embedded. */
-export const READABLE_VERSION = 1;
+export const READABLE_VERSION = 2;
 
 const SYMBOLS: Record<string, string> = {
   times: '×',
@@ -53,6 +53,8 @@ function readableProse(s: string): string {
       // The same remains with the backslash already lost: "1,536times1,536", "10times", "le13".
       .replace(/(\d)\s?times\s?(?=\d)/g, '$1×')
       .replace(/(\d)times\b/g, '$1×')
+      // A dimension reads as one token: "224 \times 224" → 224×224.
+      .replace(/(\d)\s*×\s*(?=\d)/g, '$1×')
       .replace(/\ble(?=\d)/g, '≤')
       .replace(/\^\{?(\d{1,3})\}?/g, (_m, d: string) => superscript(d))
       .replace(/\^\{([^{}]*)\}/g, '$1')
