@@ -1,4 +1,4 @@
-import { type BaseInteraction, type Message, PermissionsBitField } from 'discord.js';
+import type { BaseInteraction, Message, PermissionsBitField } from 'discord.js';
 import { retryMessage } from '../discord/rate-limit.js';
 import { checkQuestion } from '../question.js';
 import type { BotContext } from './context.js';

@@ -95,3 +95,21 @@ const CODE_HOSTS = /github\.com|gitlab\.com|bitbucket\.org|huggingface\.co\/(?!p
 export function codeLink(p: Pick<Paper, 'links'>): string | undefined {
   return p.links.find((l) => CODE_HOSTS.test(l));
 }
+
+/** A paper's body, read from its full text: each section with its number, title and paragraphs. */
+export interface FullText {
+  title: string;
+  authors: string[];
+  abstract: string;
+  sections: Section[];
+}
+
+export interface Section {
+  /** The anchor in the document (`S5.SS1`), for a link to it. */
+  id: string;
+  /** Its number as printed (`5.1`); empty for an unnumbered section. */
+  number: string;
+  title: string;
+  /** Paragraphs as readable text (math made readable, citation markers and footnote marks out of the sentences); captions and tables as lines of their own. */
+  paragraphs: string[];
+}
