@@ -16,7 +16,7 @@ import { ingest } from '../src/library/ingest.js';
 import { PaperStore } from '../src/library/store.js';
 import { MALLOC_ENV, NODE_FLAGS } from '../src/bot/shards.js';
 import { openDb } from '../src/db/open.js';
-import { LexicalIndex, lexicalDocOf } from '../src/retrieval/lexical/lexical.js';
+import { LexicalIndex } from '../src/retrieval/lexical/lexical.js';
 import type { HybridRetriever } from '../src/retrieval/hybrid-retriever.js';
 import { loadConfig } from '../src/config.js';
 import { log } from '../src/log.js';
@@ -306,9 +306,7 @@ async function yearBench(scifactDir: string, model: { modelId: string; dim: numb
     // As `paperbot ingest` does after every ingest: save the lexical index snapshot for the next start.
     const { saveLexical } = await import('../src/library/lexical-cache.js');
     const all = await store.all();
-    const lexical = new LexicalIndex();
-    lexical.add(all.map(lexicalDocOf));
-    await saveLexical(yearDir, lexical, all);
+    await saveLexical(yearDir, LexicalIndex.of(all), all);
     row(
       `365 simulated days stored and indexed (${(await store.count()).toLocaleString('en')} papers, stand-in vectors)`,
       `${((performance.now() - t2) / 1000).toFixed(0)} s`,

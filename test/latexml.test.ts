@@ -43,6 +43,7 @@ describe('full text from LaTeXML (older XHTML + MathML conversions)', () => {
   it('math is its TeX made readable; a table is its caption, then one "row: cells" line per row', () => {
     expect(all(t).some((p) => p.includes('p<0.01'))).toBe(true);
     expect(all(t).some((p) => p.includes('$'))).toBe(false);
+    expect(all(t).some((p) => /cdots|ldots/.test(p))).toBe(false);
     const table = all(t);
     const caption = table.findIndex((p) => p.startsWith('Table 1: Comparison between BRAE-based pruning and Significance pruning'));
     expect(caption).toBeGreaterThan(-1);

@@ -6,6 +6,7 @@ describe('readable text (LaTeX remains in abstracts)', () => {
   it('makes the remains every source carries read right', () => {
     expect(readableText('images of up to 1,536times1,536 resolution')).toBe('images of up to 1,536×1,536 resolution');
     expect(readableText('crops of $224 \\times 224$ and 3 × 3 kernels')).toBe('crops of 224×224 and 3×3 kernels');
+    expect(readableText('a phrase $w_1 \\cdots w_m$ of $1, \\ldots, n$')).not.toMatch(/dots/);
     expect(readableText('a resolution of $224\\times224$ and a 10times gain (le13 images)')).toBe('a resolution of 224×224 and a 10× gain (≤13 images)');
     expect(readableText('MIT Indoor67 (86.7\\%) and SUN397 (72.0\\%)')).toBe('MIT Indoor67 (86.7%) and SUN397 (72.0%)');
     expect(readableText('dubbed \\emph{M^2-Encoders}, like SRe^2L')).toBe('dubbed M²-Encoders, like SRe²L');

@@ -10,7 +10,7 @@ import { loadLexicalSnapshot, saveLexical } from '../library/lexical-cache.js';
 import type { PaperStore, StoredPaper } from '../library/store.js';
 import { MemoryCatalog } from '../retrieval/catalog.js';
 import type { NamedEmbeddings } from '../retrieval/encoders/embeddings.js';
-import { LexicalIndex, lexicalDocOf } from '../retrieval/lexical/lexical.js';
+import { LexicalIndex } from '../retrieval/lexical/lexical.js';
 import { VectraStore } from '../retrieval/vectors/vector-store.js';
 import type { Backend, KeyedState } from './backend.js';
 
@@ -24,8 +24,7 @@ export async function openEmbedded(config: Config, db: Db, store: PaperStore, em
   const catalog = new MemoryCatalog(papers);
   let lexical = loadLexicalSnapshot(config.DATA_DIR, papers);
   if (!lexical) {
-    lexical = new LexicalIndex();
-    lexical.add(papers.map(lexicalDocOf));
+    lexical = LexicalIndex.of(papers);
     if (papers.length) await saveLexical(config.DATA_DIR, lexical, papers);
   }
   return {
@@ -68,7 +67,7 @@ class MemoryPaperIndex implements PaperIndex {
   async index(papers: StoredPaper[]): Promise<void> {
     if (papers.length === 0) return;
     this.catalog.add(papers);
-    this.lexical.add(papers.map(lexicalDocOf));
+    this.lexical.addPapers(papers);
     for (const p of papers) this.hashes.set(p.id, p.contentHash);
     await saveLexical(this.dataDir, this.lexical, await this.store.all());
   }

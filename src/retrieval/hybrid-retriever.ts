@@ -4,7 +4,7 @@ import type { VectorStore } from '@langchain/core/vectorstores';
 import { fuseCandidates, type Candidates, type FusionParams, type Scored } from './fusion.js';
 import { type EncoderProfile, profileOf } from './encoders/profiles.js';
 import { LRUCache } from 'lru-cache';
-import { idfOf, LexicalIndex, lexicalDocOf, type LexicalRanker } from './lexical/lexical.js';
+import { idfOf, LexicalIndex, type LexicalRanker } from './lexical/lexical.js';
 import { MemoryCatalog, type PaperCatalog } from './catalog.js';
 import type { RetrievablePaper } from '../paper/paper.js';
 import { aliasesOf, aliasText, mentionsPaper, namesPaper } from './aliases.js';
@@ -94,9 +94,7 @@ export class HybridRetriever {
 
   /** A retriever over papers held in memory (an in-memory catalog and BM25 built from `papers`): tests, benchmarks, BEIR. */
   static inMemory(embeddings: Embeddings, vectors: VectorStore, papers: RetrievablePaper[], fusion?: FusionParams): HybridRetriever {
-    const lexical = new LexicalIndex();
-    lexical.add(papers.map(lexicalDocOf));
-    return new HybridRetriever({ embeddings, vectors, lexical, catalog: new MemoryCatalog(papers), ...(fusion ? { fusion } : {}) });
+    return new HybridRetriever({ embeddings, vectors, lexical: LexicalIndex.of(papers), catalog: new MemoryCatalog(papers), ...(fusion ? { fusion } : {}) });
   }
 
   private async paper(id: string): Promise<RetrievablePaper | undefined> {

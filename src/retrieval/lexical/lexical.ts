@@ -111,6 +111,18 @@ export class LexicalIndex implements LexicalRanker {
 
   constructor(private readonly params: LexicalParams = DEFAULT_LEXICAL) {}
 
+  /** An index of these papers (read as lexicalDocOf reads them). */
+  static of(papers: RetrievablePaper[]): LexicalIndex {
+    const index = new LexicalIndex();
+    index.addPapers(papers);
+    return index;
+  }
+
+  /** Adds papers, or replaces them when already held. */
+  addPapers(papers: RetrievablePaper[]): void {
+    this.add(papers.map(lexicalDocOf));
+  }
+
   /**
    * The whole index as bytes, for this library (fingerprint). Building the index over a year of papers
    * takes seconds; loading this takes a fraction of one, so start-up reloads it when the library has
