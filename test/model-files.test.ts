@@ -84,7 +84,35 @@ describe('fetchFromMaven', () => {
     await expect(fetchFromMaven(dir, spec, { mavenRepo: `${base}/nowhere` })).rejects.toThrow(
       /\/nowhere\/com\/acme\/tiny-encoder\/1\.0\/tiny-encoder-1\.0\.jar answered HTTP 404/,
     );
-    await expect(fetchFromMaven(dir, spec, { mavenRepo: 'http://127.0.0.1:1' })).rejects.toBeInstanceOf(ModelFetchError);
+    await expect(fetchFromMaven(dir, spec, { mavenRepo: 'http://127.0.0.1:1', retries: 1, minBackoffMs: 1 })).rejects.toThrow(
+      /cannot reach http:\/\/127\.0\.0\.1:1\/.*: fetch failed \(.+\)/, // the cause, not just "fetch failed"
+    );
+    expect(hits.filter((h) => h.startsWith('/nowhere'))).toHaveLength(1); // a 404 is not retried
+  });
+
+  it('retries a mirror that answers 503 or drops the connection, then verifies what it got', async () => {
+    const url = new URL(mavenJarUrl(spec, `${base}/maven2`)).pathname;
+    let calls = 0;
+    const retried: number[] = [];
+    const flaky: typeof fetch = async (input, init) => {
+      calls++;
+      if (calls === 1) throw new TypeError('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) });
+      if (calls === 2) return new Response('busy', { status: 503 });
+      return fetch(input, init);
+    };
+    await fetchFromMaven(dir, spec, { mavenRepo: `${base}/maven2`, fetch: flaky, minBackoffMs: 1, onRetry: (_, n) => retried.push(n) });
+    expect(calls).toBe(3);
+    expect(retried).toEqual([1, 2]);
+    expect(hits.filter((h) => h === url)).toHaveLength(1);
+    expect(modelPresent(dir, spec, true)).toBe(true);
+  });
+
+  it('gives up after its retries with the last reason', async () => {
+    const down: typeof fetch = async () => new Response('busy', { status: 502 });
+    const failure = fetchFromMaven(dir, spec, { mavenRepo: `${base}/maven2`, fetch: down, retries: 2, minBackoffMs: 1 });
+    await expect(failure).rejects.toBeInstanceOf(ModelFetchError);
+    await expect(failure).rejects.toThrow(/answered HTTP 502/);
+    expect(fs.existsSync(modelFolder(dir, spec.id))).toBe(false);
   });
 });
 

