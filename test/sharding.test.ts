@@ -136,7 +136,12 @@ describe.skipIf(skipBackend('postgres'))('sharded bot on PostgreSQL (child proce
     expect(discord.identifies.length).toBeGreaterThan(identified);
     await discord.waitForShards(2, 60_000);
     expect(discord.calls.filter((c) => c.method === 'POST' && c.path === `/channels/${CHANNEL}/messages`)).toHaveLength(1);
-    const { rows } = await db.query('SELECT status FROM digest_posts WHERE channel_id = $1', [CHANNEL]);
+    // The post is marked sent once Discord's reply reaches the shard that sent it: wait for that, not for a moment.
+    let rows: unknown[] = [];
+    for (const until = Date.now() + 15_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      rows = (await db.query('SELECT status FROM digest_posts WHERE channel_id = $1', [CHANNEL])).rows;
+      if (JSON.stringify(rows) === JSON.stringify([{ status: 'sent' }])) break;
+    }
     expect(rows).toEqual([{ status: 'sent' }]);
     expect(output).toMatch(/now runs the daily posts/);
     expect(output).not.toContain(discord.token);
