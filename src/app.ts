@@ -10,6 +10,7 @@ import { openDb } from './db/open.js';
 import { DigestStore } from './digest/store.js';
 import type { PaperStore } from './library/store.js';
 import type { PaperCatalog } from './retrieval/catalog.js';
+import { BodyRetriever } from './retrieval/body/body-retriever.js';
 import { createEmbeddings, type NamedEmbeddings } from './retrieval/encoders/embeddings.js';
 import { HybridRetriever } from './retrieval/hybrid-retriever.js';
 import { TopicStore } from './topics/store.js';
@@ -27,6 +28,8 @@ export interface App {
   /** Titles, aliases and papers by id: autocomplete and lookups. */
   catalog: PaperCatalog;
   retriever: HybridRetriever;
+  /** Passages of the papers' full texts (for answers that quote a paper's body). */
+  body: BodyRetriever;
   /** Question → cited answer (extractive offline, or the configured LLM with extractive fallback). */
   chain: AnswerChain;
   /** Daily-post subscriptions and history (same database). */
@@ -57,8 +60,9 @@ export async function openApp(config: Config, log: Logger, opts: { leader?: bool
     cleanup.splice(-1, 1, () => backend.close());
     const { store, vectors, lexical, catalog, conversations } = backend;
     const retriever = new HybridRetriever({ embeddings, vectors, lexical, catalog });
+    const body = new BodyRetriever(backend.fullTexts, embeddings.modelId);
     const model = await createChatModel(config);
-    const chain = new AnswerChain({ retriever, timeoutMs: config.LLM_TIMEOUT_MS, log, conversations, ...(model ? { model } : {}) });
+    const chain = new AnswerChain({ retriever, body, timeoutMs: config.LLM_TIMEOUT_MS, log, conversations, ...(model ? { model } : {}) });
     return {
       config,
       log,
@@ -68,6 +72,7 @@ export async function openApp(config: Config, log: Logger, opts: { leader?: bool
       embeddings,
       catalog,
       retriever,
+      body,
       chain,
       digests: new DigestStore(db),
       topics: new TopicStore(db),

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { addCommand } from './cli/add.js';
 import { askCommand } from './cli/ask.js';
 import { digestCommand } from './cli/digest.js';
 import { evalCommand } from './cli/eval.js';
@@ -19,6 +20,7 @@ export function buildCli(): Command {
     .exitOverride();
   for (const command of [
     ingestCommand(),
+    addCommand(),
     searchCommand(),
     askCommand(),
     evalCommand(),

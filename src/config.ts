@@ -55,6 +55,10 @@ export const configSchema = z.object({
   HF_API_BASE: z.preprocess(emptyToUndefined, z.url().default('https://huggingface.co')),
   /** arXiv API base. */
   ARXIV_API_BASE: z.preprocess(emptyToUndefined, z.url().default('https://export.arxiv.org')),
+  /** arXiv's HTML papers (full text), `<base>/<id>v<N>`. */
+  ARXIV_HTML_BASE: z.preprocess(emptyToUndefined, z.url().default('https://arxiv.org/html')),
+  /** Largest document `paperbot add` reads (MB): a bigger file is refused before it is read. */
+  MAX_DOCUMENT_MB: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(50)),
   /** Per-attempt timeout of source requests (3 retries with backoff follow). */
   SOURCE_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(300_000).default(15_000)),
 

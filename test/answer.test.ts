@@ -183,7 +183,9 @@ describe('answer chain on the seed library', () => {
       for (const n of numbers) expect(a.citations.some((c) => c.n === n)).toBe(true);
       expect(a.citations.map((c) => c.n)).toEqual(a.citations.map((_, i) => i + 1));
       for (const c of a.citations) expect(retrieved).toContain(c.id);
-      expect(a.evidence.map((e) => e.n)).toEqual(a.citations.map((c) => c.n));
+      // Every citation has its evidence (each passage it quotes, in order), and evidence cites nothing else.
+      expect([...new Set(a.evidence.map((e) => e.n))]).toEqual(a.citations.map((c) => c.n));
+      expect(a.evidence.map((e) => e.n)).toEqual([...a.evidence.map((e) => e.n)].sort((x, y) => x - y));
       expect(a.answer.length).toBeLessThanOrEqual(900);
       const sentences = a.answer.split(/(?<=\]\.)\s+/);
       expect(sentences.length).toBeGreaterThanOrEqual(2);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { runCli } from './helpers/cli.js';
 
 let dataDir: string;
@@ -73,6 +73,38 @@ describe('paperbot CLI', () => {
     expect(refused).toMatchObject({ refused: true, citations: [] });
     expect(refused.closest).toHaveLength(3);
     expect(answered.citations[0].id).toMatch(/^laion-5b/);
+  });
+
+  it('add reads a paper with its full text; ask --stdin --json then quotes its body with the section', async () => {
+    // A library of its own: the other tests count the seed library's papers.
+    const own = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-add-'));
+    onTestFinished(() => fs.rmSync(own, { recursive: true, force: true }));
+    const env = { DATA_DIR: own };
+    const added = await runCli(['add', 'test/fixtures/fulltext/P14-1028.xhtml', 'test/fixtures/fulltext/P14-1028.xhtml'], env);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(
+      /^added "Max-Margin Tensor Neural Network for Chinese Word Segmentation" \(max-margin-tensor-neural-network-for-chinese-word-segmentation\): \d+ passages from 17 sections\n/,
+    );
+    expect(added.stdout).toMatch(/already in the library with this text/);
+    const r = await runCli(
+      ['ask', '--stdin', '--json'],
+      env,
+      'What minibatch size was used to train MMTNN?\nWhich toolkit trained the CRF baseline in the MMTNN experiments?\n',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const [a, b] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { answer: string; evidence: { section?: string; text: string }[] });
+    expect(a!.answer).toMatch(/\[1 §4\.1\]/);
+    expect(a!.evidence[0]).toMatchObject({ section: '4.1 Data and Model Selection' });
+    expect(b!.evidence.map((e) => e.text).join(' ')).toMatch(/CRF\+\+/);
+    // A bad document is one line, and the others are still added.
+    const bad = await runCli(['add', 'nowhere/missing.html', 'not-an-id'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/nowhere\/missing\.html: no such file/);
+    expect(bad.stderr).toMatch(/not-an-id: "not-an-id" is neither a file nor an arXiv id or link/);
+    noStack(bad.stderr);
   });
 
   it('empty, over-long and bad-flag input get a clear message and a non-zero exit', async () => {

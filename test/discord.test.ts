@@ -96,16 +96,17 @@ describe('the bot against a loopback Discord', () => {
     expect(update.body.data.components[0].components[1].disabled).toBe(true);
   });
 
-  it('/paper autocompletes titles by words in any order within 3 s, then shows the paper', async () => {
-    const ac = discord.interaction('autocomplete', { name: 'paper', options: [{ name: 'title', type: 3, value: 'learning matryoshka', focused: true }] });
+  it('/paper show autocompletes titles by words in any order within 3 s, then shows the paper', async () => {
+    const show = (title: Record<string, unknown>) => [{ name: 'show', type: 1, options: [{ name: 'title', type: 3, ...title }] }];
+    const ac = discord.interaction('autocomplete', { name: 'paper', options: show({ value: 'learning matryoshka', focused: true }) });
     const choices = await discord.waitFor(callback(ac.id));
     expect(performance.now() - ac.at).toBeLessThan(3000);
     expect(choices.body.type).toBe(8);
     expect(choices.body.data.choices).toEqual([{ name: 'Matryoshka Representation Learning', value: 'matryoshka-representation-learning' }]);
-    const all = discord.interaction('autocomplete', { name: 'paper', options: [{ name: 'title', type: 3, value: '', focused: true }] });
+    const all = discord.interaction('autocomplete', { name: 'paper', options: show({ value: '', focused: true }) });
     expect((await discord.waitFor(callback(all.id))).body.data.choices).toHaveLength(25);
 
-    const i = discord.command('paper', [{ name: 'title', type: 3, value: 'matryoshka-representation-learning' }]);
+    const i = discord.command('paper', show({ value: 'matryoshka-representation-learning' }));
     const reply = await discord.waitFor(callback(i.id));
     expect(reply.body.type).toBe(4);
     expect(reply.body.data.embeds[0].title).toBe('Matryoshka Representation Learning');

@@ -35,6 +35,7 @@ function composed(text: string, more: Partial<Composed> = {}): Composed {
     repeatBest: true,
     vector: [],
     hits,
+    body: new Map(),
     sources: [
       { n: 2, id: 'b', title: 'Paper B', passages: ['B passage.'] },
       { n: 3, id: 'c', title: 'Paper C', url: 'https://example.org/c', passages: ['C passage.'] },
@@ -48,7 +49,7 @@ function composed(text: string, more: Partial<Composed> = {}): Composed {
     idf: () => 1,
     llmMsLeft: 0,
     text,
-    evidenceFor: new Map([[3, 'C holds the detail.']]),
+    evidenceFor: new Map([[3, ['C holds the detail.']]]),
     ...more,
   };
 }
@@ -129,7 +130,7 @@ describe('retrieve, judge and compose on the seed library', () => {
     const c = await composeStage(d).invoke(j);
     expect(c.text).toMatch(/5\.85 billion/);
     expect(c.text).toMatch(/\[1\]/);
-    expect(c.evidenceFor.get(1)).toMatch(/5\.85 billion/);
+    expect(c.evidenceFor.get(1)?.[0]).toMatch(/5\.85 billion/);
   });
 
   it('a stage can be replaced: a custom composer’s text is cited against the judged sources', async () => {

@@ -23,8 +23,11 @@ export function askedKind(question: string): AskedKind {
   return 'other';
 }
 
-/** A number as a detail: 27.9%, 1.4B, 15,000, 6x, 224×224; enumeration marks ("1)", "(ii)") are not numbers. */
-const hasNumber = (s: string) => /\d/.test(s.replace(/(?:^|[\s(])\(?(?:\d|[ivx]{1,4})\)/g, ' '));
+/** Pointers into the paper ("Eq. 14", "Table 2", "Section 3.1"): numbers, but not details. */
+const REFERENCE = /\b(?:eqs?|equations?|figs?|figures?|tables?|sections?|sec|algorithms?|appendix)\.?\s*\(?\d+(?:\.\d+)*\)?/gi;
+
+/** A number as a detail: 27.9%, 1.4B, 15,000, 6x, 224×224; enumeration marks ("1)", "(ii)") and references ("Eq. 3") are not numbers. */
+const hasNumber = (s: string) => /\d/.test(s.replace(REFERENCE, ' ').replace(/(?:^|[\s(])\(?(?:\d|[ivx]{1,4})\)/g, ' '));
 /** A name-like word: inner capitals or digits (ImageNet++, BM-6B, SDANet), an acronym, or a quoted phrase. */
 const NAME_LIKE = /(?:^|[\s(])(?:[A-Z][a-z]*[A-Z][\w+-]*|[A-Z]{2,}[\w+-]*|[A-Za-z]+-?\d[\w+-]*)|"[^"]{2,40}"/g;
 /** A sentence that says what something is: "we present X, a …", "X is a …", "dubbed / called X". */
@@ -66,7 +69,7 @@ export function countedTerms(question: string): Set<string> {
 
 /** Is a number within `window` words of one of the terms ("15.4M bounding boxes", "an accuracy of about 58%")? */
 function numberNear(sentence: string, wanted: ReadonlySet<string>, window: number): boolean {
-  const words = sentence.split(/\s+/);
+  const words = sentence.replace(REFERENCE, ' ').split(/\s+/);
   for (const [i, w] of words.entries()) {
     if (!/\d/.test(w) || /^\(?\d\)/.test(w)) continue;
     const near = words.slice(Math.max(0, i - window), i + window + 1).join(' ');

@@ -1,6 +1,7 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { RunnableSequence, type RunnableLike } from '@langchain/core/runnables';
 import type { Logger } from '../log.js';
+import type { BodyRetriever } from '../retrieval/body/body-retriever.js';
 import type { RefusalThresholds } from '../retrieval/encoders/profiles.js';
 import type { HybridRetriever } from '../retrieval/hybrid-retriever.js';
 import { ConversationStore, type Conversations } from './conversation.js';
@@ -39,6 +40,8 @@ export interface AnswerChainDeps {
   maxSources?: number;
   /** Stages to use instead of the built-in ones. */
   stages?: Partial<AnswerStages>;
+  /** Papers' full texts: answers quote their bodies too, citing the section. */
+  body?: BodyRetriever;
 }
 
 /** The stages' shared settings from the chain's: defaults filled in, refusal from the encoder profile. */
@@ -52,6 +55,7 @@ export function stageDeps(deps: AnswerChainDeps): StageDeps {
     maxSources: deps.maxSources ?? 5,
     ...(deps.model ? { model: deps.model } : {}),
     ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.body ? { body: deps.body } : {}),
     // Sentence similarity only where the thresholds have a sentence check (not USE-lite).
     ...(refusal.sentence > 0 ? { meaning: new SentenceMeaning(deps.retriever.embeddings) } : {}),
   };

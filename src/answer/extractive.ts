@@ -16,6 +16,9 @@ export const MAX_ANSWER_CHARS = 900;
 const MEANING_WEIGHT = 3;
 const MEANING_FLOOR = 0.5;
 
+/** What a body passage's rank adds to its sentences (× its relevance, 1 for the paper's best passage for the question). */
+const BODY_RANK_WEIGHT = 4.0;
+
 /** How much a question word counts in choosing a sentence when it is a word of the paper's title. */
 const TITLE_WORD_WEIGHT = 0.25;
 
@@ -72,7 +75,7 @@ interface Candidate {
 
 export interface ExtractiveResult {
   answer: string;
-  /** Source numbers (as given) in order of first use, with the passage each first use rests on. */
+  /** The passages quoted, each once, in the order the answer quotes them, with their source numbers (as given). */
   used: { n: number; passage: string }[];
   /** The abstract sentences quoted, as they appear in the abstracts. */
   quoted: string[];
@@ -147,21 +150,24 @@ function scoreSentences(
     // Words of the paper's own title pick the paper, not the sentence: "how many images does the
     // DIOR remote sensing benchmark have?" is answered by "The dataset contains 23463 images".
     const inTitle = new Set(terms(src.title));
-    const weight = (t: string) => idf(t) * (inTitle.has(t) ? TITLE_WORD_WEIGHT : 1);
-    const qWeight = qTerms.reduce((s, t) => s + weight(t), 0) || 1;
+    const overlapOf = overlapScorer(qTerms, (t) => idf(t) * (inTitle.has(t) ? TITLE_WORD_WEIGHT : 1));
+    // In the body, a word is weighed by how rare it is in this paper: the paper's own name is everywhere in it.
+    const bodyOverlapOf = src.termWeight ? overlapScorer(qTerms, src.termWeight) : overlapOf;
     let position = 0;
     let prev: Candidate | undefined;
     for (const passage of src.passages) {
+      // A body passage is a window of its own section: its first sentence does not lean on the abstract.
+      if (src.sections?.has(passage)) prev = undefined;
       for (const sentence of splitSentences(passage)) {
-        const st = new Set(terms(sentence));
-        const overlap = qTerms.reduce((s, t) => s + (st.has(t) ? weight(t) : 0), 0) / qWeight;
+        const overlap = (src.sections?.has(passage) ? bodyOverlapOf : overlapOf)(new Set(terms(sentence)));
         position++;
         // Meaning as well as words: a paraphrase shares few words with the sentence that answers it.
         const sim = meaning.get(sentence);
         const byMeaning = sim === undefined ? 0 : MEANING_WEIGHT * Math.max(0, sim - MEANING_FLOOR);
         const early = kind === 'other' && position <= 2 ? 0.1 : 0;
         const fit = kindFit(kind, sentence, qSet, counted);
-        const score = overlap + byMeaning + fit + 0.35 * ((paperScore.get(src.id) ?? 0) / top) + early;
+        const body = BODY_RANK_WEIGHT * (src.sections?.get(passage)?.relevance ?? 0);
+        const score = overlap + byMeaning + fit + 0.35 * ((paperScore.get(src.id) ?? 0) / top) + early + body;
         const c: Candidate = { source: src.n, position, text: sentence, passage, score, fit, ...(prev ? { prev } : {}) };
         prev = c;
         if (quotable(sentence)) candidates.push(c);
@@ -170,6 +176,12 @@ function scoreSentences(
   }
   candidates.sort((a, b) => b.score - a.score || a.source - b.source || a.position - b.position);
   return candidates;
+}
+
+/** The IDF-weighted share of the question's terms a sentence holds (0..1). */
+function overlapScorer(qTerms: string[], weight: (t: string) => number): (sentenceTerms: ReadonlySet<string>) => number {
+  const total = qTerms.reduce((s, t) => s + weight(t), 0) || 1;
+  return (st) => qTerms.reduce((s, t) => s + (st.has(t) ? weight(t) : 0), 0) / total;
 }
 
 /**
@@ -221,29 +233,33 @@ function writeAnswer(chosen: Candidate[], sources: Source[]): ExtractiveResult {
   const rank = (c: Candidate) => (leadGroup.has(c) ? chosen.indexOf(c) - 10 : c.position);
   const sorted = [...chosen].sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source) || rank(a) - rank(b));
   const named = new Set<number>();
-  const used: ExtractiveResult['used'] = [];
   const sentences = sorted.map((c) => {
     const src = sources.find((s) => s.n === c.source)!;
     let text = c.text;
     if (!named.has(c.source)) {
       named.add(c.source);
       text = attribute(text.replace(CONNECTIVE, ''), shortTitle(src.title));
-      used.push({ n: c.source, passage: c.passage });
     } else {
       text = thirdPerson(text);
     }
-    return `${text.replace(/[.!?]+$/, '')} [${c.source}].`;
+    const section = src.sections?.get(c.passage);
+    return `${text.replace(/[.!?]+$/, '')} [${c.source}${section ? ` §${section.label}` : ''}].`;
   });
   // The cost estimate is conservative; this guarantees the limit.
   while (sentences.length > 1 && sentences.join(' ').length > MAX_ANSWER_CHARS) sentences.pop();
-  return {
-    answer: sentences.join(' '),
-    used: used.filter((u) => sentences.some((s) => s.includes(`[${u.n}]`))),
-    quoted: sorted.slice(0, sentences.length).map((c) => c.text),
-  };
+  const kept = sorted.slice(0, sentences.length);
+  // Every passage quoted is evidence, once, in the order the answer quotes it.
+  const used: ExtractiveResult['used'] = [];
+  for (const c of kept) if (!used.some((u) => u.n === c.source && u.passage === c.passage)) used.push({ n: c.source, passage: c.passage });
+  return { answer: sentences.join(' '), used, quoted: kept.map((c) => c.text) };
 }
 
 /** A paper's quotable passages (sentence windows) for a source. */
 export function sourcePassages(hit: PaperHit): string[] {
   return toPassages(hit.id, hit.paper.abstract).map((p) => p.text);
+}
+
+/** A source's passages as the extractive composer reads them: the abstract in sentence windows, then its body passages. */
+export function extractiveSource(s: Source, hit: PaperHit): Source {
+  return { ...s, passages: [...sourcePassages(hit), ...(s.sections ? [...s.sections.keys()] : [])] };
 }

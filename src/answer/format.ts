@@ -1,11 +1,11 @@
 import type { Answer } from './types.js';
 
-/** The `--json` shape: `{ answer, citations: [{ n, id, title, url? }], evidence: [{ n, text }], refused }`. */
+/** The `--json` shape: `{ answer, citations: [{ n, id, title, url? }], evidence: [{ n, text, section?, url? }], refused }` (section and url for a passage of the paper's body). */
 export function answerToJson(a: Answer) {
   return {
     answer: a.answer,
     citations: a.citations.map((c) => ({ n: c.n, id: c.id, title: c.title, ...(c.url ? { url: c.url } : {}) })),
-    evidence: a.evidence.map((e) => ({ n: e.n, text: e.text })),
+    evidence: a.evidence.map((e) => ({ n: e.n, text: e.text, ...(e.section ? { section: e.section } : {}), ...(e.url ? { url: e.url } : {}) })),
     refused: a.refused,
     ...(a.closest ? { closest: a.closest } : {}),
     ...(a.notice ? { notice: a.notice } : {}),

@@ -10,6 +10,10 @@ export interface Citation {
 export interface Evidence {
   n: number;
   text: string;
+  /** For a passage of the paper's body: its section ("5.1 Experimental Setup"). */
+  section?: string;
+  /** A link to that section, when the document has a web address (`…/html/<id>v<N>#S5.SS1`). */
+  url?: string;
 }
 
 export interface Answer {
@@ -34,4 +38,17 @@ export interface Source {
   title: string;
   url?: string;
   passages: string[];
+  /** Passages of the paper's body (not its abstract), by text: where in the paper each is. */
+  sections?: ReadonlyMap<string, PassageSection>;
+  /** A question word's weight among this paper's own passages (its IDF within the paper), for choosing body sentences. */
+  termWeight?: (term: string) => number;
+}
+
+/** Where in a paper a quoted passage is: `label` is cited (`[1 §5.1]`). */
+export interface PassageSection {
+  label: string;
+  title: string;
+  url?: string;
+  /** How well the passage answers the question, as a share of the paper's best passage (1 = the best). */
+  relevance: number;
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { ConversationStore } from '../answer/conversation.js';
 import type { Db } from '../db/db.js';
 import { soleLeader } from '../db/leader.js';
+import { FullTextStore } from '../library/fulltext-store.js';
 import type { PaperIndex } from '../library/ingest.js';
 import { loadLexicalSnapshot, saveLexical } from '../library/lexical-cache.js';
 import type { PaperStore, StoredPaper } from '../library/store.js';
@@ -36,6 +37,7 @@ export async function openEmbedded(config: Config, db: Db, store: PaperStore, em
     catalog,
     lexical,
     index: new MemoryPaperIndex(store, catalog, lexical, config.DATA_DIR, papers),
+    fullTexts: new FullTextStore(db),
     conversations: new ConversationStore(),
     leader: soleLeader,
     keyedState: <T>() => new LRUCache<string, T & {}>({ max: 2000 }) as KeyedState<T>,

@@ -7,7 +7,7 @@ export function askCommand(): Command {
   return new Command('ask')
     .description('answer a question with numbered citations (refuses when the library has no evidence)')
     .argument('[question]', 'the question (or use --stdin)')
-    .option('--json', 'print JSON: { answer, citations: [{ n, id, title, url? }], evidence: [{ n, text }], refused }')
+    .option('--json', 'print JSON: { answer, citations: [{ n, id, title, url? }], evidence: [{ n, text, section?, url? }], refused }')
     .option('--stdin', 'read one question per line, print one JSON object per line (JSON Lines); one conversation, so follow-ups work')
     .action(async (question: string | undefined, opts: { json?: boolean; stdin?: boolean }) => {
       await questionOrStdin(question, opts, async (app, q) => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { withApp } from './shared.js';
 
@@ -70,6 +71,32 @@ function answerEvals(evalCmd: Command): void {
         await ingestSeed(app);
         const result = await evalDetails(app.chain, opts.questions, opts.split);
         console.log(opts.json ? JSON.stringify(result) : formatDetailEval(result, opts.misses));
+      });
+    });
+  evalCmd
+    .command('fulltext')
+    .description('full-text answers: add the papers of a folder with their full text, then ask eval/fulltext-questions.json (report the heldout split)')
+    .requiredOption('--papers <dir>', 'folder of arXiv HTML papers (.html/.xhtml), e.g. ../shared/data/fulltext/acl2014-latexml')
+    .option('--questions <file>', 'question set (JSON)', 'eval/fulltext-questions.json')
+    .addOption(new Option('--split <split>', 'which half').choices(['tune', 'heldout', 'all']).default('heldout'))
+    .option('--misses', 'print the questions answered wrongly')
+    .option('--json', 'print JSON')
+    .action(async (opts: { papers: string; questions: string; split: 'tune' | 'heldout' | 'all'; misses?: boolean; json?: boolean }) => {
+      const [{ documentsIn, evalFullText, formatFullTextEval, loadFullTextQuestions }, { addToLibrary }] = await Promise.all([
+        import('../eval/fulltext.js'),
+        import('../jobs/add.js'),
+      ]);
+      await withApp(async (app) => {
+        const ids = new Map<string, string>();
+        const addMs: number[] = [];
+        for (const file of documentsIn(opts.papers)) {
+          const t = performance.now();
+          ids.set(path.parse(file).name, (await addToLibrary(app, file)).paperId);
+          addMs.push(performance.now() - t);
+        }
+        const result = await evalFullText(app.chain, loadFullTextQuestions(opts.questions, opts.split), ids, opts.split);
+        const adds = `${ids.size} papers added with their full text; slowest add ${Math.max(...addMs).toFixed(0)} ms, median ${[...addMs].sort((a, b) => a - b)[addMs.length >> 1]?.toFixed(0)} ms`;
+        console.log(opts.json ? JSON.stringify({ ...result, addMs }) : `${adds}\n${formatFullTextEval(result, opts.misses)}`);
       });
     });
   evalCmd

@@ -12,6 +12,8 @@ export interface Caller {
   permissions: Readonly<PermissionsBitField> | null;
   /** A string option's value (a DM's text stands for every option). */
   option(name: string): string | null;
+  /** The subcommand used (`/paper add` → "add"), null for a command without subcommands or a DM. */
+  subcommand: string | null;
 }
 
 /**
@@ -61,14 +63,23 @@ export function memberCan(permission: bigint, label: string): Precondition {
   };
 }
 
+/** Checks that apply to one subcommand only (`/paper add` needs Manage Server, `/paper show` does not). */
+export function forSubcommand(subcommand: string, ...checks: Precondition[]): Precondition {
+  return {
+    name: `${subcommand}: ${checks.map((c) => c.name).join(', ')}`,
+    check: (caller, ctx) => (caller.subcommand === subcommand ? refusalOf(checks, caller, ctx) : undefined),
+  };
+}
+
 export const callerOf = (source: BaseInteraction | Message): Caller =>
   'author' in source
-    ? { userId: source.author.id, guildId: source.guildId, permissions: source.member?.permissions ?? null, option: () => source.content }
+    ? { userId: source.author.id, guildId: source.guildId, permissions: source.member?.permissions ?? null, option: () => source.content, subcommand: null }
     : {
         userId: source.user.id,
         guildId: source.guildId,
         permissions: source.memberPermissions,
         option: (name) => (source.isChatInputCommand() ? source.options.getString(name) : null),
+        subcommand: source.isChatInputCommand() ? source.options.getSubcommand(false) : null,
       };
 
 /** The first refusal of the declared checks, or undefined when all pass. */

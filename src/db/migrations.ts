@@ -190,6 +190,24 @@ export const MIGRATIONS: Migration[] = [
     // the column's indexes are rebuilt once here.
     pg: 'ALTER TABLE lex_postings ALTER COLUMN paper_id TYPE TEXT COLLATE "C";',
   },
+  {
+    version: 10,
+    name: 'full texts: the parsed body of a paper, what was read (arXiv version or file hash) and its passage vectors',
+    // body: the FullText as JSON; vectors: int8-quantised passage vectors as base64 (retrieval/body),
+    // for the encoder in `model`. One row per paper, replaced whole when a newer version is read.
+    sql: `
+    CREATE TABLE full_texts (
+      paper_id     TEXT PRIMARY KEY,
+      source_key   TEXT NOT NULL,
+      content_hash TEXT NOT NULL,
+      body         TEXT NOT NULL,
+      model        TEXT NOT NULL,
+      vectors      TEXT NOT NULL,
+      url          TEXT,
+      fetched_at   TEXT NOT NULL
+    );
+    `,
+  },
 ];
 
 const LEDGER = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

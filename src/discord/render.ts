@@ -76,7 +76,10 @@ export function evidenceEmbed(a: Answer): EmbedBuilder {
   const e = new EmbedBuilder().setColor(GREY).setTitle('Evidence');
   for (const ev of a.evidence.slice(0, LIMITS.fields)) {
     const c = a.citations.find((x) => x.n === ev.n);
-    const field = { name: fit(`[${ev.n}] ${c?.title ?? ''}`, LIMITS.fieldName), value: fit(`> ${ev.text.replace(/\n+/g, ' ')}`, LIMITS.fieldValue) };
+    // A passage of the body says where it is, and links to that section when the paper is online.
+    const where = ev.section ? `\n— §${ev.section}${ev.url ? ` · ${ev.url}` : ''}` : '';
+    const quote = fit(`> ${ev.text.replace(/\n+/g, ' ')}`, LIMITS.fieldValue - where.length);
+    const field = { name: fit(`[${ev.n}] ${c?.title ?? ''}`, LIMITS.fieldName), value: `${quote}${where}`.slice(0, LIMITS.fieldValue) };
     if (embedLength(e.data) + field.name.length + field.value.length > LIMITS.embedTotal) break;
     e.addFields(field);
   }

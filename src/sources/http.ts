@@ -23,6 +23,14 @@ const RETRYABLE = (status: number) => status === 429 || status >= 500;
  * (p-retry) on 429 / 5xx / timeouts / network errors. Other 4xx fail at once.
  */
 export async function fetchText(url: string, opts: FetchOptions = {}): Promise<string> {
+  return (await fetchPage(url, opts)).text;
+}
+
+/** A page and the address it came from after redirects (arXiv's `/html/<id>` lands on `/html/<id>v3`). 404 is `undefined` when `missingOk`. */
+export async function fetchPage(
+  url: string,
+  opts: FetchOptions & { accept?: string; missingOk?: boolean } = {},
+): Promise<{ text: string; url: string; status: number }> {
   const f = opts.fetchImpl ?? fetch;
   try {
     return await pRetry(
@@ -30,7 +38,7 @@ export async function fetchText(url: string, opts: FetchOptions = {}): Promise<s
         let res: Response;
         try {
           res = await f(url, {
-            headers: { 'user-agent': USER_AGENT, accept: 'application/json, application/atom+xml, */*' },
+            headers: { 'user-agent': USER_AGENT, accept: opts.accept ?? 'application/json, application/atom+xml, */*' },
             signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
           });
         } catch (err) {
@@ -38,7 +46,7 @@ export async function fetchText(url: string, opts: FetchOptions = {}): Promise<s
           throw new SourceError(e.name === 'TimeoutError' ? `no answer within ${opts.timeoutMs ?? 15_000} ms` : `network error: ${e.message}`);
         }
         const body = await res.text();
-        if (res.ok) return body;
+        if (res.ok || (opts.missingOk && res.status === 404)) return { text: body, url: res.url || url, status: res.status };
         const error = new SourceError(`HTTP ${res.status}`);
         if (!RETRYABLE(res.status)) throw new AbortError(error);
         throw error;

@@ -375,7 +375,7 @@ export class FakeDiscord {
     return { id, token, at: performance.now(), user };
   }
 
-  command(name: string, options: { name: string; type: number; value: unknown; focused?: boolean }[], user?: ReturnType<FakeDiscord['user']>) {
+  command(name: string, options: unknown[], user?: ReturnType<FakeDiscord['user']>) {
     return this.interaction('command', { name, options }, user);
   }
 

@@ -29,19 +29,34 @@ function refusal(c: Composed, text: string): Answer {
   };
 }
 
+/** `[2]`, or `[2 §5.1]` for a passage of the paper's body. */
+const CITATION = /\[(\d+)( §[^\]\s]+)?\]/g;
+
+/** The passages citation n rests on (each quoted passage once), with its section and a link to it when it is from the body. */
+function evidenceOf(c: Composed, n: number, shown: number): Evidence[] {
+  const source = c.sources.find((x) => x.n === n)!;
+  const texts = c.evidenceFor.get(n) ?? [source.passages[0] ?? ''];
+  return texts.map((text) => {
+    const section = source.sections?.get(text);
+    if (!section) return { n: shown, text };
+    const heading = section.label === section.title ? section.title : `${section.label} ${section.title}`;
+    return { n: shown, text, section: heading, ...(section.url ? { url: section.url } : {}) };
+  });
+}
+
 function cited(c: Composed): Answer {
   const order: number[] = [];
-  for (const m of c.text.matchAll(/\[(\d+)\]/g)) {
+  for (const m of c.text.matchAll(CITATION)) {
     const n = Number(m[1]);
     if (!order.includes(n) && c.sources.some((s) => s.n === n)) order.push(n);
   }
   const renumber = new Map(order.map((n, i) => [n, i + 1]));
-  const answer = c.text.replace(/\[(\d+)\]/g, (_m, n: string) => (renumber.has(Number(n)) ? `[${renumber.get(Number(n))}]` : ''));
+  const answer = c.text.replace(CITATION, (_m, n: string, section = '') => (renumber.has(Number(n)) ? `[${renumber.get(Number(n))}${section}]` : ''));
   const citations: Citation[] = order.map((n) => {
     const s = c.sources.find((x) => x.n === n)!;
     return s.url ? { n: renumber.get(n)!, id: s.id, title: s.title, url: s.url } : { n: renumber.get(n)!, id: s.id, title: s.title };
   });
-  const evidence: Evidence[] = order.map((n) => ({ n: renumber.get(n)!, text: c.evidenceFor.get(n) ?? c.sources.find((x) => x.n === n)!.passages[0] ?? '' }));
+  const evidence: Evidence[] = order.flatMap((n) => evidenceOf(c, n, renumber.get(n)!));
   return {
     answer,
     citations,

@@ -1,6 +1,6 @@
 import { RunnableLambda } from '@langchain/core/runnables';
 import { withoutTarget } from '../conversation.js';
-import { composeExtractive, sourcePassages } from '../extractive.js';
+import { composeExtractive, extractiveSource } from '../extractive.js';
 import { LlmUnavailable, NO_ANSWER, askModel, repairCitations } from '../llm.js';
 import type { Composed, Judged, StageDeps } from './types.js';
 
@@ -22,7 +22,7 @@ export function composeStage(d: Pick<StageDeps, 'model' | 'timeoutMs' | 'log'>) 
       const { text, cited } = repairCitations(raw, new Set(s.sources.map((x) => x.n)));
       if (!text || cited.length === 0) throw new LlmUnavailable(text ? 'answer without valid citations' : 'empty answer');
       const passage = (n: number) => s.hitOf.get(n)?.passages[0]?.text ?? s.sources.find((x) => x.n === n)?.passages[0] ?? '';
-      return { ...s, text, evidenceFor: new Map(cited.map((n) => [n, passage(n)])) };
+      return { ...s, text, evidenceFor: new Map(cited.map((n) => [n, [passage(n)]])) };
     } catch (err) {
       d.log?.warn(`language model unavailable (${(err as Error).message}); using the extractive answer`);
       return { ...extractive(s, true), notice: UNAVAILABLE_NOTICE };
@@ -32,8 +32,10 @@ export function composeStage(d: Pick<StageDeps, 'model' | 'timeoutMs' | 'log'>) 
 
 /** `fromModelSources`: the sources were made for a model (whole passages): the extractive composer re-reads them as sentences. */
 function extractive(s: Judged, fromModelSources: boolean): Composed {
-  const sources = fromModelSources ? s.sources.map((x) => ({ ...x, passages: sourcePassages(s.hitOf.get(x.n)!) })) : s.sources;
+  const sources = fromModelSources ? s.sources.map((x) => extractiveSource(x, s.hitOf.get(x.n)!)) : s.sources;
   // Sentences are chosen by the user's words; the appended title only steers retrieval.
   const r = composeExtractive(withoutTarget(s.resolved), sources, s.hits, s.idf, s.meaning, { avoid: s.avoid, repeatBest: s.repeatBest });
-  return { ...s, text: r.answer, evidenceFor: new Map(r.used.map((u) => [u.n, u.passage])), quoted: r.quoted };
+  const evidenceFor = new Map<number, string[]>();
+  for (const u of r.used) evidenceFor.set(u.n, [...(evidenceFor.get(u.n) ?? []), u.passage]);
+  return { ...s, text: r.answer, evidenceFor, quoted: r.quoted };
 }

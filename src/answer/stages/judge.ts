@@ -1,6 +1,7 @@
 import { RunnableLambda } from '@langchain/core/runnables';
+import type { BodyHit } from '../../retrieval/body/body-retriever.js';
 import type { IdfWeights, PaperHit } from '../../retrieval/hybrid-retriever.js';
-import { terms } from '../../retrieval/text.js';
+import { splitSentences, terms } from '../../retrieval/text.js';
 import { withoutTarget } from '../conversation.js';
 import { sourcePassages } from '../extractive.js';
 import { SentenceMeaning } from '../meaning.js';
@@ -32,28 +33,33 @@ export async function weighEvidence(d: StageDeps, r: Retrieved, measureAll = fal
       ? r.hits.slice(0, 1)
       : r.hits.filter((h, i) => i === 0 || h.score >= 0.5 * top).slice(0, d.maxSources);
   const sources = chosen.map((h, i) => {
-    const s: Source = { n: i + 1, id: h.id, title: h.title, passages: d.model ? h.passages.map((p) => p.text) : sourcePassages(h) };
-    if (h.url) s.url = h.url;
-    return s;
+    const s = withBody(d.model ? h.passages.map((p) => p.text) : sourcePassages(h), h, i + 1, r.body.get(h.id), chosen.length);
+    const termWeight = s.sections && d.body?.termWeight(h.id);
+    return termWeight ? { ...s, termWeight } : s;
   });
   // Refusal is an OR of checks: when the paper-level ones already refuse, the sentences (~100 ms of
   // embedding) cannot change that, so they are only measured when they can.
-  const refusedAnyway = r.focus.length === 0 && isUnsupported(r.hits, d.refusal);
+  const byBody = r.focus.length === 0 && answeredByBody(r.body.get(chosen[0]?.id ?? ''), d.refusal);
+  const refusedAnyway = r.focus.length === 0 && !byBody && isUnsupported(r.hits, d.refusal);
   // What could be quoted, by meaning: for choosing sentences, and for refusing when none addresses the question.
   let meaning = new Map<string, number>();
   const own = withoutTarget(r.resolved);
   const idf = await d.retriever.idfWeights(own);
   if (d.meaning && (!refusedAnyway || measureAll)) {
+    // Abstract sentences are embedded one by one; a body passage's sentences take the passage's own
+    // similarity below (its vector is stored: no encoder call), which keeps a full-text answer fast.
     const quotable = chosen.map((h) => ({ passages: sourcePassages(h) }));
     // The question as a vector: the retrieval vector unless a paper's title was appended.
     const vector = own === r.resolved ? r.vector : await d.retriever.embeddings.embedQuery(own);
     meaning = await d.meaning.similarities(vector, SentenceMeaning.candidates(own, quotable, idf));
+    for (const b of chosen.flatMap((h) => r.body.get(h.id) ?? [])) for (const s of splitSentences(b.passage.text)) if (!meaning.has(s)) meaning.set(s, b.dense);
   }
   const sentence = meaning.size ? Math.max(...meaning.values()) : undefined;
   // A follow-up is answered from the earlier sources; refused only when none of their sentences
   // comes near it in meaning or words and the library's own ranking would refuse it too.
   const offFocus = r.unfocused && sentence !== undefined && sentence < d.refusal.sentence && !sharesWords(own, chosen, idf);
-  const refuse = refusedAnyway || (r.focus.length === 0 ? isUnsupported(r.hits, d.refusal, sentence) : !!offFocus && isUnsupported(r.unfocused!, d.refusal));
+  const refuse =
+    !byBody && (refusedAnyway || (r.focus.length === 0 ? isUnsupported(r.hits, d.refusal, sentence) : !!offFocus && isUnsupported(r.unfocused!, d.refusal)));
   return { ...r, sources, hitOf: new Map(sources.map((s, i) => [s.n, chosen[i]!])), refuse, meaning, idf };
 }
 
@@ -85,4 +91,31 @@ function sharesWords(question: string, papers: PaperHit[], idf: IdfWeights): boo
     const t = new Set(terms(h.paper.abstract));
     return q.some((x) => t.has(x));
   });
+}
+
+/** Body passages per source when the answer may come from several papers (each keeps the best of its own). */
+const BODY_PER_SOURCE_OF_MANY = 3;
+
+/** A numbered source: its abstract passages, then (when the library has its full text) its best body passages with their sections. */
+function withBody(abstract: string[], h: PaperHit, n: number, body: BodyHit[] | undefined, of: number): Source {
+  const s: Source = { n, id: h.id, title: h.title, passages: abstract };
+  if (h.url) s.url = h.url;
+  const taken = (body ?? []).slice(0, of > 1 ? BODY_PER_SOURCE_OF_MANY : undefined);
+  if (taken.length === 0) return s;
+  s.passages = [...abstract, ...taken.map((b) => b.passage.text)];
+  const best = Math.max(taken[0]!.score, 1e-9);
+  s.sections = new Map(
+    taken.map((b) => [
+      b.passage.text,
+      { label: b.passage.section.label, title: b.passage.section.title, relevance: b.score / best, ...(b.url ? { url: b.url } : {}) },
+    ]),
+  );
+  return s;
+}
+
+/** Does a passage of the best paper's body hold the question's words and meaning (the encoder's body thresholds)? */
+function answeredByBody(body: BodyHit[] | undefined, t: StageDeps['refusal']): boolean {
+  if (!t.body || !body) return false;
+  const { close, coverage, dense } = t.body;
+  return body.some((b) => b.dense >= close || (b.coverage >= coverage && b.dense >= dense));
 }

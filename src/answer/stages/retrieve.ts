@@ -1,5 +1,7 @@
 import { RunnableLambda } from '@langchain/core/runnables';
+import type { BodyHit } from '../../retrieval/body/body-retriever.js';
 import type { PaperHit } from '../../retrieval/hybrid-retriever.js';
+import { withoutTarget } from '../conversation.js';
 import type { Condensed, Retrieved, StageDeps } from './types.js';
 
 /**
@@ -7,7 +9,7 @@ import type { Condensed, Retrieved, StageDeps } from './types.js';
  * ("which of them …" ranks them all), and is also searched as it stands: when it names another
  * paper ("and what is CLIP?") it is a new question.
  */
-export function retrieveStage(d: Pick<StageDeps, 'retriever'>) {
+export function retrieveStage(d: Pick<StageDeps, 'retriever' | 'body' | 'maxSources'>) {
   return RunnableLambda.from(async (c: Condensed): Promise<Retrieved> => {
     const { retriever } = d;
     let { resolved, focus } = c;
@@ -28,6 +30,26 @@ export function retrieveStage(d: Pick<StageDeps, 'retriever'>) {
       if (c.among) focused.sort((a, b) => b.score - a.score);
       hits = [...focused, ...hits.filter((h) => !focus.includes(h.id))].slice(0, Math.max(8, focused.length));
     }
-    return { ...c, resolved, focus, vector, hits, ...(focus.length && unfocused ? { unfocused } : {}) };
+    const body = await bodyPassagesFor(d, hits, resolved, vector);
+    return { ...c, resolved, focus, vector, hits, body, ...(focus.length && unfocused ? { unfocused } : {}) };
   }).withConfig({ runName: 'retrieve' });
+}
+
+/** Passages per paper body handed on: enough for the answer and the judge's sentence check, few enough to stay fast. */
+const BODY_PASSAGES = 6;
+
+/** The leading papers' body passages, ranked for the question in the user's words (the appended title only steers retrieval). */
+async function bodyPassagesFor(
+  d: Pick<StageDeps, 'body' | 'maxSources'>,
+  hits: PaperHit[],
+  resolved: string,
+  vector: number[],
+): Promise<Map<string, BodyHit[]>> {
+  if (!d.body || hits.length === 0) return new Map();
+  return d.body.rank(
+    hits.slice(0, Math.min(3, d.maxSources)).map((h) => h.id),
+    withoutTarget(resolved),
+    vector,
+    BODY_PASSAGES,
+  );
 }

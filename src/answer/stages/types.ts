@@ -1,6 +1,7 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { Logger } from '../../log.js';
 import type { RefusalThresholds } from '../../retrieval/encoders/profiles.js';
+import type { BodyHit, BodyRetriever } from '../../retrieval/body/body-retriever.js';
 import type { HybridRetriever, IdfWeights, PaperHit } from '../../retrieval/hybrid-retriever.js';
 import type { Conversations } from '../conversation.js';
 import type { SentenceMeaning } from '../meaning.js';
@@ -34,6 +35,8 @@ export interface Retrieved extends Condensed {
   hits: PaperHit[];
   /** For a follow-up: the library's own ranking for the question, should the earlier sources not address it. */
   unfocused?: PaperHit[];
+  /** The best passages of the leading papers' bodies, for those the library has the full text of. */
+  body: ReadonlyMap<string, BodyHit[]>;
 }
 
 /** The evidence weighed (judge): the numbered sources to answer from, or a refusal. */
@@ -53,8 +56,8 @@ export interface Judged extends Retrieved {
 /** The answer text with numbered citations (compose). */
 export interface Composed extends Judged {
   text: string;
-  /** Source numbers → the passage each citation rests on. */
-  evidenceFor: Map<number, string>;
+  /** Source numbers → the passages its citations rest on, in the order the answer quotes them. */
+  evidenceFor: Map<number, string[]>;
   notice?: string;
   modelRefused?: boolean;
   quoted?: string[];
@@ -73,4 +76,6 @@ export interface StageDeps {
   log?: Pick<Logger, 'warn'>;
   /** Sentence similarity to questions; undefined when the thresholds have no sentence check (USE-lite). */
   meaning?: SentenceMeaning;
+  /** Passages of papers' full texts; undefined: answers come from abstracts only. */
+  body?: BodyRetriever;
 }

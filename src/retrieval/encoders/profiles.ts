@@ -27,6 +27,13 @@ export interface RefusalThresholds {
   coverage: number;
   /** ... and the best paper is less similar than this. */
   dense: number;
+  /**
+   * A passage of the best paper's body answers the question, however the abstract reads (a question
+   * about the body), when it is at least `close` similar to it, or holds at least `coverage` of its
+   * words (weighed by their rarity in that paper) and is at least `dense` similar. Absent: the body
+   * does not decide.
+   */
+  body?: { close: number; coverage: number; dense: number };
 }
 
 /**
@@ -35,14 +42,15 @@ export interface RefusalThresholds {
  * of 0.3 was best or tied-best on every set (docs/evaluation.md has the table). Refusal fitted with
  * `paperbot eval refusal` on the tune half of eval/questions.json plus the older seed question set
  * (never the heldout half): the most off-topic questions refused while at most 3 % of answerable
- * ones are.
+ * ones are. The body check read off the tune half of eval/fulltext-questions.json (a question
+ * missing one word the paper never uses stays under its coverage).
  */
 export const BGE_SMALL: EncoderProfile = {
   pooling: 'cls',
   queryPrefix: 'Represent this sentence for searching relevant passages: ',
   maxTokens: 512,
   fusion: { method: 'convex', alpha: 0.3, rrfK: 60 },
-  refusal: { sentence: 0.57, denseFloor: 0.61, coverage: 0.2, dense: 0.7 },
+  refusal: { sentence: 0.57, denseFloor: 0.61, coverage: 0.2, dense: 0.7, body: { close: 0.7, coverage: 0.7, dense: 0.62 } },
 };
 
 /**

@@ -1,0 +1,189 @@
+import { LRUCache } from 'lru-cache';
+import type { FullText } from '../../paper/paper.js';
+import { saturation } from '../lexical/lexical.js';
+import { terms } from '../text.js';
+import { bodyPassages, type BodyPassage } from './passages.js';
+
+/** A paper's stored full text: the parsed body, where it came from, and its passages' vectors. */
+export interface FullTextRecord {
+  paperId: string;
+  /** What was read: `arxiv:<id>v<N>`, or `file:<sha256>` for a local document. */
+  sourceKey: string;
+  /** Hash of the parsed body: the same text is never embedded twice. */
+  contentHash: string;
+  body: FullText;
+  /** The encoder the vectors are for (`embeddings.modelId`). */
+  model: string;
+  /** One unit vector per passage of bodyPassages(paperId, body), in order. */
+  vectors: Float32Array[];
+  /** The document's web address (arXiv's HTML page), for links to a section's anchor. */
+  url?: string;
+}
+
+/** Where full texts are kept (both backends' databases implement it, in library/). */
+export interface FullTextSource {
+  load(paperId: string): Promise<FullTextRecord | undefined>;
+  /** Which of these papers have a full text. */
+  withFullText(paperIds: string[]): Promise<Set<string>>;
+}
+
+/** A body passage ranked for a question, with the link to its section when the document has a web address. */
+export interface BodyHit {
+  passage: BodyPassage;
+  score: number;
+  /** Cosine similarity to the question, and the share of the question's terms it holds (0..1). */
+  dense: number;
+  coverage: number;
+  url?: string;
+}
+
+/** BM25's weight beside cosine similarity in a passage's score (both about 0..1 within a paper). */
+const LEXICAL_WEIGHT = 1;
+
+interface LoadedPaper {
+  record: FullTextRecord;
+  passages: BodyPassage[];
+  terms: Map<string, number>[];
+  lengths: number[];
+  avgLength: number;
+  df: Map<string, number>;
+}
+
+/**
+ * Ranks the passages of a few papers' bodies for a question: cosine similarity of the question
+ * vector to each passage's stored vector, plus BM25 over that paper's passages (its own document
+ * frequencies: a word rare in the paper picks the passage). Papers are loaded once and kept (LRU),
+ * so a conversation about one paper reads it from the database once.
+ */
+export class BodyRetriever {
+  private readonly cache: LRUCache<string, LoadedPaper>;
+
+  constructor(
+    private readonly source: FullTextSource,
+    private readonly modelId: string,
+    private readonly opts: { lexicalWeight?: number; cacheSize?: number } = {},
+  ) {
+    this.cache = new LRUCache({ max: opts.cacheSize ?? 64 });
+  }
+
+  /** Which of these papers have a full text (for saying whether the body was read). */
+  withFullText(paperIds: string[]): Promise<Set<string>> {
+    return this.source.withFullText(paperIds);
+  }
+
+  /** The best `k` passages of each paper that has a full text (papers without one are absent). */
+  async rank(paperIds: string[], question: string, vector: number[], k = 6): Promise<Map<string, BodyHit[]>> {
+    const have = await this.source.withFullText(paperIds);
+    const out = new Map<string, BodyHit[]>();
+    const q = [...new Set(terms(question))];
+    for (const id of paperIds.filter((x) => have.has(x))) {
+      const paper = await this.loaded(id);
+      if (paper) out.set(id, rankPaper(paper, q, vector, this.modelId, this.opts.lexicalWeight ?? LEXICAL_WEIGHT).slice(0, k));
+    }
+    return out;
+  }
+
+  /** A term's IDF among a paper's passages (for papers ranked before: rank() loads them). */
+  termWeight(paperId: string): ((term: string) => number) | undefined {
+    const p = this.cache.get(paperId);
+    return p && ((t: string) => idfIn(p, t));
+  }
+
+  /** Forget a paper read before (its full text was replaced). */
+  forget(paperId: string): void {
+    this.cache.delete(paperId);
+  }
+
+  private async loaded(id: string): Promise<LoadedPaper | undefined> {
+    const hit = this.cache.get(id);
+    if (hit) return hit;
+    const record = await this.source.load(id);
+    if (!record) return undefined;
+    const passages = bodyPassages(id, record.body);
+    const termMaps = passages.map((p) => counts(terms(`${p.section.title} ${p.text}`)));
+    const lengths = termMaps.map((m) => [...m.values()].reduce((a, b) => a + b, 0));
+    const df = new Map<string, number>();
+    for (const m of termMaps) for (const t of m.keys()) df.set(t, (df.get(t) ?? 0) + 1);
+    const avgLength = lengths.reduce((a, b) => a + b, 0) / Math.max(1, lengths.length);
+    const paper = { record, passages, terms: termMaps, lengths, avgLength, df };
+    this.cache.set(id, paper);
+    return paper;
+  }
+}
+
+function idfIn(p: LoadedPaper, t: string): number {
+  const df = p.df.get(t) ?? 0;
+  return Math.log(1 + (p.passages.length - df + 0.5) / (df + 0.5));
+}
+
+function counts(ts: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of ts) m.set(t, (m.get(t) ?? 0) + 1);
+  return m;
+}
+
+function rankPaper(p: LoadedPaper, q: string[], vector: number[], modelId: string, lexicalWeight: number): BodyHit[] {
+  const n = p.passages.length;
+  const idf = (t: string) => idfIn(p, t);
+  const qWeight = q.reduce((s, t) => s + idf(t), 0) || 1;
+  // Vectors made by another encoder cannot be compared with this question's: words alone then.
+  const vectors = p.record.model === modelId && p.record.vectors.length === n ? p.record.vectors : undefined;
+  const scored = p.passages.map((passage, i) => {
+    const tf = p.terms[i]!;
+    let bm25 = 0;
+    let covered = 0;
+    for (const t of q) {
+      const f = tf.get(t);
+      if (!f) continue;
+      bm25 += idf(t) * saturation(f, p.lengths[i]!, p.avgLength, 1.2, 0.75);
+      covered += idf(t);
+    }
+    const dense = vectors ? dot(vectors[i]!, vector) : 0;
+    return { passage, bm25, dense, coverage: covered / qWeight };
+  });
+  const top = Math.max(...scored.map((s) => s.bm25), 1e-9);
+  return scored
+    .map((s) => ({
+      passage: s.passage,
+      dense: s.dense,
+      coverage: s.coverage,
+      score: s.dense + lexicalWeight * (s.bm25 / top),
+      ...(p.record.url ? { url: `${p.record.url}#${s.passage.section.anchor}` } : {}),
+    }))
+    .sort((a, b) => b.score - a.score || a.passage.n - b.passage.n);
+}
+
+function dot(v: Float32Array, q: number[]): number {
+  let s = 0;
+  for (let d = 0; d < v.length; d++) s += v[d]! * q[d]!;
+  return s;
+}
+
+/** Passage vectors as text for the database: int8 per dimension with one float scale per vector (a quarter of float32's size, cosine within ~0.01). */
+export function encodeVectors(vectors: number[][]): string {
+  const dim = vectors[0]?.length ?? 0;
+  const buf = Buffer.alloc(4 + vectors.length * (4 + dim));
+  buf.writeUInt32LE(dim, 0);
+  let o = 4;
+  for (const v of vectors) {
+    const scale = Math.max(...v.map(Math.abs), 1e-12) / 127;
+    buf.writeFloatLE(scale, o);
+    o += 4;
+    for (const x of v) buf.writeInt8(Math.round(x / scale), o++);
+  }
+  return buf.toString('base64');
+}
+
+export function decodeVectors(text: string): Float32Array[] {
+  const buf = Buffer.from(text, 'base64');
+  if (buf.length < 4) return [];
+  const dim = buf.readUInt32LE(0);
+  const out: Float32Array[] = [];
+  for (let o = 4; dim > 0 && o + 4 + dim <= buf.length; o += 4 + dim) {
+    const scale = buf.readFloatLE(o);
+    const v = new Float32Array(dim);
+    for (let d = 0; d < dim; d++) v[d] = buf.readInt8(o + 4 + d) * scale;
+    out.push(v);
+  }
+  return out;
+}

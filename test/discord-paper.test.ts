@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBot, type TestBot } from './helpers/bot.js';
+import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
+
+// `/paper add link:` against a loopback Discord and a loopback arXiv serving one HTML paper.
+const EPHEMERAL = 64;
+const GUILD = '600000000000000009';
+const CHANNEL = '700000000000000009';
+const MANAGE_GUILD = String(1n << 5n);
+const MEMBER = '0';
+
+let arxiv: http.Server;
+let htmlBase: string;
+let t: TestBot;
+let discord: FakeDiscord;
+
+beforeAll(async () => {
+  const paper = fs.readFileSync('test/fixtures/fulltext/P14-1028.xhtml', 'utf8');
+  arxiv = http.createServer((req, res) => {
+    if (req.url === '/html/2401.01234') res.writeHead(302, { location: '/html/2401.01234v1' }).end();
+    else if (req.url === '/html/2401.01234v1') res.writeHead(200, { 'content-type': 'application/xhtml+xml' }).end(paper);
+    else res.writeHead(404).end('No HTML for this paper');
+  });
+  await new Promise<void>((ok) => arxiv.listen(0, '127.0.0.1', ok));
+  htmlBase = `http://127.0.0.1:${(arxiv.address() as AddressInfo).port}/html`;
+  t = await startTestBot({ ARXIV_HTML_BASE: htmlBase });
+  discord = t.discord;
+  discord.guild(GUILD, [{ id: CHANNEL }]);
+  await new Promise((r) => setTimeout(r, 300));
+}, 120_000);
+
+afterAll(async () => {
+  await t?.close();
+  await new Promise<void>((ok) => arxiv.close(() => ok()));
+});
+
+const callback = (id: string) => (c: RestCall) => c.method === 'POST' && c.path.startsWith(`/interactions/${id}/`);
+const original = (token: string) => (c: RestCall) => c.method === 'PATCH' && c.path.includes(`/${token}/messages/`);
+const add = (link: string, permissions = MANAGE_GUILD) =>
+  discord.guildCommand(GUILD, CHANNEL, 'paper', [{ name: 'add', type: 1, options: [{ name: 'link', type: 3, value: link }] }], {}, permissions);
+
+describe('/paper add link:', () => {
+  it('needs Manage Server, and a server', async () => {
+    const member = add('https://arxiv.org/abs/2401.01234', MEMBER);
+    const refused = await discord.waitFor(callback(member.id));
+    expect(refused.body.data).toMatchObject({ flags: EPHEMERAL, content: 'You need the Manage Server permission in this server to use this command.' });
+    const dm = discord.command('paper', [{ name: 'add', type: 1, options: [{ name: 'link', type: 3, value: '2401.01234' }] }]);
+    expect((await discord.waitFor(callback(dm.id))).body.data.content).toBe('This command works inside a server only.');
+  });
+
+  it('says in one line what is not an arXiv link, and what arXiv has no HTML for', async () => {
+    const bad = add('my favourite paper');
+    expect((await discord.waitFor(callback(bad.id))).body.data).toMatchObject({
+      flags: EPHEMERAL,
+      content: expect.stringMatching(/is not an arXiv link or id/),
+    });
+    const none = add('2402.99999');
+    const edit = await discord.waitFor(original(none.token));
+    expect(edit.body.content).toBe('Could not add it: arXiv has no HTML version of 2402.99999 (not converted, or the conversion failed)');
+  });
+
+  it('reads the paper, shows its card, and /ask then answers from its body with a link to the section', async () => {
+    const i = add('https://arxiv.org/abs/2401.01234');
+    const ack = await discord.waitFor(callback(i.id));
+    expect(ack.body.data).toMatchObject({ flags: EPHEMERAL, content: 'Reading the paper…' });
+    const done = await discord.waitFor(original(i.token), 30_000);
+    expect(done.body.content).toMatch(
+      /^added "Max-Margin Tensor Neural Network for Chinese Word Segmentation" \(2401\.01234\): \d+ passages from 17 sections$/,
+    );
+    expect(done.body.embeds[0].title).toBe('Max-Margin Tensor Neural Network for Chinese Word Segmentation');
+
+    const q = discord.command('ask', [{ name: 'question', type: 3, value: 'What minibatch size was used to train MMTNN?' }]);
+    const answer = await discord.waitFor(original(q.token), 30_000);
+    expect(answer.body.embeds[0].description).toMatch(/minibatch size is set to 20 \[1 §4\.1\]/);
+    const button = answer.body.components[0].components[0];
+    const msg = discord.botMessage('3', answer.body);
+    const click = discord.interaction('button', { custom_id: button.custom_id }, q.user, msg);
+    const evidence = await discord.waitFor(callback(click.id));
+    const field = evidence.body.data.embeds[0].fields[0];
+    expect(field.value).toMatch(/minibatch size is set to 20/);
+    expect(field.value).toContain(`§4.1 Data and Model Selection · ${htmlBase}/2401.01234v1#S4.SS1`);
+
+    // The same paper again: nothing is embedded twice.
+    const again = add('2401.01234v1');
+    expect((await discord.waitFor(original(again.token), 30_000)).body.content).toMatch(/already in the library with this text/);
+  });
+});
