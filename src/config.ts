@@ -57,6 +57,8 @@ export const configSchema = z.object({
   ARXIV_API_BASE: z.preprocess(emptyToUndefined, z.url().default('https://export.arxiv.org')),
   /** arXiv's HTML papers (full text), `<base>/<id>v<N>`. */
   ARXIV_HTML_BASE: z.preprocess(emptyToUndefined, z.url().default('https://arxiv.org/html')),
+  /** arXiv's PDFs, `<base>/<id>v<N>`: read when a paper has no HTML version. */
+  ARXIV_PDF_BASE: z.preprocess(emptyToUndefined, z.url().default('https://arxiv.org/pdf')),
   /** Largest document `paperbot add` reads (MB): a bigger file is refused before it is read. */
   MAX_DOCUMENT_MB: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(50)),
   /** Per-attempt timeout of source requests (3 retries with backoff follow). */

@@ -4,7 +4,7 @@ import { UserError, withApp } from './shared.js';
 /** `paperbot add <file | arXiv id | arXiv URL>...`: papers with their full text, one line each. */
 export function addCommand(): Command {
   return new Command('add')
-    .description('add papers with their full text: arXiv HTML files (.html/.xhtml), arXiv ids or arXiv links')
+    .description('add papers with their full text: arXiv HTML files (.html/.xhtml), PDFs, arXiv ids or arXiv links (arXiv HTML first, else the PDF)')
     .argument('<documents...>', 'files, arXiv ids (2401.01234, 2401.01234v2) or links (https://arxiv.org/abs/…)')
     .action(async (inputs: string[]) => {
       const { addToLibrary, describeAdded } = await import('../jobs/add.js');

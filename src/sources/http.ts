@@ -31,6 +31,41 @@ export async function fetchPage(
   url: string,
   opts: FetchOptions & { accept?: string; missingOk?: boolean } = {},
 ): Promise<{ text: string; url: string; status: number }> {
+  return request(url, opts, async (res) => ({ text: await res.text(), url: res.url || url, status: res.status }));
+}
+
+/**
+ * A binary document (a PDF) and the address it came from; `undefined` on 404. Refused, without
+ * reading the rest, once it is over `maxBytes` (by its Content-Length or as it streams in).
+ */
+export async function fetchBytes(
+  url: string,
+  opts: FetchOptions & { accept?: string; maxBytes: number },
+): Promise<{ bytes: Uint8Array; url: string } | undefined> {
+  const got = await request(url, { ...opts, missingOk: true }, async (res) =>
+    res.status === 404 ? undefined : { bytes: await readCapped(res, opts.maxBytes), url: res.url || url },
+  );
+  return got;
+}
+
+async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> {
+  const tooBig = () => new AbortError(new SourceError(`the document is over the ${Math.round(maxBytes / 1e6)} MB limit (MAX_DOCUMENT_MB)`));
+  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+    await res.body?.cancel();
+    throw tooBig();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooBig();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The retry loop every request shares: `read` turns a successful (or, when `missingOk`, 404) response into the result. */
+async function request<T>(url: string, opts: FetchOptions & { accept?: string; missingOk?: boolean }, read: (res: Response) => Promise<T>): Promise<T> {
   const f = opts.fetchImpl ?? fetch;
   try {
     return await pRetry(
@@ -45,8 +80,8 @@ export async function fetchPage(
           const e = err as Error;
           throw new SourceError(e.name === 'TimeoutError' ? `no answer within ${opts.timeoutMs ?? 15_000} ms` : `network error: ${e.message}`);
         }
-        const body = await res.text();
-        if (res.ok || (opts.missingOk && res.status === 404)) return { text: body, url: res.url || url, status: res.status };
+        if (res.ok || (opts.missingOk && res.status === 404)) return await read(res);
+        await res.body?.cancel();
         const error = new SourceError(`HTTP ${res.status}`);
         if (!RETRYABLE(res.status)) throw new AbortError(error);
         throw error;

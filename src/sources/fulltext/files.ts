@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FullText } from '../../paper/paper.js';
 import { SourceError } from '../http.js';
 import { parseLatexml } from './latexml.js';
+import { parsePdf } from './pdf.js';
 
 /** A document read from a file, keyed by its content. */
 export interface FileFullText {
@@ -15,10 +16,10 @@ export interface FileFullText {
 const HTML = /\.(x?html?|xht)$/i;
 
 /**
- * Reads a paper's full text from a local file: arXiv's HTML (LaTeXML, HTML5 or XHTML). Anything
+ * Reads a paper's full text from a local file: arXiv's HTML (LaTeXML, HTML5 or XHTML) or a PDF. Anything
  * else, a page that is not a converted paper, or a file over `maxBytes` is refused with one line.
  */
-export function readDocumentFile(file: string, maxBytes: number): FileFullText {
+export async function readDocumentFile(file: string, maxBytes: number): Promise<FileFullText> {
   const name = path.basename(file);
   let size: number;
   try {
@@ -33,8 +34,8 @@ export function readDocumentFile(file: string, maxBytes: number): FileFullText {
   if (size === 0) throw new SourceError(`${name} is empty`);
   const bytes = fs.readFileSync(file);
   const sourceKey = `file:${createHash('sha256').update(bytes).digest('hex')}`;
-  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-')
-    throw new SourceError(`${name}: reading PDFs is not available in this release; add the paper's arXiv HTML page (or its arXiv id) instead`);
+  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') return { body: await parsePdf(bytes, name), sourceKey };
+  if (/\.pdf$/i.test(name)) throw new SourceError(`${name} is not a PDF (it does not start with %PDF-)`);
   if (!HTML.test(name) && !looksLikeHtml(bytes)) throw new SourceError(`${name} is neither an HTML page nor a PDF`);
   const body = parseLatexml(bytes.toString('utf8'));
   if (!body)
