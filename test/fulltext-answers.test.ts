@@ -66,6 +66,19 @@ describe.each(BACKENDS)('full-text answers (%s)', (name) => {
     expect(a.evidence.slice(0, 3).some((e) => e.text.includes('learning rate eta=0.01') && e.section === '4.1 Hyper-Parameter Settings')).toBe(true);
   });
 
+  it.skipIf(skipBackend(name))(
+    'a question about no particular paper is answered by the paper whose body holds it, though its abstract does not rank',
+    async () => {
+      const q = 'Which toolkit was used to train the CRF baseline on the PKU corpus?';
+      const byAbstract = await app.retriever.searchWithVector(q, app.embeddings.embedQuery(q), { k: 3, passages: 1 });
+      expect(byAbstract.map((h) => h.id)).not.toContain(MMTNN);
+      const a = await app.chain.ask(q);
+      expect(a.refused).toBe(false);
+      expect(a.citations[0]?.id).toBe(MMTNN);
+      expect(a.answer).toMatch(/toolkit CRF\+\+ to train the CRF model \[1 §4\.2\]/);
+    },
+  );
+
   it.skipIf(skipBackend(name))('follow-ups stay inside the paper', async () => {
     const c = `ft-${name}`;
     await app.chain.ask('What minibatch size was used to train MMTNN?', c);

@@ -51,6 +51,11 @@ export class FullTextStore implements FullTextSource {
     return new Set(rows.map((r) => r.paper_id));
   }
 
+  async paperIds(limit: number): Promise<string[]> {
+    const rows = await this.db.all<{ paper_id: string }>('SELECT paper_id FROM full_texts ORDER BY paper_id LIMIT ?', [limit]);
+    return rows.map((r) => r.paper_id);
+  }
+
   async count(): Promise<number> {
     return (await this.db.get<{ n: number }>('SELECT CAST(count(*) AS INTEGER) AS n FROM full_texts'))!.n;
   }

@@ -25,6 +25,8 @@ export interface FullTextSource {
   load(paperId: string): Promise<FullTextRecord | undefined>;
   /** Which of these papers have a full text. */
   withFullText(paperIds: string[]): Promise<Set<string>>;
+  /** Papers with a full text, at most `limit` of them. */
+  paperIds(limit: number): Promise<string[]>;
 }
 
 /** A body passage ranked for a question, with the link to its section when the document has a web address. */
@@ -36,6 +38,12 @@ export interface BodyHit {
   coverage: number;
   url?: string;
 }
+
+/** What the share of the question's words held adds to a best passage's cosine when papers are compared. */
+export const ACROSS_COVERAGE_WEIGHT = 0.5;
+
+/** Full texts searched all at once for a question about no particular paper, at most (each is kept in memory). */
+export const SEARCH_ALL_MAX = 128;
 
 /** BM25's weight beside cosine similarity in a passage's score (both about 0..1 within a paper). */
 const LEXICAL_WEIGHT = 1;
@@ -63,7 +71,7 @@ export class BodyRetriever {
     private readonly modelId: string,
     private readonly opts: { lexicalWeight?: number; cacheSize?: number } = {},
   ) {
-    this.cache = new LRUCache({ max: opts.cacheSize ?? 64 });
+    this.cache = new LRUCache({ max: opts.cacheSize ?? SEARCH_ALL_MAX });
   }
 
   /** Which of these papers have a full text (for saying whether the body was read). */
@@ -81,6 +89,30 @@ export class BodyRetriever {
       if (paper) out.set(id, rankPaper(paper, q, vector, this.modelId, this.opts.lexicalWeight ?? LEXICAL_WEIGHT).slice(0, k));
     }
     return out;
+  }
+
+  /**
+   * Every full text's best passage for the question, best first, comparable across papers: the
+   * passage's cosine similarity plus the share of the question's words the paper's body holds, each
+   * weighed by how few of the full texts hold it (a name only one paper uses picks that paper).
+   * Empty when the library has more than SEARCH_ALL_MAX full texts.
+   */
+  async bestOfEach(question: string, vector: number[]): Promise<{ paperId: string; hit: BodyHit; score: number }[]> {
+    const ids = await this.source.paperIds(SEARCH_ALL_MAX + 1);
+    if (ids.length > SEARCH_ALL_MAX) return [];
+    const ranked = await this.rank(ids, question, vector, 1);
+    const papers = [...ranked.keys()].map((id) => [id, this.cache.get(id)?.df] as const);
+    const q = [...new Set(terms(question))];
+    const weight = new Map(q.map((t) => [t, idf(papers.length, papers.filter(([, df]) => df?.has(t)).length)]));
+    const total = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
+    return papers
+      .flatMap(([paperId, df]) => {
+        const hit = ranked.get(paperId)?.[0];
+        if (!hit) return [];
+        const held = q.reduce((sum, t) => sum + (df?.has(t) ? weight.get(t)! : 0), 0) / total;
+        return [{ paperId, hit, score: hit.dense + ACROSS_COVERAGE_WEIGHT * held }];
+      })
+      .sort((a, b) => b.score - a.score || a.paperId.localeCompare(b.paperId));
   }
 
   /** A term's IDF among a paper's passages (for papers ranked before: rank() loads them). */
@@ -112,9 +144,11 @@ export class BodyRetriever {
 }
 
 function idfIn(p: LoadedPaper, t: string): number {
-  const df = p.df.get(t) ?? 0;
-  return Math.log(1 + (p.passages.length - df + 0.5) / (df + 0.5));
+  return idf(p.passages.length, p.df.get(t) ?? 0);
 }
+
+/** BM25's IDF of a term held by `df` of `n` documents. */
+const idf = (n: number, df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
 
 function counts(ts: string[]): Map<string, number> {
   const m = new Map<string, number>();
