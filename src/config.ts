@@ -60,6 +60,10 @@ export const configSchema = z.object({
   /** arXiv's PDFs, `<base>/<id>v<N>`: read when a paper has no HTML version. */
   ARXIV_PDF_BASE: z.preprocess(emptyToUndefined, z.url().default('https://arxiv.org/pdf')),
   /** Largest document `paperbot add` reads (MB): a bigger file is refused before it is read. */
+  /** Full texts the leader reads by itself per day (new live papers, the day's digest first); 0: none. */
+  FULLTEXT_PER_DAY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(10_000).default(100)),
+  /** A question naming one paper that has only its abstract gets the paper read first ("Reading the paper…"). */
+  FULLTEXT_ON_DEMAND: envBool(true),
   MAX_DOCUMENT_MB: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(1000).default(50)),
   /** Per-attempt timeout of source requests (3 retries with backoff follow). */
   SOURCE_TIMEOUT_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(100).max(300_000).default(15_000)),

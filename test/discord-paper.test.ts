@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingest } from '../src/library/ingest.js';
+import { parseLatexml } from '../src/sources/fulltext/latexml.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
 
@@ -19,14 +21,16 @@ let discord: FakeDiscord;
 
 beforeAll(async () => {
   const paper = fs.readFileSync('test/fixtures/fulltext/P14-1028.xhtml', 'utf8');
+  const brae = fs.readFileSync('test/fixtures/fulltext/P14-1011.xhtml', 'utf8');
   arxiv = http.createServer((req, res) => {
-    if (req.url === '/html/2401.01234') res.writeHead(302, { location: '/html/2401.01234v1' }).end();
+    if (req.url === '/html/2402.00007') res.writeHead(200, { 'content-type': 'application/xhtml+xml' }).end(brae);
+    else if (req.url === '/html/2401.01234') res.writeHead(302, { location: '/html/2401.01234v1' }).end();
     else if (req.url === '/html/2401.01234v1') res.writeHead(200, { 'content-type': 'application/xhtml+xml' }).end(paper);
     else res.writeHead(404).end('No such paper');
   });
   await new Promise<void>((ok) => arxiv.listen(0, '127.0.0.1', ok));
   htmlBase = `http://127.0.0.1:${(arxiv.address() as AddressInfo).port}/html`;
-  t = await startTestBot({ ARXIV_HTML_BASE: htmlBase, ARXIV_PDF_BASE: htmlBase.replace(/html$/, 'pdf') });
+  t = await startTestBot({ ARXIV_HTML_BASE: htmlBase, ARXIV_PDF_BASE: htmlBase.replace(/html$/, 'pdf'), FULLTEXT_ON_DEMAND: 'true' });
   discord = t.discord;
   discord.guild(GUILD, [{ id: CHANNEL }]);
   await new Promise((r) => setTimeout(r, 300));
@@ -86,5 +90,29 @@ describe('/paper add link:', () => {
     // The same paper again: nothing is embedded twice.
     const again = add('2401.01234v1');
     expect((await discord.waitFor(original(again.token), 30_000)).body.content).toMatch(/already in the library with this text/);
+  });
+});
+
+describe('/ask about a paper the library has only the abstract of', () => {
+  it('reads the paper first ("Reading …"), then answers from its body; the next question does not read it again', async () => {
+    const { app } = t;
+    const body = parseLatexml(fs.readFileSync('test/fixtures/fulltext/P14-1011.xhtml', 'utf8'))!;
+    const id = '2402.00007';
+    const paper = { id, arxivId: id, title: body.title, abstract: body.abstract, links: [], source: 'arxiv', url: `https://arxiv.org/abs/${id}` };
+    await ingest([paper], { store: app.store, vectors: app.backend.vectors, index: app.backend.index, embeddings: app.embeddings });
+    expect(await app.backend.fullTexts.key(id)).toBeUndefined();
+
+    const q = discord.command('ask', [{ name: 'question', type: 3, value: 'What learning rate was used to train BRAE?' }]);
+    const reading = await discord.waitFor(original(q.token), 30_000);
+    expect(reading.body.content).toBe(`Reading "${body.title}" (its full text is new to the library)…`);
+    const answer = await discord.waitFor((c) => original(q.token)(c) && c.body.embeds?.length > 0, 30_000);
+    expect(answer.body.content).toBe('');
+    expect(answer.body.embeds[0].description).toMatch(/learning rate eta=0\.01.*\[1 §4\.1\]/);
+    expect((await app.backend.fullTexts.key(id))?.sourceKey).toBe(`arxiv:${id}`);
+
+    // Named by its whole title this time.
+    const again = discord.command('ask', [{ name: 'question', type: 3, value: `Which toolkit pre-trained the word embeddings of ${body.title}?` }]);
+    const second = await discord.waitFor(original(again.token), 30_000);
+    expect(second.body.embeds?.length).toBeGreaterThan(0); // answered at once: no "Reading …" first
   });
 });

@@ -20,6 +20,7 @@ import { deployCommands } from './deploy.js';
 import { sendDigest } from '../digest/discord.js';
 import { claimedDigest } from '../digest/digest.js';
 import { prepareDigest } from '../jobs/digest.js';
+import { FullTextReader } from '../jobs/fulltext.js';
 import { DigestScheduler } from '../digest/scheduler.js';
 import { TopicNotifier } from '../topics/notify.js';
 import { Cron } from 'croner';
@@ -29,6 +30,7 @@ import { answerMessage } from '../commands/answer-flow.js';
 import { ask } from '../commands/ask.js';
 import { callerOf, refusalOf } from '../commands/preconditions.js';
 import { ephemeral } from '../commands/shared.js';
+import { clip } from '../util.js';
 
 /**
  * The discord.js client: only the intents the bot needs, no mention ever parsed from its output.
@@ -67,9 +69,14 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
   await ready;
   log.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'connected to Discord');
   if (config.REGISTER_COMMANDS && app.leader.isLeader) await deployCommands(config, log, client.application?.id);
+  const reader = config.FULLTEXT_PER_DAY > 0 ? new FullTextReader(app, { perDay: config.FULLTEXT_PER_DAY, work: (fn) => ctx.work.run(fn) }) : undefined;
   const scheduler = new DigestScheduler({
     digests: app.digests,
-    prepare: (sub, day) => ctx.work.run(() => prepareDigest(app, sub, day)),
+    prepare: async (sub, day) => {
+      const digest = await ctx.work.run(() => prepareDigest(app, sub, day));
+      reader?.prioritize(digest.papers.map((p) => p.id));
+      return digest;
+    },
     rebuild: (_sub, day, paperIds) => claimedDigest(app.store, day, paperIds),
     send: (sub, digest, day) => sendDigest(client.rest, sub.channelId, digest, day),
     log,
@@ -78,7 +85,9 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
   const notifier = new TopicNotifier({ topics: app.topics, rest: client.rest, papers: (ids) => app.catalog.get(ids), log });
   // Every minute: due daily posts, and topic alerts. Tests drive both with their own clock instead.
   let alerts: Cron | undefined;
+  let reading: Cron | undefined;
   if (opts.timers !== false) {
+    reading = reader && readInBackground(app, reader, log);
     scheduler.start();
     const flush = () => {
       if (app.leader.isLeader) void notifier.flush().catch((err: Error) => log.error({ err: err.message }, 'topic alerts failed'));
@@ -100,9 +109,23 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
     async stop() {
       scheduler.stop();
       alerts?.stop();
+      reading?.stop();
       await client.destroy();
     },
   };
+}
+
+/** Every 10 minutes, on the leader: a few full texts read (the day's digest papers first). */
+function readInBackground(app: App, reader: FullTextReader, log: Logger): Cron {
+  return new Cron('*/10 * * * *', { protect: true }, async () => {
+    if (!app.leader.isLeader) return;
+    try {
+      const r = await reader.sweep();
+      if (r.read || r.failed) log.info(r, 'background full-text reading');
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'background full-text reading failed');
+    }
+  });
 }
 
 const UNAVAILABLE = 'The paper library is briefly unavailable (its database is restarting). Please try again in a moment.';
@@ -196,7 +219,8 @@ export async function onDirectMessage(message: Message, ctx: BotContext): Promis
       return;
     }
     if ('sendTyping' in message.channel) await message.channel.sendTyping();
-    await message.reply(await answerMessage(ctx, q.question, conversation));
+    const onReading = (title: string) => message.reply(`Reading "${clip(title, 120)}" (its full text is new to the library)…`);
+    await message.reply(await answerMessage(ctx, q.question, conversation, { onReading }));
   } catch (err) {
     await message.reply(failureMessage(err, 'DM', ctx)).catch(() => {});
   }

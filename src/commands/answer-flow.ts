@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionRowBuilder, ButtonBuilder, EmbedBuilder } from 'discord.js';
 import { answerEmbed, answerPaperIds, evidenceButton } from '../discord/render.js';
+import { readDocument, storeDocument } from '../jobs/add.js';
+import { normaliseTitle } from '../paper/paper.js';
+import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 import type { BotContext } from './context.js';
 
 /** An answer as a Discord message: the cited answer, and its "Show evidence" button. */
@@ -9,11 +12,18 @@ export interface AnswerMessage {
   components: ActionRowBuilder<ButtonBuilder>[];
 }
 
+export interface AnswerOptions {
+  /** Told when the paper asked about is read first (the user sees "Reading the paper…"). */
+  onReading?: (title: string) => Promise<unknown>;
+}
+
 /**
  * How a question is answered on Discord, whatever it came through (/ask, a DM, a paper thread):
- * answered in the work queue within its conversation, kept for the evidence button, rendered.
+ * the paper it names read first when the library has only its abstract, then answered in the work
+ * queue within its conversation, kept for the evidence button, rendered.
  */
-export async function answerMessage(ctx: BotContext, question: string, conversationId: string): Promise<AnswerMessage> {
+export async function answerMessage(ctx: BotContext, question: string, conversationId: string, opts: AnswerOptions = {}): Promise<AnswerMessage> {
+  await readNamedPaper(ctx, question, opts);
   const answer = await ctx.work.run(() => ctx.app.chain.ask(question, conversationId));
   const key = randomUUID().slice(0, 12);
   await ctx.answers.set(key, answer);
@@ -22,3 +32,29 @@ export async function answerMessage(ctx: BotContext, question: string, conversat
     components: answer.evidence.length ? [evidenceButton(key)] : [],
   };
 }
+
+/**
+ * A question that names a paper (its name or title) the library holds only the abstract of (an arXiv paper) gets
+ * the paper read first, ahead of background requests in arXiv's queue (FULLTEXT_ON_DEMAND). One
+ * that cannot be read is not tried again for a day; the question is then answered from the abstract.
+ */
+async function readNamedPaper(ctx: BotContext, question: string, opts: AnswerOptions): Promise<void> {
+  const { app } = ctx;
+  if (!app.config.FULLTEXT_ON_DEMAND || !app.body) return;
+  const [top] = await app.retriever.searchWithVector(question, app.retriever.embedQuestion(question), { k: 1, passages: 1 });
+  if (!top || !namesOne(question, top) || ctx.unreadable.has(top.id) || (await app.body.withFullText([top.id])).has(top.id)) return;
+  const arxivId = (await app.store.get(top.id))?.arxivId;
+  if (!arxivId) return;
+  try {
+    await opts.onReading?.(top.title);
+    const doc = await readDocument(app, arxivId, { urgent: true });
+    await ctx.work.run(() => storeDocument(app, doc));
+  } catch (err) {
+    ctx.unreadable.set(top.id, true);
+    ctx.log.warn({ paper: top.id, err: (err as Error).message }, 'full text not read on demand; answering from the abstract');
+  }
+}
+
+/** Does the question name this paper: by one of its names ("BRAE"), or by its whole title? */
+const namesOne = (question: string, hit: PaperHit) =>
+  !!(hit.signals.named || hit.signals.mentioned) || ` ${normaliseTitle(question)} `.includes(` ${normaliseTitle(hit.title)} `);

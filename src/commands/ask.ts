@@ -1,5 +1,6 @@
 import { SlashCommandBuilder, MessageFlags } from 'discord.js';
 import { MAX_QUESTION_CHARS } from '../question.js';
+import { clip } from '../util.js';
 import { evidenceEmbed } from '../discord/render.js';
 import { answerMessage } from './answer-flow.js';
 import { rateLimited, validQuestion } from './preconditions.js';
@@ -20,7 +21,8 @@ export const ask: Command = {
     if (!question) return;
     await interaction.deferReply();
     // One conversation per user and channel, so follow-ups via /ask work too.
-    await interaction.editReply(await answerMessage(ctx, question, `ask:${interaction.channelId}:${interaction.user.id}`));
+    const onReading = (title: string) => interaction.editReply(`Reading "${clip(title, 120)}" (its full text is new to the library)…`);
+    await interaction.editReply({ content: '', ...(await answerMessage(ctx, question, `ask:${interaction.channelId}:${interaction.user.id}`, { onReading })) });
   },
 
   buttons: {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { App } from '../app.js';
 import type { Answer } from '../answer/types.js';
 import type { Logger } from '../log.js';
@@ -30,6 +31,8 @@ export interface BotContext {
   questions: RateLimiter;
   /** Where answers and searches are computed (see WorkQueue). */
   work: WorkQueue;
+  /** Papers whose full text could not be read on demand: not tried again for a day. */
+  unreadable: LRUCache<string, true>;
 }
 
 /** How long "Show evidence" and search paging keep working after the message. */
@@ -43,5 +46,6 @@ export function createContext(app: App, log: Logger, perMinute: number): BotCont
     searches: app.backend.keyedState<{ query: string; hits: PaperHit[] }>('search', BUTTON_TTL_MS),
     questions: new RateLimiter(perMinute, 60_000),
     work: new WorkQueue(),
+    unreadable: new LRUCache<string, true>({ max: 1000, ttl: 86_400_000 }),
   };
 }

@@ -1,7 +1,8 @@
 import { oneLine } from '../util.js';
 import { XMLParser } from 'fast-xml-parser';
-import { extractLinks, type Paper } from '../paper/paper.js';
+import { extractLinks, normaliseTitle, type Paper } from '../paper/paper.js';
 import { SourceError, fetchText, type FetchOptions } from './http.js';
+import { arxivQueue, type PoliteQueue } from './polite-queue.js';
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['entry', 'link', 'author', 'category'].includes(name) });
 
@@ -51,4 +52,21 @@ export async function fetchArxiv(query: string, base: string, max = 50, opts: Fe
   if (!q) throw new SourceError('an arXiv query is required, e.g. --query "cat:cs.CV"');
   const url = `${base.replace(/\/$/, '')}/api/query?search_query=${encodeURIComponent(q)}&start=0&max_results=${Math.min(Math.max(1, max), 200)}&sortBy=submittedDate&sortOrder=descending`;
   return parseArxivAtom(await fetchText(url, opts), url);
+}
+
+export interface TitleLookupOptions extends FetchOptions {
+  base: string;
+  queue?: PoliteQueue;
+}
+
+/**
+ * A paper's arXiv id found by its exact title (the seed page gives titles, not ids): arXiv's search
+ * for the title as a phrase, and the entry whose normalised title is the same. Undefined when none is.
+ */
+export async function findArxivIdByTitle(title: string, opts: TitleLookupOptions): Promise<string | undefined> {
+  const phrase = normaliseTitle(title);
+  if (!phrase) return undefined;
+  const url = `${opts.base.replace(/\/$/, '')}/api/query?search_query=${encodeURIComponent(`ti:"${phrase}"`)}&start=0&max_results=5`;
+  const xml = await (opts.queue ?? arxivQueue).run(() => fetchText(url, opts));
+  return parseArxivAtom(xml, url).find((p) => normaliseTitle(p.title) === phrase)?.arxivId;
 }

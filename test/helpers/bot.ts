@@ -22,7 +22,16 @@ export interface TestBot {
 export async function startTestBot(env: Record<string, string> = {}, opts: { timers?: boolean } = {}): Promise<TestBot> {
   const discord = await new FakeDiscord().start();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paperbot-bot-'));
-  const config = loadConfig({ DATA_DIR: dataDir, DISCORD_TOKEN: discord.token, DISCORD_API_BASE: discord.apiBase, LOG_LEVEL: 'silent', ...env });
+  // No full-text reading unless a test asks for it (it would go to arxiv.org).
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DISCORD_TOKEN: discord.token,
+    DISCORD_API_BASE: discord.apiBase,
+    LOG_LEVEL: 'silent',
+    FULLTEXT_ON_DEMAND: 'false',
+    FULLTEXT_PER_DAY: '0',
+    ...env,
+  });
   const app = await openApp(config, log);
   await ingestSeed(app);
   const bot = await startBot(app, config, log, opts);
