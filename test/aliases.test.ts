@@ -23,6 +23,15 @@ describe('aliases: names people use for a paper', () => {
     expect(aliasesOf(paper('Some Title', 'a novel task, termed as Vocabulary-free Image Classification'))).toEqual([]);
   });
 
+  it('names a paper the way people cite it: "Kalchbrenner et al.", or both surnames of two authors', () => {
+    const cnn = { ...paper('A Convolutional Neural Network for Modelling Sentences'), authors: ['Nal Kalchbrenner', 'Edward Grefenstette', 'Phil Blunsom'] };
+    expect(aliasesOf(cnn)).toEqual(['Kalchbrenner et al']);
+    expect(mentionsPaper('What did Kalchbrenner et al. train with?', aliasesOf(cnn))).toBe(true);
+    const pair = { ...paper('Some Title'), authors: ['Ashish Vaswani', 'Noam Shazeer Jr.'] };
+    expect(aliasesOf(pair)).toEqual(['Vaswani et al', 'Vaswani and Shazeer']);
+    expect(aliasesOf(paper('Some Title'))).toEqual([]);
+  });
+
   it('adds run-together forms of names in the title, and no common words', () => {
     expect(aliasesOf(paper('Swin Transformer V2: Scaling Up Capacity and Resolution'))).toContain('SwinV2');
     expect(aliasesOf(paper('LAION-5B: An open large-scale dataset'))).toEqual(['LAION-5B', 'LAION5B']);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { evidenceEmbed } from '../src/discord/render.js';
+import { evidenceEmbed, paperView } from '../src/discord/render.js';
 import { answerToJson } from '../src/answer/format.js';
 import { addToLibrary } from '../src/jobs/add.js';
 import { ingestSeed } from '../src/jobs/update.js';
@@ -78,6 +78,15 @@ describe.each(BACKENDS)('full-text answers (%s)', (name) => {
       expect(a.answer).toMatch(/toolkit CRF\+\+ to train the CRF model \[1 §4\.2\]/);
     },
   );
+
+  it.skipIf(skipBackend(name))('authors are part of the paper: "Pei et al." finds it, and its card names them', async () => {
+    expect((await app.store.get(MMTNN))?.authors).toEqual(['Wenzhe Pei', 'Tao Ge', 'Baobao Chang']);
+    const a = await app.chain.ask('What minibatch size did Pei et al. use?');
+    expect(a.citations[0]?.id).toBe(MMTNN);
+    expect(a.answer).toMatch(/minibatch size is set to 20/);
+    const card = paperView((await app.catalog.get([MMTNN])).get(MMTNN)!).embeds[0]!.toJSON();
+    expect(card.author?.name).toBe('Wenzhe Pei, Tao Ge and Baobao Chang');
+  });
 
   it.skipIf(skipBackend(name))('follow-ups stay inside the paper', async () => {
     const c = `ft-${name}`;

@@ -18,6 +18,8 @@ describe('Hugging Face daily papers parser', () => {
     expect(p.abstract).not.toMatch(/\n/);
     expect(p).toMatchObject({ url: 'https://huggingface.co/papers/2410.17243', arxivId: '2410.17243', upvotes: 64, source: 'hf' });
     expect(p.aiSummary).toBeUndefined();
+    expect(p.authors?.slice(0, 2)).toEqual(['Zesen Cheng', 'Hang Zhang']);
+    expect(p.authors).toHaveLength(9);
   });
 
   it('reads the 2026 shape: ai_summary, githubRepo, submittedOnDailyAt', () => {
@@ -47,6 +49,7 @@ describe('arXiv Atom parser', () => {
     expect(papers[0]!.url).toBe('https://arxiv.org/abs/2510.14968');
     expect(papers[0]!.links).toContain('https://arxiv.org/pdf/2510.14968v1');
     expect(papers[0]!.publishedAt).toBe('2025-10-16T17:59:37Z');
+    expect(papers[0]!.authors?.slice(0, 3)).toEqual(['Mingxuan Yan', 'Yuping Wang', 'Zechun Liu']);
   });
   it('an empty feed has no papers; a non-feed is an error', () => {
     expect(parseArxivAtom(fixture('xiv_arxiv_empty.xml'))).toEqual([]);

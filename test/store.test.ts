@@ -50,6 +50,17 @@ describe.each(BACKENDS)('PaperStore on %s', (name) => {
     expect((await store.changedSince(after.updatedAt)).map((p) => p.id)).toEqual([papers[0]!.id]);
   });
 
+  it('keeps authors in order; a source that gives them later fills them in without re-embedding the paper', async () => {
+    await store.upsert(papers.slice(0, 1));
+    const before = (await store.get(papers[0]!.id))!;
+    expect(before.authors).toBeUndefined();
+    const authors = ['Anh Nguyen', 'Jeff Clune', 'Yoshua Bengio', 'Alexey Dosovitskiy', 'Jason Yosinski'];
+    expect((await store.upsert([{ ...papers[0]!, authors }])).changed).toEqual([papers[0]!.id]);
+    const after = (await store.get(papers[0]!.id))!;
+    expect(after.authors).toEqual(authors);
+    expect(after.contentHash).toBe(before.contentHash); // what is embedded did not change
+  });
+
   it('a batch that fails part-way stores nothing', async () => {
     await store.upsert(papers.slice(0, 2));
     const broken = { ...papers[5]!, title: null as unknown as string };

@@ -47,7 +47,8 @@ export function attribute(sentence: string, name: string): string {
   if (new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'i').test(sentence)) return thirdPerson(sentence);
   const [first = '', ...rest] = sentence.split(' ');
   // Lower-case an ordinary capitalised word ("Substantial"), never a name or acronym ("ImageNet", "CLIP").
-  const ordinary = COMMON_START.test(first) || (/^[A-Z][a-z]+(?:-[a-z]+)*,?$/.test(first) && !name.includes(first.replace(/,$/, '')));
+  const cited = rest[0] === 'et' || rest[0] === 'and'; // "Zheng et al. applied …": a surname
+  const ordinary = !cited && (COMMON_START.test(first) || (/^[A-Z][a-z]+(?:-[a-z]+)*,?$/.test(first) && !name.includes(first.replace(/,$/, ''))));
   const lead = ordinary ? first.toLowerCase() : first;
   return `According to ${name}, ${thirdPerson([lead, ...rest].join(' '))}`;
 }

@@ -208,6 +208,8 @@ export const MIGRATIONS: Migration[] = [
     );
     `,
   },
+  // A JSON array of names; papers stored before keep null until a source gives their authors again.
+  { version: 11, name: 'paper authors', sql: 'ALTER TABLE papers ADD COLUMN authors TEXT;' },
 ];
 
 const LEDGER = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

@@ -3,6 +3,7 @@ import { clip, headOf } from '../util.js';
 export const LIMITS = {
   content: 2000,
   embedTitle: 256,
+  embedAuthor: 256,
   embedDescription: 4096,
   fieldName: 256,
   fieldValue: 1024,

@@ -126,6 +126,7 @@ export function paperView(p: RetrievablePaper) {
   const url = paperLink(p);
   if (url && url.length <= 2048) e.setURL(url);
   if (p.thumbnail) e.setThumbnail(p.thumbnail);
+  if (p.authors?.length) e.setAuthor({ name: fit(authorLine(p.authors), LIMITS.embedAuthor) });
   if (p.upvotes !== undefined) e.addFields({ name: 'Upvotes', value: String(p.upvotes), inline: true });
   const code = codeLink(p);
   if (code) e.addFields({ name: 'Code', value: fit(code, LIMITS.fieldValue), inline: true });
@@ -135,6 +136,10 @@ export function paperView(p: RetrievablePaper) {
   );
   return { embeds: [e], components: [row] };
 }
+
+/** "A, B and C", or "A, B, C et al." past three authors. */
+const authorLine = (names: string[]) =>
+  names.length <= 3 ? names.join(names.length === 3 ? ', ' : ' and ').replace(/, ([^,]+)$/, ' and $1') : `${names.slice(0, 3).join(', ')} et al.`;
 
 /** Nearest papers as a list embed. */
 export function similarView(p: RetrievablePaper, hits: PaperHit[]) {

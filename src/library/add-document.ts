@@ -74,6 +74,8 @@ function paperOf(doc: ReadDocument): Paper {
   const p: Paper = { id: doc.arxivId ?? slugify(title), title, abstract, links: extractLinks(abstract), source: doc.source };
   if (doc.arxivId) p.arxivId = doc.arxivId;
   if (doc.url) p.url = doc.url;
+  const authors = doc.body.authors.map((a) => a.trim()).filter(Boolean);
+  if (authors.length) p.authors = authors;
   return p;
 }
 

@@ -39,6 +39,8 @@ function reconcileOne(p: Paper, known: Paper | undefined): Paper {
     if (thumbnail) merged.thumbnail = thumbnail;
     const publishedAt = p.publishedAt ?? known.publishedAt;
     if (publishedAt) merged.publishedAt = publishedAt;
+    const authors = p.authors?.length ? p.authors : known.authors;
+    if (authors?.length) merged.authors = authors;
     return merged;
   }
 }

@@ -19,6 +19,8 @@ export interface Paper {
   /** A picture of the paper (the Hugging Face page's thumbnail), shown with it on Discord. */
   thumbnail?: string;
   publishedAt?: string;
+  /** Author names as the source gives them ("Nal Kalchbrenner"), in order. */
+  authors?: string[];
 }
 
 /** Lower-case, accents removed, every run of non-alphanumerics collapsed to one space (title matching and identity). */
@@ -38,7 +40,7 @@ export function titleMatches(title: string, words: string[]): boolean {
 }
 
 /** The fields of a paper retrieval, answers and Discord need (a stored Paper satisfies it). */
-export type RetrievablePaper = Pick<Paper, 'id' | 'title' | 'abstract' | 'url' | 'links' | 'upvotes' | 'thumbnail'>;
+export type RetrievablePaper = Pick<Paper, 'id' | 'title' | 'abstract' | 'url' | 'links' | 'upvotes' | 'thumbnail' | 'authors'>;
 
 /** URL-safe, stable slug of a title (at most 80 characters, cut at a word boundary). */
 export function slugify(title: string): string {

@@ -7,7 +7,7 @@ import { terms } from './text.js';
  * STU-Net → STUNet). They become a boosted field of the lexical index, so "What is CLIP?" finds the
  * CLIP paper even though its abstract never says "CLIP".
  */
-export function aliasesOf(p: { title: string; abstract: string; links?: string[] }): string[] {
+export function aliasesOf(p: { title: string; abstract: string; links?: string[]; authors?: string[] }): string[] {
   const out = new Set<string>();
   const add = (name: string | undefined) => {
     const n = name?.trim().replace(/^[("'“]+|[)"'”.,;:]+$/g, '');
@@ -44,11 +44,24 @@ export function aliasesOf(p: { title: string; abstract: string; links?: string[]
   // "Swin Transformer V2" → SwinV2.
   const version = /^(?:(?:The|A|An)\s+)?([A-Z]\w+)\b.*?\bV(\d+)\b/.exec(p.title);
   if (version) add(`${version[1]}V${version[2]}`);
+  // How people cite it: "Kalchbrenner et al.", "Vaswani and Shazeer" (two authors).
+  const last = (p.authors ?? []).map(surname).filter((n) => n.length >= 2);
+  if (last[0]) out.add(`${last[0]} et al`);
+  if (last.length === 2) out.add(`${last[0]} and ${last[1]}`);
   return [...out];
 }
 
+/** A name's surname: its last word, suffixes ("Jr.", "III") aside. */
+function surname(name: string): string {
+  const words = name
+    .trim()
+    .split(/\s+/)
+    .filter((w) => !/^(?:jr\.?|sr\.?|ii|iii|iv)$/i.test(w));
+  return words.at(-1)?.replace(/[.,]+$/, '') ?? '';
+}
+
 /** Bump when aliasesOf() changes: a saved lexical index made with older aliases is rebuilt. */
-export const ALIASES_VERSION = 2;
+export const ALIASES_VERSION = 3;
 
 /** A sentence about the paper's own contribution. */
 const OWN_WORK =

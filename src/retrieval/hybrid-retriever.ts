@@ -70,6 +70,9 @@ export type IdfWeights = (term: string, unseen?: 'zero' | 'rarest') => number;
  * Depends only on interfaces: LangChain's `Embeddings` and `VectorStore`, a `LexicalRanker` and a
  * `PaperCatalog`, which the backend gives (in memory when embedded, PostgreSQL when shared).
  */
+/** "Pei et al.", "Vaswani and Shazeer": a question citing a paper by its authors. */
+const CITES_AUTHORS = /\b[A-Z][\p{L}'-]+ (?:et al\b|and [A-Z][\p{L}'-]+)/u;
+
 export class HybridRetriever {
   readonly embeddings: Embeddings;
   readonly lexical: LexicalRanker;
@@ -95,6 +98,29 @@ export class HybridRetriever {
   /** A retriever over papers held in memory (an in-memory catalog and BM25 built from `papers`): tests, benchmarks, BEIR. */
   static inMemory(embeddings: Embeddings, vectors: VectorStore, papers: RetrievablePaper[], fusion?: FusionParams): HybridRetriever {
     return new HybridRetriever({ embeddings, vectors, lexical: LexicalIndex.of(papers), catalog: new MemoryCatalog(papers), ...(fusion ? { fusion } : {}) });
+  }
+
+  /**
+   * The fused ranking's top `k`, with a paper the question cites by its authors ("Pei et al.",
+   * "Vaswani and Shazeer") first, and which that is: the surname is a rare word BM25 finds, but one word is too little
+   * for the fused score to rank the paper by.
+   */
+  private async citedFirst<T extends { id: string }>(query: string, fused: T[], lexical: { id: string }[], k: number): Promise<{ top: T[]; cited?: string }> {
+    if (!CITES_AUTHORS.test(query)) return { top: fused.slice(0, k) };
+    const candidates = lexical.slice(0, 10).map((r) => r.id);
+    const papers = await this.catalog.get(candidates);
+    const cited = candidates.find((id) => {
+      const p = papers.get(id);
+      return (
+        p?.authors?.length &&
+        mentionsPaper(
+          query,
+          aliasesOf(p).filter((a) => / et al$| and /.test(a)),
+        )
+      );
+    });
+    const first = cited ? fused.find((r) => r.id === cited) : undefined;
+    return first ? { top: [first, ...fused.filter((r) => r !== first)].slice(0, k), cited: first.id } : { top: fused.slice(0, k) };
   }
 
   private async paper(id: string): Promise<RetrievablePaper | undefined> {
@@ -131,7 +157,7 @@ export class HybridRetriever {
     const denseScore = new Map(c.dense.map((r) => [r.id, r.score]));
     const floor = c.dense.length ? c.dense[c.dense.length - 1]!.score : 0;
     const qTerms = new Set(terms(query));
-    const top = fuseCandidates(c, fusion).slice(0, k);
+    const { top, cited } = await this.citedFirst(query, fuseCandidates(c, fusion), c.lexical, k);
     const papers = await this.catalog.get(top.map((r) => r.id));
     const hits: PaperHit[] = [];
     for (const r of top) {
@@ -150,7 +176,8 @@ export class HybridRetriever {
         },
       };
       const { aliases } = this.namesOf(paper);
-      if (namesPaper(query, aliases)) hit.signals.named = true;
+      // Cited by its authors, a paper is named as surely as by its title.
+      if (r.id === cited || namesPaper(query, aliases)) hit.signals.named = true;
       else if (mentionsPaper(query, aliases)) hit.signals.mentioned = true;
       if (paper.url) hit.url = paper.url;
       hits.push(hit);
@@ -248,7 +275,7 @@ export class HybridRetriever {
 
   /** A paper's aliases and the alias words its title lacks, derived once (regexes over the abstract). */
   private namesOf(p: RetrievablePaper): { aliases: string[]; text: string } {
-    const key = `${p.id}\u0000${p.title.length}:${p.abstract.length}:${p.links.join(' ')}`;
+    const key = `${p.id}\u0000${p.title.length}:${p.abstract.length}:${p.links.join(' ')}:${p.authors?.join(' ') ?? ''}`;
     let n = this.names.get(key);
     if (!n) {
       const aliases = aliasesOf(p);

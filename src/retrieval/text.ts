@@ -17,6 +17,9 @@ export function splitSentences(text: string): string[] {
 
 const STOP = new Set([
   ...eng,
+  // "Kalchbrenner et al.": the name is the term, the citation filler is not.
+  'et',
+  'al',
   'also',
   'via',
   'using',

@@ -39,6 +39,8 @@ export function parseArxivAtom(xml: string, where = 'arxiv'): Paper[] {
       arxivId: id,
       sourceOrder: papers.length,
     };
+    const authors = ((e.author as { name?: unknown }[] | undefined) ?? []).map((a) => oneLine(a.name)).filter(Boolean);
+    if (authors.length) paper.authors = authors;
     const published = oneLine(e.published);
     if (published) paper.publishedAt = published;
     papers.push(paper);

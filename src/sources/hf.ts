@@ -12,6 +12,7 @@ const itemSchema = z.object({
     title: z.string().min(1),
     summary: z.string().min(1),
     upvotes: z.number().int().optional(),
+    authors: z.array(z.object({ name: z.string() })).nullish(),
     githubRepo: z.string().nullish(),
     projectPage: z.string().nullish(),
     ai_summary: z.string().nullish(),
@@ -57,6 +58,7 @@ export function parseHfDaily(body: string, where = 'daily_papers'): { papers: Pa
       ...(p.upvotes !== undefined ? { upvotes: p.upvotes } : {}),
       ...(p.ai_summary ? { aiSummary: oneLine(p.ai_summary) } : {}),
       ...(r.data.thumbnail && /^https:\/\//.test(r.data.thumbnail) ? { thumbnail: r.data.thumbnail } : {}),
+      ...(p.authors?.length ? { authors: p.authors.map((a) => oneLine(a.name)).filter(Boolean) } : {}),
     };
     const at = p.submittedOnDailyAt ?? r.data.publishedAt ?? p.publishedAt;
     if (at) paper.publishedAt = at;
