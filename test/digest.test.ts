@@ -171,6 +171,11 @@ describe.each(BACKENDS)('on %s', (name) => {
       expect(msgs).toHaveLength(1);
       expect(msgs[0]!.content).toBe('Trending papers — 26 Nov 2026');
       expect(msgs[0]!.embeds).toHaveLength(10);
+      // A Save button per paper (to the reading list), five to a row, in the papers' order.
+      const buttons = msgs[0]!.components!.flatMap((r) => r.components) as { label: string; custom_id: string }[];
+      expect(msgs[0]!.components).toHaveLength(2);
+      expect(buttons.map((b) => b.label)).toEqual(Array.from({ length: 10 }, (_, i) => `Save ${i + 1}`));
+      expect(buttons.map((b) => b.custom_id)).toEqual(d.papers.map((p) => `save:${p.id}`));
       expect(d.papers.find((p) => p.id.startsWith('select-'))!.code).toBe('https://github.com/jimmyxu123/SELECT');
       for (const p of d.papers) expect(p.url).toMatch(/^https:\/\//);
       // A paper with a picture (Hugging Face thumbnail) shows it; upvotes and code are fields.

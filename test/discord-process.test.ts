@@ -94,9 +94,9 @@ describe('the real `npm start` path with DISCORD_TOKEN set (child process)', () 
       DISCORD_GUILD_ID: guild,
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/registered 8 commands/);
+    expect(r.stdout).toMatch(/registered 9 commands/);
     const put = await discord.waitFor((c) => c.method === 'PUT' && c.path === `/applications/${discord.botId}/guilds/${guild}/commands`, 5000, mark);
-    expect(put.body).toHaveLength(8);
+    expect(put.body).toHaveLength(9);
     expect(r.stderr).not.toContain(discord.token);
   }, 60_000);
 

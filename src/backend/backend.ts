@@ -2,6 +2,7 @@ import type { Conversations } from '../answer/conversation.js';
 import type { Db } from '../db/db.js';
 import type { Leadership } from '../db/leader.js';
 import type { FullTextStore } from '../library/fulltext-store.js';
+import type { SavedStore } from '../library/saved-store.js';
 import type { PaperIndex } from '../library/ingest.js';
 import type { PaperStore } from '../library/store.js';
 import type { PaperCatalog } from '../retrieval/catalog.js';
@@ -30,6 +31,8 @@ export interface Backend {
   readonly index: PaperIndex;
   /** Papers' full texts with their passage vectors (the same table in either database). */
   readonly fullTexts: FullTextStore;
+  /** Each user's reading list. */
+  readonly saved: SavedStore;
   /** Conversations, so follow-ups continue (another shard or a restart too, when shared). */
   readonly conversations: Conversations;
   /** Which process runs the once-per-deployment jobs (always this one, when embedded). */

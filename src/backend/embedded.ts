@@ -6,6 +6,7 @@ import { ConversationStore } from '../answer/conversation.js';
 import type { Db } from '../db/db.js';
 import { soleLeader } from '../db/leader.js';
 import { FullTextStore } from '../library/fulltext-store.js';
+import { SavedStore } from '../library/saved-store.js';
 import type { PaperIndex } from '../library/ingest.js';
 import { loadLexicalSnapshot, saveLexical } from '../library/lexical-cache.js';
 import type { PaperStore, StoredPaper } from '../library/store.js';
@@ -38,6 +39,7 @@ export async function openEmbedded(config: Config, db: Db, store: PaperStore, em
     lexical,
     index: new MemoryPaperIndex(store, catalog, lexical, config.DATA_DIR, papers),
     fullTexts: new FullTextStore(db),
+    saved: new SavedStore(db),
     conversations: new ConversationStore(),
     leader: soleLeader,
     keyedState: <T>() => new LRUCache<string, T & {}>({ max: 2000 }) as KeyedState<T>,

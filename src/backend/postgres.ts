@@ -5,6 +5,7 @@ import type { PostgresDb } from '../db/postgres.js';
 import { SharedState } from '../db/state.js';
 import { StoreCatalog } from '../library/catalog.js';
 import { FullTextStore } from '../library/fulltext-store.js';
+import { SavedStore } from '../library/saved-store.js';
 import type { PaperStore } from '../library/store.js';
 import type { NamedEmbeddings } from '../retrieval/encoders/embeddings.js';
 import { PgLexical } from '../retrieval/lexical/pg-lexical.js';
@@ -31,6 +32,7 @@ export async function openShared(db: PostgresDb, store: PaperStore, embeddings: 
     // Ingest writes the postings in the database, beside the vectors; every process then reads them.
     index: lexical,
     fullTexts: new FullTextStore(db),
+    saved: new SavedStore(db),
     conversations: new SharedConversations(db),
     leader,
     keyedState: <T>(kind: string, ttlMs: number) => new SharedState<T>(db, kind, ttlMs),

@@ -20,6 +20,7 @@ export const help: Command = {
           '**/paper show** `title:` — one paper (type part of a title and pick it).',
           '**/paper add** `link:` — add a paper from arXiv with its full text, so answers can quote its body (Manage Server).',
           '**/similar** `paper:` — papers close to one you pick.',
+          '**/saved** `list` · `remove` · `export` — your reading list (press Save on a paper card); export gives BibTeX and Markdown.',
           '',
           'You can also DM me a question; follow-ups like "and the second one?" work. Send `reset` to start over.',
           'When the library has no paper on your question, I say so rather than guess.',

@@ -2,6 +2,7 @@ import { ask } from './ask.js';
 import { digest } from './digest.js';
 import { help } from './help.js';
 import { paper } from './paper.js';
+import { saved } from './saved.js';
 import { search } from './search.js';
 import { similar } from './similar.js';
 import { subscribe } from './subscribe.js';
@@ -9,7 +10,7 @@ import { subscriptions } from './subscriptions.js';
 import type { ButtonHandler, Command } from './types.js';
 
 /** Every slash command, one file each. The bot, deploy-commands and tests all read this list. */
-export const commands: Command[] = [ask, search, paper, similar, help, digest, subscribe, subscriptions];
+export const commands: Command[] = [ask, search, paper, similar, saved, help, digest, subscribe, subscriptions];
 
 /** Commands by name; two commands of one name fail at load. */
 export const commandByName = commandsByName(commands);

@@ -210,6 +210,18 @@ export const MIGRATIONS: Migration[] = [
   },
   // A JSON array of names; papers stored before keep null until a source gives their authors again.
   { version: 11, name: 'paper authors', sql: 'ALTER TABLE papers ADD COLUMN authors TEXT;' },
+  {
+    version: 12,
+    name: "reading lists: each user's saved papers",
+    sql: `
+    CREATE TABLE saved_papers (
+      user_id   TEXT NOT NULL,
+      paper_id  TEXT NOT NULL,
+      saved_at  TEXT NOT NULL,
+      PRIMARY KEY (user_id, paper_id)
+    );
+    `,
+  },
 ];
 
 const LEDGER = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

@@ -1,9 +1,22 @@
-import { DiscordAPIError, EmbedBuilder, RESTJSONErrorCodes, Routes, type REST } from 'discord.js';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, DiscordAPIError, EmbedBuilder, RESTJSONErrorCodes, Routes, type REST } from 'discord.js';
+import { BUTTONS, buttonId } from '../discord/button-ids.js';
 import { LIMITS, fit } from '../discord/limits.js';
 import { postNonce, type Digest } from './digest.js';
 import { ChannelGone } from './scheduler.js';
 
-/** The post as Discord messages: the header, then one embed per paper (at most 10 embeds a message). */
+/** "Save 1" … "Save 10": a button per paper of a message, five to a row. */
+function saveRows(papers: Digest['papers'], first: number) {
+  const rows: ReturnType<ActionRowBuilder<ButtonBuilder>['toJSON']>[] = [];
+  for (let i = 0; i < papers.length; i += 5) {
+    const buttons = papers
+      .slice(i, i + 5)
+      .map((p, j) => new ButtonBuilder().setCustomId(buttonId(BUTTONS.save, p.id)).setLabel(`Save ${first + i + j + 1}`).setStyle(ButtonStyle.Secondary));
+    rows.push(new ActionRowBuilder<ButtonBuilder>().addComponents(buttons).toJSON());
+  }
+  return rows;
+}
+
+/** The post as Discord messages: the header, then one embed per paper (at most 10 embeds a message), each paper with a Save button. */
 export function digestMessages(d: Digest) {
   const embeds = d.papers.map((p) => {
     const e = new EmbedBuilder().setColor(0xff9d00).setTitle(fit(p.title, LIMITS.embedTitle)).setDescription(fit(p.summary, 1000));
@@ -13,9 +26,14 @@ export function digestMessages(d: Digest) {
     if (p.code) e.addFields({ name: 'Code', value: fit(p.code, LIMITS.fieldValue), inline: true });
     return e.toJSON();
   });
-  const messages: { content?: string; embeds: ReturnType<EmbedBuilder['toJSON']>[] }[] = [];
+  const messages: { content?: string; embeds: ReturnType<EmbedBuilder['toJSON']>[]; components?: ReturnType<typeof saveRows> }[] = [];
   for (let i = 0; i < Math.max(1, embeds.length); i += LIMITS.embedsPerMessage) {
-    messages.push({ ...(i === 0 ? { content: d.header } : {}), embeds: embeds.slice(i, i + LIMITS.embedsPerMessage) });
+    const papers = d.papers.slice(i, i + LIMITS.embedsPerMessage);
+    messages.push({
+      ...(i === 0 ? { content: d.header } : {}),
+      embeds: embeds.slice(i, i + LIMITS.embedsPerMessage),
+      ...(papers.length ? { components: saveRows(papers, i) } : {}),
+    });
   }
   return messages;
 }

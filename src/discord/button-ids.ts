@@ -8,6 +8,8 @@ export const BUTTONS = {
   evidence: 'evidence',
   search: 'search',
   similar: 'similar',
+  save: 'save',
+  saved: 'saved',
   topicRemove: 'topic-remove',
 } as const;
 

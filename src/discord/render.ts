@@ -133,8 +133,36 @@ export function paperView(p: RetrievablePaper) {
   if (p.links.length) e.addFields({ name: 'Links', value: fit(p.links.map((l) => `<${l}>`).join('\n'), LIMITS.fieldValue) });
   const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder().setCustomId(buttonId(BUTTONS.similar, p.id)).setLabel('Similar papers').setStyle(ButtonStyle.Primary),
+    new ButtonBuilder().setCustomId(buttonId(BUTTONS.save, p.id)).setLabel('Save').setStyle(ButtonStyle.Secondary),
   );
   return { embeds: [e], components: [row] };
+}
+
+/** Papers a page of the reading list shows. */
+export const SAVED_PAGE = 10;
+
+/** One page of a reading list: linked titles with their authors, Previous / Next. */
+export function savedView(papers: RetrievablePaper[], page: number, pages: number, total: number) {
+  const e = new EmbedBuilder().setColor(BLUE).setTitle('Your reading list');
+  const lines = papers.map((p, i) => {
+    const who = p.authors?.length ? ` — ${fit(authorLine(p.authors), 120)}` : '';
+    return `**${page * SAVED_PAGE + i + 1}.** ${titleLink(p.title, paperLink(p), 200)}${who}`;
+  });
+  e.setDescription(fit(lines.join('\n') || 'Nothing saved yet: press Save on a paper card (`/paper show`).', LIMITS.embedDescription));
+  e.setFooter({ text: `Page ${page + 1} of ${pages} · ${total} paper${total === 1 ? '' : 's'} · /saved export for BibTeX` });
+  const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+    new ButtonBuilder()
+      .setCustomId(buttonId(BUTTONS.saved, page - 1))
+      .setLabel('Previous')
+      .setStyle(ButtonStyle.Secondary)
+      .setDisabled(page === 0),
+    new ButtonBuilder()
+      .setCustomId(buttonId(BUTTONS.saved, page + 1))
+      .setLabel('Next')
+      .setStyle(ButtonStyle.Secondary)
+      .setDisabled(page >= pages - 1),
+  );
+  return { embeds: [e], components: total > SAVED_PAGE ? [row] : [] };
 }
 
 /** "A, B and C", or "A, B, C et al." past three authors. */

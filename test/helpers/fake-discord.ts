@@ -149,17 +149,27 @@ export class FakeDiscord {
   }
 
   private onRest(req: http.IncomingMessage, res: http.ServerResponse) {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d));
-    req.on('end', () => {
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
+    req.on('end', async () => {
       const [pathname = '', query = ''] = (req.url ?? '').split('?');
       const path = pathname.replace(/^\/api\/v10/, '');
+      const raw = Buffer.concat(chunks).toString('utf8');
       let body: any = null;
-      try {
-        body = raw ? JSON.parse(raw) : null;
-      } catch {
-        body = raw;
-      }
+      const type = req.headers['content-type'] ?? '';
+      if (type.startsWith('multipart/form-data')) {
+        // Messages with files (attachments): the JSON payload, and each file's name and text.
+        const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': type } }).formData();
+        body = JSON.parse(String(form.get('payload_json') ?? '{}'));
+        body.files = await Promise.all(
+          [...form.entries()].filter(([k]) => k.startsWith('files[')).map(async ([, f]) => ({ name: (f as File).name, text: await (f as File).text() })),
+        );
+      } else
+        try {
+          body = raw ? JSON.parse(raw) : null;
+        } catch {
+          body = raw;
+        }
       const call: RestCall = {
         method: req.method ?? '',
         path,
