@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnswerChain, UNAVAILABLE_NOTICE } from '../src/answer/chain.js';
 import { ConversationStore, resolveFollowUp } from '../src/answer/conversation.js';
 import { attribute, shortTitle } from '../src/answer/extractive.js';
-import { ANSWER_PROMPT, formatSources, repairCitations } from '../src/answer/llm.js';
+import { ANSWER_PROMPT, citedSections, formatSources, repairCitations } from '../src/answer/llm.js';
 import { loadSeedQuestions } from '../src/eval/seeds.js';
 import { seedLibrary } from './helpers/library.js';
 
@@ -12,6 +12,9 @@ describe('citation repair', () => {
   const valid = new Set([1, 2, 3, 4, 5]);
   it('drops citations to sources that were not given and keeps order of first use', () => {
     expect(repairCitations('A holds [2]. B holds [9]. C [1, 9] and [2].', valid)).toEqual({ text: 'A holds [2]. B holds. C [1] and [2].', cited: [2, 1] });
+  });
+  it('keeps a section with its number: [1 §4.1], [1, 9 §2] → [1 §2]', () => {
+    expect(repairCitations('Set to 20 [1 §4.1]. Also [1, 9 §2].', valid)).toEqual({ text: 'Set to 20 [1 §4.1]. Also [1 §2].', cited: [1] });
   });
   it('an answer citing only unknown sources has no valid citation', () => {
     expect(repairCitations('Everything [7][8].', valid).cited).toEqual([]);
@@ -33,6 +36,16 @@ describe('prompt assembly', () => {
     expect(human).toContain('[1] Paper A\n<<<\nAlpha does X.\n>>>');
     expect(human).toContain('[2] Paper B');
     expect(human).toMatch(/Question: What does alpha do\?$/);
+  });
+
+  it('a body passage comes with its section, and the model is told to cite it as [n §4.1]; that citation rests on that passage', async () => {
+    const body = 'The minibatch size is set to 20.';
+    const sections = new Map([[body, { label: '4.1', title: 'Data and Model Selection', relevance: 1 }]]);
+    const sources = [{ n: 1, id: 'a', title: 'Paper A', passages: ['Alpha does X.', body], sections }];
+    const messages = await ANSWER_PROMPT.formatMessages({ question: 'q', sources: formatSources(sources) });
+    expect(String(messages[0]!.content)).toMatch(/like \[1 §4\.1\]/);
+    expect(String(messages[1]!.content)).toContain('Alpha does X.\n(§4.1 Data and Model Selection) The minibatch size is set to 20.');
+    expect(citedSections('It is 20 [1 §4.1]; alpha [1].', sources)).toEqual(new Map([[1, [body]]]));
   });
 });
 

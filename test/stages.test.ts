@@ -75,6 +75,16 @@ describe('cite', () => {
     expect(a.closest!.map((c) => c.id)).toEqual(['a', 'b', 'c']);
     expect((await citeStage({ refusalText: 'Nope.' }).invoke(composed('', { modelRefused: true }))).answer).toBe('Nope.');
   });
+
+  it('a refusal says whether the full text of the closest papers was read', async () => {
+    const read = (ids: string[]) => new Map(ids.map((id) => [id, []]));
+    expect((await citeStage().invoke(composed('', { refuse: true, body: read(['b']) }))).answer).toBe(
+      `${REFUSAL_TEXT} I read the full text of the closest paper as well.`,
+    );
+    expect((await citeStage().invoke(composed('', { refuse: true, body: read(['a', 'c']) }))).answer).toBe(
+      `${REFUSAL_TEXT} I read the full text of the 2 closest papers as well.`,
+    );
+  });
 });
 
 describe('condense', () => {

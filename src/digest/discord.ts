@@ -8,9 +8,12 @@ import { ChannelGone } from './scheduler.js';
 function saveRows(papers: Digest['papers'], first: number) {
   const rows: ReturnType<ActionRowBuilder<ButtonBuilder>['toJSON']>[] = [];
   for (let i = 0; i < papers.length; i += 5) {
-    const buttons = papers
-      .slice(i, i + 5)
-      .map((p, j) => new ButtonBuilder().setCustomId(buttonId(BUTTONS.save, p.id)).setLabel(`Save ${first + i + j + 1}`).setStyle(ButtonStyle.Secondary));
+    const buttons = papers.slice(i, i + 5).map((p, j) =>
+      new ButtonBuilder()
+        .setCustomId(buttonId(BUTTONS.save, p.id))
+        .setLabel(`Save ${first + i + j + 1}`)
+        .setStyle(ButtonStyle.Secondary),
+    );
     rows.push(new ActionRowBuilder<ButtonBuilder>().addComponents(buttons).toJSON());
   }
   return rows;

@@ -18,8 +18,11 @@ export function citeStage(opts: { refusalText?: string } = {}) {
 
 function refusal(c: Composed, text: string): Answer {
   const closest = c.hits.slice(0, 3).map((h) => (h.url ? { id: h.id, title: h.title, url: h.url } : { id: h.id, title: h.title }));
+  // Whether the full text was read: a refusal after reading the papers says more than one from abstracts.
+  const read = c.hits.slice(0, 3).filter((h) => c.body.has(h.id)).length;
+  const bodies = read === 0 ? '' : ` I read the full text of ${read === 1 ? 'the closest paper' : `the ${read} closest papers`} as well.`;
   return {
-    answer: text,
+    answer: `${text}${bodies}`,
     citations: [],
     evidence: [],
     refused: true,

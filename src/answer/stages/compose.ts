@@ -1,7 +1,7 @@
 import { RunnableLambda } from '@langchain/core/runnables';
 import { withoutTarget } from '../conversation.js';
 import { composeExtractive, extractiveSource } from '../extractive.js';
-import { LlmUnavailable, NO_ANSWER, askModel, repairCitations } from '../llm.js';
+import { LlmUnavailable, NO_ANSWER, askModel, citedSections, repairCitations } from '../llm.js';
 import type { Composed, Judged, StageDeps } from './types.js';
 
 export const UNAVAILABLE_NOTICE = 'The language model was unavailable, so this answer was composed directly from the abstracts.';
@@ -22,7 +22,9 @@ export function composeStage(d: Pick<StageDeps, 'model' | 'timeoutMs' | 'log'>) 
       const { text, cited } = repairCitations(raw, new Set(s.sources.map((x) => x.n)));
       if (!text || cited.length === 0) throw new LlmUnavailable(text ? 'answer without valid citations' : 'empty answer');
       const passage = (n: number) => s.hitOf.get(n)?.passages[0]?.text ?? s.sources.find((x) => x.n === n)?.passages[0] ?? '';
-      return { ...s, text, evidenceFor: new Map(cited.map((n) => [n, [passage(n)]])) };
+      // A citation with a section rests on that section's passage; one without, on the paper's best abstract passage.
+      const bySection = citedSections(text, s.sources);
+      return { ...s, text, evidenceFor: new Map(cited.map((n) => [n, bySection.get(n) ?? [passage(n)]])) };
     } catch (err) {
       d.log?.warn(`language model unavailable (${(err as Error).message}); using the extractive answer`);
       return { ...extractive(s, true), notice: UNAVAILABLE_NOTICE };
