@@ -93,7 +93,7 @@ else {
         'p50 < 60 ms',
       ],
       [
-        'RSS of a process on this library: open · after the questions (the adding process: ' + `${added.rss} MB)`,
+        `RSS of a process on this library: open · after the questions (the adding process: ${added.rss} MB)`,
         `${asked.rssOpen} MB · ${asked.rss} MB`,
         '< 400 MB',
       ],

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ActionRowBuilder, ButtonBuilder, EmbedBuilder } from 'discord.js';
 import { answerEmbed, answerPaperIds, evidenceButton } from '../discord/render.js';
 import { readDocument, storeDocument } from '../jobs/add.js';
-import { normaliseTitle } from '../paper/paper.js';
-import type { PaperHit } from '../retrieval/hybrid-retriever.js';
+import { normaliseTitle, type RetrievablePaper } from '../paper/paper.js';
+import { aliasesOf, mentionsPaper } from '../retrieval/aliases.js';
 import type { BotContext } from './context.js';
 
 /** An answer as a Discord message: the cited answer, and its "Show evidence" button. */
@@ -41,20 +41,24 @@ export async function answerMessage(ctx: BotContext, question: string, conversat
 async function readNamedPaper(ctx: BotContext, question: string, opts: AnswerOptions): Promise<void> {
   const { app } = ctx;
   if (!app.config.FULLTEXT_ON_DEMAND || !app.body) return;
-  const [top] = await app.retriever.searchWithVector(question, app.retriever.embedQuestion(question), { k: 1, passages: 1 });
-  if (!top || !namesOne(question, top) || ctx.unreadable.has(top.id) || (await app.body.withFullText([top.id])).has(top.id)) return;
-  const arxivId = (await app.store.get(top.id))?.arxivId;
+  // BM25 alone (no second embedding of the question on the hot path): a paper named by a rare name,
+  // its title or its authors is among the lexical top three.
+  const top = await app.backend.lexical.search(question, 3);
+  const papers = await app.catalog.get(top.map((r) => r.id));
+  const named = top.map((r) => papers.get(r.id)).find((p) => p && namesOne(question, p));
+  if (!named || ctx.unreadable.has(named.id) || (await app.body.withFullText([named.id])).has(named.id)) return;
+  const arxivId = (await app.store.get(named.id))?.arxivId;
   if (!arxivId) return;
   try {
-    await opts.onReading?.(top.title);
+    await opts.onReading?.(named.title);
     const doc = await readDocument(app, arxivId, { urgent: true });
     await ctx.work.run(() => storeDocument(app, doc));
   } catch (err) {
-    ctx.unreadable.set(top.id, true);
-    ctx.log.warn({ paper: top.id, err: (err as Error).message }, 'full text not read on demand; answering from the abstract');
+    ctx.unreadable.set(named.id, true);
+    ctx.log.warn({ paper: named.id, err: (err as Error).message }, 'full text not read on demand; answering from the abstract');
   }
 }
 
-/** Does the question name this paper: by one of its names ("BRAE"), or by its whole title? */
-const namesOne = (question: string, hit: PaperHit) =>
-  !!(hit.signals.named || hit.signals.mentioned) || ` ${normaliseTitle(question)} `.includes(` ${normaliseTitle(hit.title)} `);
+/** Does the question name this paper: by one of its names ("BRAE", "Pei et al."), or by its whole title? */
+const namesOne = (question: string, p: RetrievablePaper) =>
+  mentionsPaper(question, aliasesOf(p)) || ` ${normaliseTitle(question)} `.includes(` ${normaliseTitle(p.title)} `);
