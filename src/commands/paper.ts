@@ -75,5 +75,5 @@ async function addPaper(interaction: ChatInputCommandInteraction, ctx: BotContex
     return;
   }
   const p = await paperById(ctx, added.paperId);
-  await interaction.editReply({ content: fit(describeAdded(added), LIMITS.content), ...(p ? { embeds: paperView(p).embeds } : {}) });
+  await interaction.editReply({ content: fit(describeAdded(added), LIMITS.content), ...(p ? paperView(p) : {}) });
 }

@@ -36,6 +36,15 @@ export function parseArxivRef(input: string): ArxivRef | undefined {
   return undefined;
 }
 
+/** `<base>/<id>` or `<base>/<id>v<N>`: how arXiv addresses a paper's HTML and PDF. */
+export const arxivDocumentUrl = (base: string, ref: ArxivRef) => `${base.replace(/\/+$/, '')}/${ref.id}${ref.version ? `v${ref.version}` : ''}`;
+
+/** What a fetched document is keyed by: `arxiv:<id>v<N>`, the version asked for or the one arXiv redirected to. */
+export function arxivSourceKey(ref: ArxivRef, servedUrl: string): string {
+  const version = ref.version ?? Number(/v(\d+)(?:\.pdf)?\/?$/.exec(new URL(servedUrl).pathname)?.[1] ?? 0);
+  return `arxiv:${ref.id}${version ? `v${version}` : ''}`;
+}
+
 export interface ArxivHtmlOptions extends FetchOptions {
   base: string;
   queue?: PoliteQueue;
@@ -48,16 +57,15 @@ export interface ArxivHtmlOptions extends FetchOptions {
  * the paper, or a conversion that failed). Waits its turn in arXiv's queue (one request per 3 s).
  */
 export async function fetchArxivHtml(ref: ArxivRef, opts: ArxivHtmlOptions): Promise<FetchedFullText | undefined> {
-  const asked = `${opts.base.replace(/\/+$/, '')}/${ref.id}${ref.version ? `v${ref.version}` : ''}`;
+  const asked = arxivDocumentUrl(opts.base, ref);
   const queue = opts.queue ?? arxivQueue;
   const page = await queue.run(() => fetchPage(asked, { ...opts, accept: 'text/html, application/xhtml+xml', missingOk: true }), { urgent: !!opts.urgent });
   if (page.status === 404) return undefined;
   const body = parseLatexml(page.text);
   if (!body) return undefined;
-  const version = ref.version ?? Number(/v(\d+)\/?$/.exec(new URL(page.url).pathname)?.[1] ?? 0);
   return {
     body,
-    sourceKey: `arxiv:${ref.id}${version ? `v${version}` : ''}`,
+    sourceKey: arxivSourceKey(ref, page.url),
     arxivId: ref.id,
     url: `https://arxiv.org/abs/${ref.id}`,
     documentUrl: page.url,

@@ -1,6 +1,6 @@
 import { fetchBytes, type FetchOptions } from '../http.js';
 import { arxivQueue, type PoliteQueue } from '../polite-queue.js';
-import type { ArxivRef, FetchedFullText } from './arxiv-html.js';
+import { arxivDocumentUrl, arxivSourceKey, type ArxivRef, type FetchedFullText } from './arxiv-html.js';
 import { parsePdf } from './pdf.js';
 
 export interface ArxivPdfOptions extends FetchOptions {
@@ -16,15 +16,14 @@ export interface ArxivPdfOptions extends FetchOptions {
  * has no such paper. Waits its turn in arXiv's queue; a PDF that cannot be read is one line saying why.
  */
 export async function fetchArxivPdf(ref: ArxivRef, opts: ArxivPdfOptions): Promise<FetchedFullText | undefined> {
-  const asked = `${opts.base.replace(/\/+$/, '')}/${ref.id}${ref.version ? `v${ref.version}` : ''}`;
+  const asked = arxivDocumentUrl(opts.base, ref);
   const queue = opts.queue ?? arxivQueue;
   const got = await queue.run(() => fetchBytes(asked, { ...opts, accept: 'application/pdf' }), { urgent: !!opts.urgent });
   if (!got) return undefined;
   const body = await parsePdf(got.bytes, `the PDF of ${ref.id}`);
-  const version = ref.version ?? Number(/v(\d+)(?:\.pdf)?\/?$/.exec(new URL(got.url).pathname)?.[1] ?? 0);
   return {
     body,
-    sourceKey: `arxiv:${ref.id}${version ? `v${version}` : ''}`,
+    sourceKey: arxivSourceKey(ref, got.url),
     arxivId: ref.id,
     url: `https://arxiv.org/abs/${ref.id}`,
     documentUrl: got.url,
