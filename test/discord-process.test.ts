@@ -35,6 +35,7 @@ describe('the real `npm start` path with DISCORD_TOKEN set (child process)', () 
         'digest',
         'help',
         'paper',
+        'saved',
         'search',
         'similar',
         'subscribe',
