@@ -1,14 +1,11 @@
-import { fetchBytes, type FetchOptions } from '../http.js';
-import { arxivQueue, type PoliteQueue } from '../polite-queue.js';
-import { arxivDocumentUrl, arxivSourceKey, type ArxivRef, type FetchedFullText } from './arxiv-html.js';
+import { fetchBytes } from '../http.js';
+import { arxivQueue } from '../polite-queue.js';
+import { arxivDocumentUrl, arxivSourceKey, type ArxivHtmlOptions, type ArxivRef, type FetchedFullText } from './arxiv-html.js';
 import { parsePdf } from './pdf.js';
 
-export interface ArxivPdfOptions extends FetchOptions {
-  base: string;
+/** The HTML reader's options (base, queue, urgent), and the largest PDF read. */
+export interface ArxivPdfOptions extends ArxivHtmlOptions {
   maxBytes: number;
-  queue?: PoliteQueue;
-  /** A user is waiting: go before background requests. */
-  urgent?: boolean;
 }
 
 /**
