@@ -50,6 +50,7 @@ describe('arXiv Atom parser', () => {
     expect(papers[0]!.links).toContain('https://arxiv.org/pdf/2510.14968v1');
     expect(papers[0]!.publishedAt).toBe('2025-10-16T17:59:37Z');
     expect(papers[0]!.authors?.slice(0, 3)).toEqual(['Mingxuan Yan', 'Yuping Wang', 'Zechun Liu']);
+    expect(papers[0]!.categories?.slice(0, 3)).toEqual(['cs.RO', 'cs.AI', 'cs.CV']);
   });
   it('an empty feed has no papers; a non-feed is an error', () => {
     expect(parseArxivAtom(fixture('xiv_arxiv_empty.xml'))).toEqual([]);

@@ -222,6 +222,42 @@ export const MIGRATIONS: Migration[] = [
     );
     `,
   },
+  {
+    version: 13,
+    name: 'paper club: threads per paper, digest messages and their reactions, weekly digests, filters, categories',
+    // exclude / categories are JSON arrays (null: none). Reactions are counts per (channel, paper): no user is stored.
+    sql: `
+    CREATE TABLE paper_threads (
+      thread_id  TEXT PRIMARY KEY,
+      channel_id TEXT NOT NULL,
+      guild_id   TEXT,
+      paper_id   TEXT NOT NULL,
+      title      TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX paper_threads_by_paper ON paper_threads (channel_id, paper_id);
+    CREATE TABLE digest_messages (
+      message_id TEXT PRIMARY KEY,
+      channel_id TEXT NOT NULL,
+      day        TEXT NOT NULL,
+      paper_id   TEXT NOT NULL
+    );
+    CREATE TABLE paper_reactions (
+      channel_id TEXT NOT NULL,
+      paper_id   TEXT NOT NULL,
+      day        TEXT NOT NULL,
+      up         INTEGER NOT NULL DEFAULT 0,
+      down       INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (channel_id, paper_id)
+    );
+    ALTER TABLE digest_subscriptions ADD COLUMN frequency TEXT NOT NULL DEFAULT 'daily';
+    ALTER TABLE digest_subscriptions ADD COLUMN weekday INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE digest_subscriptions ADD COLUMN exclude TEXT;
+    ALTER TABLE digest_subscriptions ADD COLUMN categories TEXT;
+    ALTER TABLE topics ADD COLUMN exclude TEXT;
+    ALTER TABLE papers ADD COLUMN categories TEXT;
+    `,
+  },
 ];
 
 const LEDGER = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

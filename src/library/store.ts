@@ -15,7 +15,7 @@ export interface UpsertResult {
 }
 
 const COLUMNS =
-  'id, title, abstract, url, links, source, source_order, arxiv_id, upvotes, ai_summary, thumbnail, published_at, norm_title, content_hash, added_at, updated_at, authors';
+  'id, title, abstract, url, links, source, source_order, arxiv_id, upvotes, ai_summary, thumbnail, published_at, norm_title, content_hash, added_at, updated_at, authors, categories';
 
 /**
  * The paper library, in the database (the SQLite file under DATA_DIR, or the shared PostgreSQL).
@@ -155,12 +155,13 @@ export class PaperStore {
       for (let i = 0; i < rows.length; i += 200) {
         const slice = rows.slice(i, i + 200);
         await tx.run(
-          `INSERT INTO papers (${COLUMNS}) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+          `INSERT INTO papers (${COLUMNS}) VALUES ${slice.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
            ON CONFLICT(id) DO UPDATE SET title = excluded.title, abstract = excluded.abstract, url = excluded.url,
              links = excluded.links, source = excluded.source, source_order = excluded.source_order,
              arxiv_id = excluded.arxiv_id, upvotes = excluded.upvotes, ai_summary = excluded.ai_summary, thumbnail = excluded.thumbnail,
              published_at = excluded.published_at, norm_title = excluded.norm_title,
-             content_hash = excluded.content_hash, updated_at = excluded.updated_at, authors = excluded.authors`,
+             content_hash = excluded.content_hash, updated_at = excluded.updated_at, authors = excluded.authors,
+             categories = excluded.categories`,
           slice.flatMap((r) => [
             r.id,
             r.title,
@@ -179,6 +180,7 @@ export class PaperStore {
             r.added_at,
             r.updated_at,
             r.authors,
+            r.categories,
           ]),
         );
       }
@@ -210,6 +212,8 @@ interface Row {
   updated_at: string | null;
   /** JSON array of names, or null. */
   authors: string | null;
+  /** JSON array of arXiv categories, or null. */
+  categories: string | null;
 }
 
 const COMPARED: (keyof Row)[] = [
@@ -225,6 +229,7 @@ const COMPARED: (keyof Row)[] = [
   'thumbnail',
   'published_at',
   'authors',
+  'categories',
 ];
 
 function sameRow(a: Row, b: Row): boolean {
@@ -250,6 +255,7 @@ function toRow(p: Paper, now: string): Row {
     added_at: now,
     updated_at: now,
     authors: p.authors?.length ? JSON.stringify(p.authors) : null,
+    categories: p.categories?.length ? JSON.stringify(p.categories) : null,
   };
 }
 
@@ -272,5 +278,6 @@ function fromRow(r: Row): StoredPaper {
   if (r.thumbnail) p.thumbnail = r.thumbnail;
   if (r.published_at) p.publishedAt = r.published_at;
   if (r.authors) p.authors = JSON.parse(r.authors) as string[];
+  if (r.categories) p.categories = JSON.parse(r.categories) as string[];
   return p;
 }

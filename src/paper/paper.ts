@@ -21,6 +21,8 @@ export interface Paper {
   publishedAt?: string;
   /** Author names as the source gives them ("Nal Kalchbrenner"), in order. */
   authors?: string[];
+  /** arXiv categories ("cs.CL"), primary first, when the source gives them (arXiv does, Hugging Face does not). */
+  categories?: string[];
 }
 
 /** Lower-case, accents removed, every run of non-alphanumerics collapsed to one space (title matching and identity). */

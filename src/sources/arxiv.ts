@@ -41,6 +41,8 @@ export function parseArxivAtom(xml: string, where = 'arxiv'): Paper[] {
     };
     const authors = ((e.author as { name?: unknown }[] | undefined) ?? []).map((a) => oneLine(a.name)).filter(Boolean);
     if (authors.length) paper.authors = authors;
+    const categories = ((e.category as { '@term'?: unknown }[] | undefined) ?? []).map((c) => oneLine(c['@term'])).filter(Boolean);
+    if (categories.length) paper.categories = [...new Set(categories)];
     const published = oneLine(e.published);
     if (published) paper.publishedAt = published;
     papers.push(paper);
