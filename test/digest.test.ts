@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claimedDigest, digestHeader, selectTrending, summarise, type Digest } from '../src/digest/digest.js';
+import { REACTION_WEIGHT, claimedDigest, digestHeader, selectTrending, summarise, weekHeader, type Digest } from '../src/digest/digest.js';
+import type { Paper } from '../src/paper/paper.js';
 import { digestMessages } from '../src/digest/discord.js';
 import { ChannelGone, DigestScheduler, lastSlot, localDay } from '../src/digest/scheduler.js';
 import { DigestStore, type Subscription } from '../src/digest/store.js';
@@ -15,8 +16,9 @@ let digests: DigestStore;
 function scheduler(sent: { channel: string; digest: Digest; day?: string }[], logs: string[] = [], failWith?: Error) {
   return new DigestScheduler({
     digests,
-    prepare: async (sub, day) => selectTrending(papers, digests, { source: sub.source, day, channelId: sub.channelId, count: sub.count }),
-    rebuild: async (_sub, day, ids) => claimedDigest(papers, day, ids),
+    prepare: async (sub, day) =>
+      selectTrending(papers, digests, { source: sub.source, day, channelId: sub.channelId, count: sub.count, frequency: sub.frequency, filter: sub.filter }),
+    rebuild: async (sub, day, ids) => claimedDigest(papers, day, ids, sub.frequency),
     send: async (sub, digest, day) => {
       if (failWith) throw failWith;
       sent.push({ channel: sub.channelId, digest, day });
@@ -148,6 +150,81 @@ describe.each(BACKENDS)('on %s', (name) => {
     });
   });
 
+  describe('weekly posts', () => {
+    it('one post a week, on its weekday at its time, claimed per (channel, week), with the week’s header', async () => {
+      const sent: { channel: string; digest: Digest; day?: string }[] = [];
+      // Subscribed on Wednesday 25 Nov 2026 for Mondays 09:00 Berlin: the first post is Monday 30 Nov.
+      await subscribe({ channelId: 'w1', frequency: 'weekly', weekday: 1 }, '2026-11-25T12:00:00Z');
+      const s = scheduler(sent);
+      expect((await s.runDue(new Date('2026-11-27T08:00:30Z'))).posted).toEqual([]); // a Friday
+      expect((await s.runDue(new Date('2026-11-30T07:59:00Z'))).posted).toEqual([]); // Monday 08:59
+      expect((await s.runDue(new Date('2026-11-30T08:00:30Z'))).posted).toEqual(['w1/2026-11-30']);
+      expect((await s.runDue(new Date('2026-12-01T08:00:30Z'))).posted).toEqual([]); // Tuesday: nothing more this week
+      expect((await scheduler(sent).runDue(new Date('2026-12-07T08:00:10Z'))).posted).toEqual(['w1/2026-12-07']);
+      expect(sent.map((x) => x.digest.header)).toEqual(['Top papers of the week — 24 Nov – 30 Nov 2026', 'Top papers of the week — 1 Dec – 7 Dec 2026']);
+      expect(weekHeader('2026-12-31')).toBe('Top papers of the week — 25 Dec – 31 Dec 2026');
+      const sub = (await digests.subscription('w1'))!;
+      expect([sub.frequency, sub.weekday]).toEqual(['weekly', 1]);
+      expect(lastSlot(sub, new Date('2026-12-03T12:00:00Z'))!.toISOString()).toBe('2026-11-30T08:00:00.000Z');
+    });
+
+    it('from Hugging Face: the seven days’ papers by upvotes plus the channel’s own 👍 − 👎 on its posts', async () => {
+      const hf = (id: string, day: string, upvotes: number): Paper => ({
+        id,
+        title: `Paper ${id}`,
+        abstract: `About ${id}.`,
+        url: `https://huggingface.co/papers/${id}`,
+        links: [],
+        source: 'hf',
+        upvotes,
+        publishedAt: `${day}T10:00:00.000Z`,
+      });
+      await papers.upsert([
+        hf('2611.00001', '2026-11-24', 50),
+        hf('2611.00002', '2026-11-27', 40),
+        hf('2611.00003', '2026-11-30', 12),
+        hf('2611.00004', '2026-11-23', 500), // the week before
+      ]);
+      // The channel's daily posts: 👍 ×3 on paper 3, 👎 on paper 1.
+      await digests.recordMessages('w2', '2026-11-30', [
+        { messageId: 'm3', paperId: '2611.00003' },
+        { messageId: 'm1', paperId: '2611.00001' },
+      ]);
+      for (let i = 0; i < 3; i++) await digests.react('m3', 'up', 1);
+      await digests.react('m1', 'down', 1);
+      expect(await digests.react('not-a-post', 'up', 1)).toBe(false);
+      const d = await selectTrending(papers, digests, { source: 'hf', day: '2026-11-30', channelId: 'w2', count: 5, frequency: 'weekly' });
+      // 12 + 3 × REACTION_WEIGHT = 42 > 40; 50 − 10 = 40 ties with 40 (id order); last week's 500 is out.
+      expect(REACTION_WEIGHT).toBe(10);
+      expect(d.papers.map((p) => p.id)).toEqual(['2611.00003', '2611.00001', '2611.00002']);
+      // Without the channel's reactions (another channel) it is upvotes alone.
+      const other = await selectTrending(papers, digests, { source: 'hf', day: '2026-11-30', channelId: 'w3', count: 5, frequency: 'weekly' });
+      expect(other.papers.map((p) => p.id)).toEqual(['2611.00001', '2611.00002', '2611.00003']);
+      // Taking a reaction back never goes below zero; a moderator's clear starts again.
+      for (let i = 0; i < 5; i++) await digests.react('m1', 'down', -1);
+      await digests.clearReactions('m3');
+      expect(await digests.reactions('w2', '2026-11-01')).toEqual([]);
+    });
+
+    it('a channel’s filter leaves out papers that mention an excluded phrase, daily and weekly', async () => {
+      const all = await selectTrending(papers, digests, { source: 'seed', day: '2026-11-26', count: 3 });
+      const word = all.papers[0]!.title.split(/\s+/)
+        .find((w) => w.length > 6)!
+        .replace(/[^A-Za-z-]/g, '');
+      const filtered = await selectTrending(papers, digests, {
+        source: 'seed',
+        day: '2026-11-26',
+        count: 3,
+        filter: { exclude: [word.toUpperCase()], categories: ['cs.CV'] },
+      });
+      expect(filtered.papers.map((p) => p.id)).not.toContain(all.papers[0]!.id);
+      expect(filtered.papers).toHaveLength(3); // seed papers have no known categories: the category filter keeps them
+      for (const p of filtered.papers) expect(`${p.title} ${p.summary}`.toLowerCase()).not.toContain(word.toLowerCase());
+      await subscribe({ channelId: 'f1', filter: { exclude: ['diffusion', 'robot arm'], categories: ['cs.CV', 'cs.LG'] } }, '2026-11-25T00:00:00Z');
+      expect((await digests.subscription('f1'))!.filter).toEqual({ exclude: ['diffusion', 'robot arm'], categories: ['cs.CV', 'cs.LG'] });
+    });
+  });
+
   describe('what is posted', () => {
     it('seed source: the next papers not yet posted to the channel, in page order', async () => {
       const sent: { channel: string; digest: Digest }[] = [];
@@ -168,14 +245,21 @@ describe.each(BACKENDS)('on %s', (name) => {
       expect(summarise({ abstract: 'First sentence is here. Second one too. Third.' })).toBe('First sentence is here. Second one too.');
       const d = await selectTrending(papers, digests, { source: 'seed', day: '2026-11-26', count: 10 });
       const msgs = digestMessages(d);
-      expect(msgs).toHaveLength(1);
+      // A message per paper (a reaction or a thread belongs to one paper), the header on the first.
+      expect(msgs).toHaveLength(10);
       expect(msgs[0]!.content).toBe('Trending papers — 26 Nov 2026');
-      expect(msgs[0]!.embeds).toHaveLength(10);
-      // A Save button per paper (to the reading list), five to a row, in the papers' order.
-      const buttons = msgs[0]!.components!.flatMap((r) => r.components) as { label: string; custom_id: string }[];
-      expect(msgs[0]!.components).toHaveLength(2);
-      expect(buttons.map((b) => b.label)).toEqual(Array.from({ length: 10 }, (_, i) => `Save ${i + 1}`));
-      expect(buttons.map((b) => b.custom_id)).toEqual(d.papers.map((p) => `save:${p.id}`));
+      expect(msgs.slice(1).every((m) => m.content === undefined)).toBe(true);
+      expect(msgs.map((m) => m.embeds.length)).toEqual(Array(10).fill(1));
+      expect(msgs.map((m) => m.paperId)).toEqual(d.papers.map((p) => p.id));
+      // Each paper's Save (to the reading list) and Discuss (a thread about it) buttons.
+      for (const [i, m] of msgs.entries()) {
+        const buttons = m.components!.flatMap((r) => r.components) as { label: string; custom_id: string }[];
+        expect(buttons.map((b) => [b.label, b.custom_id])).toEqual([
+          ['Save', `save:${d.papers[i]!.id}`],
+          ['Discuss', `discuss:${d.papers[i]!.id}`],
+        ]);
+      }
+      expect(digestMessages({ header: 'H', papers: [] })).toEqual([{ content: 'H', embeds: [] }]);
       expect(d.papers.find((p) => p.id.startsWith('select-'))!.code).toBe('https://github.com/jimmyxu123/SELECT');
       for (const p of d.papers) expect(p.url).toMatch(/^https:\/\//);
       // A paper with a picture (Hugging Face thumbnail) shows it; upvotes and code are fields.
@@ -188,7 +272,7 @@ describe.each(BACKENDS)('on %s', (name) => {
         digests,
         { source: 'seed', day: '2026-11-26', count: 2 },
       );
-      const [first, second] = digestMessages(pictured)[0]!.embeds;
+      const [first, second] = digestMessages(pictured).map((m) => m.embeds[0]);
       expect(first!.thumbnail).toEqual({ url: 'https://cdn-thumbnails.huggingface.co/x.png' });
       expect(first!.fields).toContainEqual({ name: 'Upvotes', value: '42', inline: true });
       expect(second!.thumbnail).toBeUndefined();

@@ -118,12 +118,13 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
       expect(r.posted).toHaveLength(1);
       const post = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${OK}/messages`, 5000, mark);
       expect(post.body.content).toMatch(/^Trending papers — \d{1,2} [A-Z][a-z]{2} \d{4}$/);
-      expect(post.body.embeds).toHaveLength(3);
+      const posts = discord.calls.slice(mark).filter((c) => c.method === 'POST' && c.path === `/channels/${OK}/messages`);
+      expect(posts.map((p) => p.body.embeds.length)).toEqual([1, 1, 1]);
       expect(post.body.embeds[0].title).toMatch(/Plug & Play Generative Networks/);
-      expect(post.body.allowed_mentions).toEqual({ parse: [] });
+      for (const p of posts) expect(p.body.allowed_mentions).toEqual({ parse: [] });
       // A second tick the same day posts nothing.
       await bot.scheduler.runDue(new Date(slot.getTime() + 90_000));
-      expect(discord.calls.slice(mark).filter((c) => c.path === `/channels/${OK}/messages`)).toHaveLength(1);
+      expect(discord.calls.slice(mark).filter((c) => c.path === `/channels/${OK}/messages`)).toHaveLength(3);
     });
 
     it('a post claimed by a leader that died after sending is sent again under the same nonce: one message in the channel', async () => {
@@ -143,8 +144,10 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
       const post = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${RETRY}/messages`, 5000, mark);
       expect(post.body).toMatchObject({ nonce: postNonce(RETRY, day, 0), enforce_nonce: true });
       const titles = new Map((await app.store.getMany(ids)).map((p) => [p.id, p.title]));
-      expect(post.body.embeds.map((e: { title: string }) => e.title)).toEqual(ids.map((id) => titles.get(id))); // what was claimed, in order
-      expect([...discord.byNonce.keys()].filter((k) => k.startsWith(`${RETRY}:`))).toHaveLength(1);
+      const posts = discord.calls.slice(mark).filter((c) => c.method === 'POST' && c.path === `/channels/${RETRY}/messages`);
+      expect(posts.map((p) => p.body.embeds[0].title)).toEqual(ids.map((id) => titles.get(id))); // what was claimed, in order
+      // The first message had reached Discord: its nonce returned it; the second was posted once.
+      expect([...discord.byNonce.keys()].filter((k) => k.startsWith(`${RETRY}:`))).toHaveLength(2);
       expect((await app.digests.post(RETRY, day))!.status).toBe('sent');
     });
 
@@ -180,6 +183,27 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
       expect(r.body.data.flags).toBe(EPHEMERAL);
       expect(r.body.data.content).toBe('You need the Manage Server permission in this server to use this command.');
       expect((await app.digests.subscriptions({})).length).toBe(before);
+    });
+
+    it('subscribe takes a weekly day and filters, says them back, and /digest status shows them; a bad category is one line', async () => {
+      const bad = subscribe(OK, [{ name: 'categories', type: 3, value: 'vision papers' }]);
+      expect((await discord.waitFor(callback(bad.id))).body.data.content).toMatch(/^"vision papers" is not an arXiv category: write them like cs.CV/);
+      const i = subscribe(OK, [
+        { name: 'time', type: 3, value: '08:30' },
+        { name: 'frequency', type: 3, value: 'weekly' },
+        { name: 'day', type: 4, value: 5 },
+        { name: 'exclude', type: 3, value: 'survey, robot arm' },
+        { name: 'categories', type: 3, value: 'cs.CV,cs.LG' },
+      ]);
+      expect((await discord.waitFor(callback(i.id))).body.data.content).toBe(
+        'Subscribed <#700000000000000001>: 5 top papers of the week every Friday at 08:30 UTC, from the seed page, excluding survey, robot arm · only cs.CV, cs.LG.',
+      );
+      const sub = (await app.digests.subscription(OK))!;
+      expect(sub).toMatchObject({ frequency: 'weekly', weekday: 5, filter: { exclude: ['survey', 'robot arm'], categories: ['cs.CV', 'cs.LG'] } });
+      const status = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'status', type: 1, options: [] }]);
+      expect((await discord.waitFor(callback(status.id))).body.data.embeds[0].description).toMatch(
+        /<#700000000000000001> — 5 papers weekly on Fridays at 08:30 UTC \(seed\) — excluding survey, robot arm · only cs.CV, cs.LG — active/,
+      );
     });
 
     it('preview shows the next post to you alone and posts nothing', async () => {

@@ -99,6 +99,50 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
       expect(discord.calls.slice(m2).filter((c) => /\/messages$/.test(c.path))).toHaveLength(2);
     }, 120_000);
 
+    it('exclude: leaves out new papers that mention an excluded word; /subscriptions shows it; a bad list is one line', async () => {
+      const fran = { id: '350000000000000005', username: 'fran', discriminator: '0', global_name: 'fran', avatar: null };
+      const bad = discord.command(
+        'subscribe',
+        [
+          { name: 'topic', type: 3, value: 'dataset distillation' },
+          { name: 'exclude', type: 3, value: '%%%' },
+        ],
+        fran,
+      );
+      expect((await discord.waitFor(callback(bad.id))).body.data.content).toBe('"%%%" has no letters or digits to look for.');
+      const i = discord.command(
+        'subscribe',
+        [
+          { name: 'topic', type: 3, value: 'dataset distillation' },
+          { name: 'exclude', type: 3, value: 'ImageNet, video' },
+        ],
+        fran,
+      );
+      expect((await discord.waitFor(callback(i.id))).body.data.content).toMatch(/^Following “dataset distillation” \(excluding imagenet, video\)\./);
+      const list = discord.command('subscriptions', [], fran);
+      expect((await discord.waitFor(callback(list.id))).body.data.embeds[0].description).toBe('1. dataset distillation — excluding imagenet, video');
+      sources.days.set('2026-11-29', [
+        JSON.stringify([
+          item(
+            '2611.00011',
+            'Dataset Distillation of ImageNet with Trajectory Matching',
+            'Dataset distillation compresses ImageNet into a few synthetic images per class by matching training trajectories, so models trained on the distilled dataset approach full-data accuracy.',
+          ),
+          item(
+            '2611.00012',
+            'Dataset Distillation for Tabular Data',
+            'Dataset distillation compresses a large tabular training set into a few synthetic rows; models trained on the distilled dataset keep most of their accuracy at a fraction of the cost.',
+          ),
+        ]),
+      ]);
+      await ingestFrom(app, { source: 'hf', date: '2026-11-29' });
+      const mark = discord.calls.length;
+      await bot.notifier.flush(new Date('2026-11-29T07:00:00Z'));
+      const dm = discord.calls.slice(mark).find((c) => c.method === 'POST' && c.path === `/channels/${discord.dmChannelOf(fran.id)}/messages`)!;
+      expect(dm.body.embeds[0].description).toMatch(/Dataset Distillation for Tabular Data/);
+      expect(dm.body.embeds[0].description).not.toMatch(/ImageNet/);
+    }, 120_000);
+
     it('/subscriptions lists topics and removes one with its button', async () => {
       const erin = { id: '340000000000000004', username: 'erin', discriminator: '0', global_name: 'erin', avatar: null };
       for (const topic of ['dataset distillation with synthetic images', 'robot grasping']) {

@@ -16,10 +16,14 @@ import { LIMITS, fit } from '../discord/limits.js';
 import type { BotContext } from './context.js';
 import type { Command } from './types.js';
 import { guildOnly, memberCan } from './preconditions.js';
+import { describeFilter, parseCategories, parseExclude } from '../paper/filters.js';
+import type { Subscription } from '../digest/store.js';
 import { ephemeral } from './shared.js';
 
 const NEEDED = [PermissionFlagsBits.ViewChannel, PermissionFlagsBits.SendMessages, PermissionFlagsBits.EmbedLinks];
 const ZONES = Intl.supportedValuesOf('timeZone');
+/** Croner's (and JavaScript's) weekday numbers: 0 = Sunday. */
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 /** Can the bot post embeds in the channel? undefined when Discord did not tell us enough to know. */
 function botCanPost(interaction: ChatInputCommandInteraction, channelId: string): boolean | undefined {
@@ -29,11 +33,11 @@ function botCanPost(interaction: ChatInputCommandInteraction, channelId: string)
   return channel.permissionsFor(me).has(NEEDED);
 }
 
-/** /digest subscribe | unsubscribe | status | preview — the daily trending-papers post of a server. */
+/** /digest subscribe | unsubscribe | status | preview — a server's daily or weekly trending-papers posts, with filters. */
 export const digest: Command = {
   data: new SlashCommandBuilder()
     .setName('digest')
-    .setDescription('Daily trending-papers posts for this server')
+    .setDescription('Daily or weekly trending-papers posts for this server')
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .addSubcommand((s) =>
@@ -51,6 +55,24 @@ export const digest: Command = {
             .setName('source')
             .setDescription('Where trending papers come from')
             .addChoices({ name: 'Hugging Face daily papers', value: 'hf' }, { name: 'the seed page (offline)', value: 'seed' }),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('frequency')
+            .setDescription('Every day, or once a week with the week’s top papers (default daily)')
+            .addChoices({ name: 'daily', value: 'daily' }, { name: 'weekly', value: 'weekly' }),
+        )
+        .addIntegerOption((o) =>
+          o
+            .setName('day')
+            .setDescription('Weekly: the day of the post (default Monday)')
+            .addChoices(...WEEKDAYS.map((name, value) => ({ name, value }))),
+        )
+        .addStringOption((o) =>
+          o.setName('exclude').setDescription('Leave out papers that mention these, comma-separated (e.g. "survey, 3D")').setMaxLength(300),
+        )
+        .addStringOption((o) =>
+          o.setName('categories').setDescription('Only these arXiv categories, e.g. cs.CV,cs.LG (where a paper’s are known)').setMaxLength(200),
         ),
     )
     .addSubcommand((s) =>
@@ -81,6 +103,12 @@ export const digest: Command = {
   },
 };
 
+/** "5 trending papers every day at 09:00 UTC" / "5 top papers of the week every Monday at 09:00 UTC". */
+const scheduleOf = (s: Subscription) =>
+  s.frequency === 'weekly'
+    ? `${s.count} top papers of the week every ${WEEKDAYS[s.weekday]} at ${s.time} ${s.timezone}`
+    : `${s.count} trending papers every day at ${s.time} ${s.timezone}`;
+
 type Handler = (interaction: ChatInputCommandInteraction, ctx: BotContext) => Promise<void>;
 
 /** One handler per subcommand, like `buttons`. */
@@ -96,6 +124,10 @@ const SUBCOMMANDS: Record<string, Handler> = {
         ephemeral(`"${timezone}" is not a time zone I know: pick one of the suggestions, e.g. Europe/Berlin or America/New_York.`),
       ));
     }
+    const exclude = parseExclude(interaction.options.getString('exclude'));
+    if (!exclude.ok) return void (await interaction.reply(ephemeral(exclude.message)));
+    const categories = parseCategories(interaction.options.getString('categories'));
+    if (!categories.ok) return void (await interaction.reply(ephemeral(categories.message)));
     const can = botCanPost(interaction, channel.id);
     if (can === false) {
       return void (await interaction.reply(
@@ -110,12 +142,16 @@ const SUBCOMMANDS: Record<string, Handler> = {
         timezone,
         count: interaction.options.getInteger('count') ?? 5,
         source: (interaction.options.getString('source') as 'hf' | 'seed' | null) ?? ctx.app.config.DIGEST_SOURCE,
+        frequency: interaction.options.getString('frequency') === 'weekly' ? 'weekly' : 'daily',
+        weekday: interaction.options.getInteger('day') ?? 1,
+        filter: { exclude: exclude.items, categories: categories.items },
       },
       new Date(),
     );
     const from = saved.source === 'hf' ? 'Hugging Face daily papers' : 'the seed page';
     const unsure = can === undefined ? ' (I could not check my permissions there; if a post fails I will pause it and /digest status will say why)' : '';
-    const what = `${saved.count} trending papers every day at ${saved.time} ${saved.timezone}, from ${from}`;
+    const filtered = describeFilter(saved.filter);
+    const what = `${scheduleOf(saved)}, from ${from}${filtered ? `, ${filtered}` : ''}`;
     await interaction.reply(ephemeral(`Subscribed ${channelMention(saved.channelId)}: ${what}${unsure}.`));
   },
 
@@ -133,7 +169,9 @@ const SUBCOMMANDS: Record<string, Handler> = {
       const last = lasts[i];
       const state = s.enabled ? 'active' : `**paused**: ${s.disabledReason ?? 'unknown reason'}`;
       const lastRun = last ? ` — last: ${last.day} ${last.status}` : '';
-      return `${channelMention(s.channelId)} — ${s.count} papers at ${s.time} ${s.timezone} (${s.source}) — ${state}${lastRun}`;
+      const filtered = describeFilter(s.filter);
+      const when = s.frequency === 'weekly' ? `weekly on ${WEEKDAYS[s.weekday]}s at` : 'at';
+      return `${channelMention(s.channelId)} — ${s.count} papers ${when} ${s.time} ${s.timezone} (${s.source})${filtered ? ` — ${filtered}` : ''} — ${state}${lastRun}`;
     });
     const e = new EmbedBuilder()
       .setTitle('Daily posts')
@@ -147,7 +185,8 @@ const SUBCOMMANDS: Record<string, Handler> = {
     const s = channel ? await ctx.app.digests.subscription(channel.id) : undefined;
     const source = s?.source ?? ctx.app.config.DIGEST_SOURCE;
     const day = localDay(new Date(), s?.timezone ?? 'UTC');
-    const d = await ctx.work.run(() => prepareDigest(ctx.app, { source, count: s?.count ?? 5, ...(channel ? { channelId: channel.id } : {}) }, day));
+    const request = { source, count: s?.count ?? 5, ...(channel ? { channelId: channel.id } : {}), ...(s ? { frequency: s.frequency, filter: s.filter } : {}) };
+    const d = await ctx.work.run(() => prepareDigest(ctx.app, request, day));
     const [first] = digestMessages(d);
     await interaction.editReply({ content: `Preview (nothing was posted):\n${first!.content ?? ''}`, embeds: first!.embeds });
   },

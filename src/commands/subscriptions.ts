@@ -4,6 +4,7 @@ import { fit } from '../discord/limits.js';
 import { BUTTONS, buttonId } from '../discord/button-ids.js';
 import type { Command } from './types.js';
 import { everywhere } from './shared.js';
+import { describeFilter } from '../paper/filters.js';
 
 async function view(userId: string, ctx: BotContext) {
   const topics = await ctx.app.topics.list(userId);
@@ -13,8 +14,9 @@ async function view(userId: string, ctx: BotContext) {
     .setTitle('Your topics')
     .setDescription(
       topics.length
-        ? topics.map((t, i) => `${i + 1}. ${fit(t.topic, 200)}`).join('\n') +
-            (paused ? '\n\n**Paused**: my last DM to you could not be delivered (DMs closed). Open DMs and /subscribe again to resume.' : '')
+        ? topics
+            .map((t, i) => `${i + 1}. ${fit(t.topic, 200)}${t.exclude.length ? ` — ${fit(describeFilter({ exclude: t.exclude, categories: [] }), 200)}` : ''}`)
+            .join('\n') + (paused ? '\n\n**Paused**: my last DM to you could not be delivered (DMs closed). Open DMs and /subscribe again to resume.' : '')
         : 'You follow no topics. Use /subscribe topic: …',
     );
   const rows: ActionRowBuilder<ButtonBuilder>[] = [];

@@ -12,6 +12,12 @@ export const CATCH_UP_MS = 6 * 60 * 60 * 1000;
  */
 export const STALE_CLAIM_MS = 60_000;
 
+/** A message of a sent post and the paper it shows (its reactions count for that paper). */
+export interface SentMessage {
+  messageId: string;
+  paperId: string;
+}
+
 /** Why a post could not be delivered and the subscription must stop (deleted channel, lost permission). */
 export class ChannelGone extends Error {}
 
@@ -51,18 +57,20 @@ export function parseTime(hhmm: string): { h: number; m: number } | undefined {
   return m ? { h: Number(m[1]), m: Number(m[2]) } : undefined;
 }
 
-/** The latest scheduled instant at or before `now` (croner computes it in the subscription's zone, DST included). */
-export function lastSlot(sub: Pick<Subscription, 'time' | 'timezone'>, now: Date): Date | undefined {
+/** The latest scheduled instant at or before `now` (croner computes it in the subscription's zone, DST included), daily or weekly. */
+export function lastSlot(sub: Pick<Subscription, 'time' | 'timezone'> & Partial<Pick<Subscription, 'frequency' | 'weekday'>>, now: Date): Date | undefined {
   const t = parseTime(sub.time);
   if (!t) return undefined;
-  const cron = new Cron(`${t.m} ${t.h} * * *`, { timezone: sub.timezone, paused: true });
+  // A weekly post: one slot a week, on its weekday (0 = Sunday); its day is that slot's local day.
+  const dow = sub.frequency === 'weekly' ? String(sub.weekday ?? 1) : '*';
+  const cron = new Cron(`${t.m} ${t.h} * * ${dow}`, { timezone: sub.timezone, paused: true });
   // croner works in whole seconds, so look a second ahead (a slot at exactly `now` counts) — but
   // never return a slot still in the future: a post never goes out before its time.
   return cron.previousRuns(2, new Date(now.getTime() + 1000)).find((slot) => slot.getTime() <= now.getTime());
 }
 
 /**
- * Daily posts. `runDue(now)` posts every subscription whose local time has come today and was not
+ * Daily (and weekly) posts. `runDue(now)` posts every subscription whose local time has come today and was not
  * posted yet — exactly once per (channel, day): claimed in the database before sending, a claim
  * left by a process that died is sent again by whoever leads, under the same Discord nonce — and sends a
  * post missed while down if it is at most 6 hours late (older ones are skipped and logged). `start()`

@@ -1,4 +1,7 @@
 import type { Db } from '../db/db.js';
+import type { PaperFilter } from '../paper/filters.js';
+
+export type Frequency = 'daily' | 'weekly';
 
 export interface Subscription {
   channelId: string;
@@ -8,6 +11,11 @@ export interface Subscription {
   timezone: string;
   count: number;
   source: 'seed' | 'hf';
+  /** Daily, or weekly on `weekday` (0 = Sunday … 6 = Saturday, in the subscription's time zone). */
+  frequency: Frequency;
+  weekday: number;
+  /** Papers left out of this channel's posts. */
+  filter: PaperFilter;
   enabled: boolean;
   disabledReason: string | null;
   createdAt: string;
@@ -26,13 +34,27 @@ export class DigestStore {
     // Its tables come from the database's migrations (db/migrations.ts), applied when it was opened.
   }
 
-  async upsertSubscription(s: Omit<Subscription, 'enabled' | 'disabledReason' | 'createdAt'>, now: Date): Promise<Subscription> {
+  async upsertSubscription(s: NewSubscription, now: Date): Promise<Subscription> {
+    const f = s.filter ?? { exclude: [], categories: [] };
     await this.db.run(
-      `INSERT INTO digest_subscriptions (channel_id, guild_id, time, timezone, count, source, enabled, disabled_reason, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, 1, NULL, ?)
+      `INSERT INTO digest_subscriptions (channel_id, guild_id, time, timezone, count, source, frequency, weekday, exclude, categories, enabled, disabled_reason, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NULL, ?)
        ON CONFLICT(channel_id) DO UPDATE SET guild_id = excluded.guild_id, time = excluded.time, timezone = excluded.timezone,
-         count = excluded.count, source = excluded.source, enabled = 1, disabled_reason = NULL, created_at = excluded.created_at`,
-      [s.channelId, s.guildId, s.time, s.timezone, s.count, s.source, now.toISOString()],
+         count = excluded.count, source = excluded.source, frequency = excluded.frequency, weekday = excluded.weekday,
+         exclude = excluded.exclude, categories = excluded.categories, enabled = 1, disabled_reason = NULL, created_at = excluded.created_at`,
+      [
+        s.channelId,
+        s.guildId,
+        s.time,
+        s.timezone,
+        s.count,
+        s.source,
+        s.frequency ?? 'daily',
+        s.weekday ?? 1,
+        jsonList(f.exclude),
+        jsonList(f.categories),
+        now.toISOString(),
+      ],
     );
     return (await this.subscription(s.channelId))!;
   }
@@ -107,6 +129,56 @@ export class DigestStore {
     return this.db.get('SELECT day, status, at FROM digest_posts WHERE channel_id = ? ORDER BY day DESC LIMIT 1', [channelId]);
   }
 
+  /** The messages a post was sent as, one per paper (reactions on them count for that paper). */
+  async recordMessages(channelId: string, day: string, sent: { messageId: string; paperId: string }[]): Promise<void> {
+    for (const m of sent)
+      await this.db.run('INSERT INTO digest_messages (message_id, channel_id, day, paper_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+        m.messageId,
+        channelId,
+        day,
+        m.paperId,
+      ]);
+  }
+
+  /** The paper a message of a post shows, or undefined for any other message. */
+  async messagePaper(messageId: string): Promise<{ channelId: string; day: string; paperId: string } | undefined> {
+    const r = await this.db.get<{ channel_id: string; day: string; paper_id: string }>('SELECT * FROM digest_messages WHERE message_id = ?', [messageId]);
+    return r && { channelId: r.channel_id, day: r.day, paperId: r.paper_id };
+  }
+
+  /**
+   * Counts a 👍 (`up`) or 👎 (`down`) added (+1) or taken back (-1) on a post's paper: per channel
+   * and paper, never below zero. No user is stored. False for a message that is not a post's.
+   */
+  async react(messageId: string, kind: 'up' | 'down', delta: 1 | -1): Promise<boolean> {
+    const m = await this.messagePaper(messageId);
+    if (!m) return false;
+    await this.db.run(
+      `INSERT INTO paper_reactions (channel_id, paper_id, day, up, down) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (channel_id, paper_id) DO UPDATE SET ${kind} = CASE WHEN paper_reactions.${kind} + ? < 0 THEN 0 ELSE paper_reactions.${kind} + ? END`,
+      [m.channelId, m.paperId, m.day, kind === 'up' && delta > 0 ? 1 : 0, kind === 'down' && delta > 0 ? 1 : 0, delta, delta],
+    );
+    return true;
+  }
+
+  /** A moderator removed a message's reactions (all, or every 👍 / 👎): its counts start again from zero. */
+  async clearReactions(messageId: string, kind?: 'up' | 'down'): Promise<void> {
+    const m = await this.messagePaper(messageId);
+    if (!m) return;
+    const set = kind ? `${kind} = 0` : 'up = 0, down = 0';
+    await this.db.run(`UPDATE paper_reactions SET ${set} WHERE channel_id = ? AND paper_id = ?`, [m.channelId, m.paperId]);
+  }
+
+  /** A channel's reaction counts for papers posted on or after `sinceDay`, the most liked first (👍 − 👎, then 👍). */
+  async reactions(channelId: string, sinceDay: string, limit = 10): Promise<{ paperId: string; day: string; up: number; down: number }[]> {
+    const rows = await this.db.all<{ paper_id: string; day: string; up: number; down: number }>(
+      `SELECT paper_id, day, up, down FROM paper_reactions WHERE channel_id = ? AND day >= ? AND up + down > 0
+       ORDER BY up - down DESC, up DESC, day DESC, paper_id LIMIT ?`,
+      [channelId, sinceDay, limit],
+    );
+    return rows.map((r) => ({ paperId: r.paper_id, day: r.day, up: Number(r.up), down: Number(r.down) }));
+  }
+
   async seen(channelId: string): Promise<Set<string>> {
     return new Set((await this.db.all<{ paper_id: string }>('SELECT paper_id FROM digest_seen WHERE channel_id = ?', [channelId])).map((r) => r.paper_id));
   }
@@ -119,6 +191,10 @@ interface SubRow {
   timezone: string;
   count: number;
   source: 'seed' | 'hf';
+  frequency: Frequency;
+  weekday: number;
+  exclude: string | null;
+  categories: string | null;
   enabled: number;
   disabled_reason: string | null;
   created_at: string;
@@ -131,7 +207,17 @@ const fromRow = (r: SubRow): Subscription => ({
   timezone: r.timezone,
   count: r.count,
   source: r.source,
+  frequency: r.frequency === 'weekly' ? 'weekly' : 'daily',
+  weekday: Number(r.weekday),
+  filter: { exclude: parseList(r.exclude), categories: parseList(r.categories) },
   enabled: r.enabled === 1,
   disabledReason: r.disabled_reason,
   createdAt: r.created_at,
 });
+
+/** What subscribing sets: frequency (daily), weekday (Monday) and filter (none) have defaults. */
+export type NewSubscription = Omit<Subscription, 'enabled' | 'disabledReason' | 'createdAt' | 'frequency' | 'weekday' | 'filter'> &
+  Partial<Pick<Subscription, 'frequency' | 'weekday' | 'filter'>>;
+
+const jsonList = (items: string[]) => (items.length ? JSON.stringify(items) : null);
+const parseList = (json: string | null): string[] => (json ? (JSON.parse(json) as string[]) : []);

@@ -9,6 +9,7 @@ export const BUTTONS = {
   search: 'search',
   similar: 'similar',
   save: 'save',
+  discuss: 'discuss',
   saved: 'saved',
   topicRemove: 'topic-remove',
 } as const;

@@ -14,6 +14,9 @@ export const LIMITS = {
   choiceName: 100,
   choices: 25,
   customId: 100,
+  threadName: 100,
+  /** Buttons in one action row, rows in one message. */
+  buttonsPerRow: 5,
 } as const;
 
 /**

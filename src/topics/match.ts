@@ -1,4 +1,5 @@
 import { confusion } from '../confusion.js';
+import { excludedBy } from '../paper/filters.js';
 import type { HybridRetriever } from '../retrieval/hybrid-retriever.js';
 import type { PendingMatch, Topic } from './store.js';
 
@@ -16,7 +17,7 @@ export interface TopicThresholds {
  */
 export const DEFAULT_TOPIC_THRESHOLDS: TopicThresholds = { dense: 0.3, coverage: 0.55 };
 
-/** Which of the fresh papers each topic should be told about. */
+/** Which of the fresh papers each topic should be told about (none that mentions one of the topic's excluded words). */
 export async function matchTopics(
   retriever: HybridRetriever,
   topics: Topic[],
@@ -28,7 +29,8 @@ export async function matchTopics(
   for (const topic of topics) {
     const hits = await retriever.search(topic.topic, { k: 50, passages: 0 });
     for (const h of hits) {
-      if (fresh.has(h.id) && h.signals.dense >= t.dense && h.signals.coverage >= t.coverage)
+      const excluded = topic.exclude.length > 0 && excludedBy(h.paper, { exclude: topic.exclude, categories: [] });
+      if (fresh.has(h.id) && !excluded && h.signals.dense >= t.dense && h.signals.coverage >= t.coverage)
         out.push({ userId: topic.userId, paperId: h.id, topic: topic.topic });
     }
   }

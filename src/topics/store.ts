@@ -4,6 +4,8 @@ export interface Topic {
   id: number;
   userId: string;
   topic: string;
+  /** Words or phrases: a paper that mentions one is not sent for this topic. */
+  exclude: string[];
   createdAt: string;
 }
 
@@ -24,28 +26,27 @@ export class TopicStore {
     // Its tables come from the database's migrations (db/migrations.ts), applied when it was opened.
   }
 
-  async add(userId: string, topic: string, now: Date): Promise<{ ok: true; topic: Topic } | { ok: false; reason: string }> {
+  async add(userId: string, topic: string, now: Date, exclude: string[] = []): Promise<{ ok: true; topic: Topic } | { ok: false; reason: string }> {
     if ((await this.list(userId)).length >= MAX_TOPICS_PER_USER)
       return { ok: false, reason: `You already follow ${MAX_TOPICS_PER_USER} topics; remove one with /subscriptions first.` };
-    const r = await this.db.get<{ id: number }>('INSERT INTO topics (user_id, topic, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING id', [
-      userId,
-      topic,
-      now.toISOString(),
-    ]);
+    const r = await this.db.get<{ id: number }>(
+      'INSERT INTO topics (user_id, topic, created_at, exclude) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id',
+      [userId, topic, now.toISOString(), exclude.length ? JSON.stringify(exclude) : null],
+    );
     if (!r) return { ok: false, reason: `You already follow "${topic}".` };
     // Subscribing again after closed DMs: try again.
     await this.db.run('INSERT INTO topic_users (user_id) VALUES (?) ON CONFLICT(user_id) DO UPDATE SET dms_closed = 0', [userId]);
-    return { ok: true, topic: { id: Number(r.id), userId, topic, createdAt: now.toISOString() } };
+    return { ok: true, topic: { id: Number(r.id), userId, topic, exclude, createdAt: now.toISOString() } };
   }
 
   async list(userId: string): Promise<Topic[]> {
-    return (await this.db.all<TopicRow>('SELECT id, user_id, topic, created_at FROM topics WHERE user_id = ? ORDER BY id', [userId])).map(fromRow);
+    return (await this.db.all<TopicRow>('SELECT id, user_id, topic, exclude, created_at FROM topics WHERE user_id = ? ORDER BY id', [userId])).map(fromRow);
   }
 
   async all(): Promise<Topic[]> {
     return (
       await this.db.all<TopicRow>(
-        'SELECT t.id, t.user_id, t.topic, t.created_at FROM topics t LEFT JOIN topic_users u ON u.user_id = t.user_id WHERE coalesce(u.dms_closed, 0) = 0 ORDER BY t.id',
+        'SELECT t.id, t.user_id, t.topic, t.exclude, t.created_at FROM topics t LEFT JOIN topic_users u ON u.user_id = t.user_id WHERE coalesce(u.dms_closed, 0) = 0 ORDER BY t.id',
       )
     ).map(fromRow);
   }
@@ -105,7 +106,14 @@ interface TopicRow {
   id: number;
   user_id: string;
   topic: string;
+  exclude: string | null;
   created_at: string;
 }
 
-const fromRow = (r: TopicRow): Topic => ({ id: Number(r.id), userId: r.user_id, topic: r.topic, createdAt: r.created_at });
+const fromRow = (r: TopicRow): Topic => ({
+  id: Number(r.id),
+  userId: r.user_id,
+  topic: r.topic,
+  exclude: r.exclude ? (JSON.parse(r.exclude) as string[]) : [],
+  createdAt: r.created_at,
+});
