@@ -12,7 +12,7 @@ const LAYERS = [
   ['answer', '^src/answer/'], // the cited-answer chain
   ['backend', '^src/backend/'], // where the library lives, chosen once: embedded (SQLite, Vectra, BM25 in memory) or PostgreSQL
   ['discord', '^src/discord/'], // Discord presentation: embeds, limits, rate limit
-  ['features', '^src/(digest|topics)/'], // daily post, topic alerts
+  ['features', '^src/(digest|topics|threads)/'], // daily and weekly posts, topic alerts, paper threads
   ['app', '^src/app\\.ts$'], // opens everything
   ['jobs', '^src/jobs/'], // bring the library up to date, prepare a daily post
   ['commands', '^src/commands/'], // slash commands, one file each, and what they may touch

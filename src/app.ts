@@ -14,6 +14,7 @@ import { BodyRetriever } from './retrieval/body/body-retriever.js';
 import { createEmbeddings, type NamedEmbeddings } from './retrieval/encoders/embeddings.js';
 import { HybridRetriever } from './retrieval/hybrid-retriever.js';
 import { TopicStore } from './topics/store.js';
+import { PaperThreadStore } from './threads/store.js';
 
 /** Everything a command needs: the library, its indexes and the retriever over them. */
 export interface App {
@@ -36,6 +37,8 @@ export interface App {
   digests: DigestStore;
   /** Users' topic subscriptions and pending alerts (same database). */
   topics: TopicStore;
+  /** Which thread discusses which paper (same database). */
+  threads: PaperThreadStore;
   /** Does this process run the once-per-deployment jobs? (Always, with the embedded backend.) */
   leader: Leadership;
   close(): Promise<void>;
@@ -76,6 +79,7 @@ export async function openApp(config: Config, log: Logger, opts: { leader?: bool
       chain,
       digests: new DigestStore(db),
       topics: new TopicStore(db),
+      threads: new PaperThreadStore(db),
       leader: backend.leader,
       async close() {
         for (const c of cleanup) await c();

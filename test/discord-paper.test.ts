@@ -75,7 +75,7 @@ describe('/paper add link:', () => {
       /^added "Max-Margin Tensor Neural Network for Chinese Word Segmentation" \(2401\.01234\): \d+ passages from 17 sections$/,
     );
     expect(done.body.embeds[0].title).toBe('Max-Margin Tensor Neural Network for Chinese Word Segmentation');
-    expect(done.body.components[0].components.map((b: { label: string }) => b.label)).toEqual(['Similar papers', 'Save']);
+    expect(done.body.components[0].components.map((b: { label: string }) => b.label)).toEqual(['Similar papers', 'Save', 'Discuss']);
 
     const q = discord.command('ask', [{ name: 'question', type: 3, value: 'What minibatch size was used to train MMTNN?' }]);
     const answer = await discord.waitFor(original(q.token), 30_000);

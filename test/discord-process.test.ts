@@ -40,7 +40,14 @@ describe('the real `npm start` path with DISCORD_TOKEN set (child process)', () 
         'similar',
         'subscribe',
         'subscriptions',
+        'top',
       ]);
+      // Threads, mentions and reactions with no privileged intent (Server Members, Presence, Message Content).
+      const PRIVILEGED = (1 << 1) | (1 << 8) | (1 << 15);
+      expect(discord.identifies.length).toBeGreaterThan(0);
+      for (const id of discord.identifies) expect(id.intents & PRIVILEGED).toBe(0);
+      expect(discord.identifies[0]!.intents & (1 << 9)).toBeTruthy(); // Guild Messages (mentions; their text needs no intent)
+      expect(discord.identifies[0]!.intents & (1 << 10)).toBeTruthy(); // Guild Message Reactions
       expect(put.body[0].contexts).toEqual([0, 1, 2]);
 
       // It connects first and fills the fresh library after (the bot answers from the first seconds).
@@ -95,9 +102,9 @@ describe('the real `npm start` path with DISCORD_TOKEN set (child process)', () 
       DISCORD_GUILD_ID: guild,
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/registered 9 commands/);
+    expect(r.stdout).toMatch(/registered 10 commands/);
     const put = await discord.waitFor((c) => c.method === 'PUT' && c.path === `/applications/${discord.botId}/guilds/${guild}/commands`, 5000, mark);
-    expect(put.body).toHaveLength(9);
+    expect(put.body).toHaveLength(10);
     expect(r.stderr).not.toContain(discord.token);
   }, 60_000);
 

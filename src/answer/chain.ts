@@ -84,9 +84,9 @@ export class AnswerChain {
     this.runnable = RunnableSequence.from<AskInput, Answer>([s.condense, s.retrieve, s.judge, s.compose, s.cite]);
   }
 
-  /** Answers a question; in a conversation the turn is remembered for follow-ups. */
-  async ask(question: string, conversationId?: string): Promise<Answer> {
-    const answer = await this.runnable.invoke(conversationId === undefined ? { question } : { question, conversationId });
+  /** Answers a question; in a conversation the turn is remembered for follow-ups; `within` keeps it to one paper. */
+  async ask(question: string, conversationId?: string, opts: Pick<AskInput, 'within'> = {}): Promise<Answer> {
+    const answer = await this.runnable.invoke({ question, ...(conversationId === undefined ? {} : { conversationId }), ...opts });
     if (conversationId !== undefined) {
       await this.conversations.add(conversationId, {
         question,

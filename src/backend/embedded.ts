@@ -2,7 +2,7 @@ import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import { ConversationStore } from '../answer/conversation.js';
+import { SharedConversations } from '../answer/conversation.js';
 import type { Db } from '../db/db.js';
 import { soleLeader } from '../db/leader.js';
 import { FullTextStore } from '../library/fulltext-store.js';
@@ -40,7 +40,8 @@ export async function openEmbedded(config: Config, db: Db, store: PaperStore, em
     index: new MemoryPaperIndex(store, catalog, lexical, config.DATA_DIR, papers),
     fullTexts: new FullTextStore(db),
     saved: new SavedStore(db),
-    conversations: new ConversationStore(),
+    // In the database, so a restart continues a DM or a paper thread's conversation.
+    conversations: new SharedConversations(db),
     leader: soleLeader,
     keyedState: <T>() => new LRUCache<string, T & {}>({ max: 2000 }) as KeyedState<T>,
     close: () => db.close(),

@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import {
   Client,
   Events,
+  GatewayDispatchEvents,
   GatewayIntentBits,
+  type GatewayMessageCreateDispatchData,
   MessageFlags,
   Partials,
   type ButtonInteraction,
@@ -24,13 +25,14 @@ import { FullTextReader } from '../jobs/fulltext.js';
 import { DigestScheduler } from '../digest/scheduler.js';
 import { TopicNotifier } from '../topics/notify.js';
 import { Cron } from 'croner';
-import { isDatabaseUnavailable } from '../db/db.js';
+import { failureMessage } from './failure.js';
 import { parseButtonId } from '../discord/button-ids.js';
 import { answerMessage } from '../commands/answer-flow.js';
 import { ask } from '../commands/ask.js';
 import { callerOf, refusalOf } from '../commands/preconditions.js';
 import { ephemeral } from '../commands/shared.js';
 import { clip } from '../util.js';
+import { REACTION_EVENTS, onMention, onReaction, type ReactionEvent } from './mentions.js';
 
 /**
  * The discord.js client: only the intents the bot needs, no mention ever parsed from its output.
@@ -40,7 +42,8 @@ import { clip } from '../util.js';
 export function createClient(config: Config): Client {
   return new Client({
     ...(process.env.SHARDING_MANAGER ? {} : { shards: [0], shardCount: 1 }),
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages],
+    // None privileged: a server message's text reaches the bot only when it mentions the bot.
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions],
     partials: [Partials.Channel], // DM channels arrive uncached
     allowedMentions: { parse: [], repliedUser: false },
     rest: { api: config.DISCORD_API_BASE },
@@ -62,6 +65,9 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
   const ctx = createContext(app, log, config.ASK_RATE_LIMIT_PER_MINUTE);
   client.on(Events.InteractionCreate, (i) => void onInteraction(i, ctx));
   client.on(Events.MessageCreate, (m) => void onDirectMessage(m, ctx));
+  // Raw gateway events: a mention in a thread the client never cached, a reaction on an uncached message.
+  client.ws.on(GatewayDispatchEvents.MessageCreate, (m: GatewayMessageCreateDispatchData) => void onMention(m, client, ctx));
+  for (const [event, delta] of REACTION_EVENTS) client.ws.on(event, (r: ReactionEvent) => void onReaction(r, delta, client, ctx));
   client.on(Events.Error, (err) => log.error({ err: err.message }, 'discord client error'));
   client.on(Events.ShardDisconnect, (_e, shard) => log.warn({ shard }, 'gateway disconnected; discord.js reconnects'));
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
@@ -77,8 +83,9 @@ export async function startBot(app: App, config: Config, log: Logger, opts: { ti
       reader?.prioritize(digest.papers.map((p) => p.id));
       return digest;
     },
-    rebuild: (_sub, day, paperIds) => claimedDigest(app.store, day, paperIds),
-    send: (sub, digest, day) => sendDigest(client.rest, sub.channelId, digest, day),
+    rebuild: (sub, day, paperIds) => claimedDigest(app.store, day, paperIds, sub.frequency),
+    // Each paper's message is recorded: its 👍 / 👎 count for that paper.
+    send: async (sub, digest, day) => app.digests.recordMessages(sub.channelId, day, await sendDigest(client.rest, sub.channelId, digest, day)),
     log,
     isLeader: () => app.leader.isLeader,
   });
@@ -126,22 +133,6 @@ function readInBackground(app: App, reader: FullTextReader, log: Logger): Cron {
       log.error({ err: (err as Error).message }, 'background full-text reading failed');
     }
   });
-}
-
-const UNAVAILABLE = 'The paper library is briefly unavailable (its database is restarting). Please try again in a moment.';
-
-/**
- * What a user is told when handling their interaction or message failed, logged with a reference
- * id: "briefly unavailable" while the database is down, else "something went wrong" with the id.
- */
-function failureMessage(err: unknown, what: string, ctx: BotContext): string {
-  const ref = randomUUID().slice(0, 8);
-  if (isDatabaseUnavailable(err)) {
-    ctx.log.warn({ ref, what, err: (err as Error).message }, 'database unavailable');
-    return UNAVAILABLE;
-  }
-  ctx.log.error({ ref, what, err: (err as Error).message, stack: (err as Error).stack }, 'handler failed');
-  return `Something went wrong while handling that (reference \`${ref}\`). Please try again.`;
 }
 
 /**

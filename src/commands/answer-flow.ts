@@ -5,6 +5,7 @@ import { readDocument, storeDocument } from '../jobs/add.js';
 import { normaliseTitle, type RetrievablePaper } from '../paper/paper.js';
 import { aliasesOf, mentionsPaper } from '../retrieval/aliases.js';
 import type { BotContext } from './context.js';
+import { paperById } from './shared.js';
 
 /** An answer as a Discord message: the cited answer, and its "Show evidence" button. */
 export interface AnswerMessage {
@@ -15,6 +16,8 @@ export interface AnswerMessage {
 export interface AnswerOptions {
   /** Told when the paper asked about is read first (the user sees "Reading the paper…"). */
   onReading?: (title: string) => Promise<unknown>;
+  /** Answer from this paper only (the question was asked in its discussion thread). */
+  within?: { id: string; title: string };
 }
 
 /**
@@ -24,7 +27,7 @@ export interface AnswerOptions {
  */
 export async function answerMessage(ctx: BotContext, question: string, conversationId: string, opts: AnswerOptions = {}): Promise<AnswerMessage> {
   await readNamedPaper(ctx, question, opts);
-  const answer = await ctx.work.run(() => ctx.app.chain.ask(question, conversationId));
+  const answer = await ctx.work.run(() => ctx.app.chain.ask(question, conversationId, opts.within ? { within: opts.within } : {}));
   const key = randomUUID().slice(0, 12);
   await ctx.answers.set(key, answer);
   return {
@@ -34,18 +37,14 @@ export async function answerMessage(ctx: BotContext, question: string, conversat
 }
 
 /**
- * A question that names a paper (its name or title) the library holds only the abstract of (an arXiv paper) gets
+ * A question that names a paper (its name or title), or asked in its thread, whose abstract alone the library holds (an arXiv paper) gets
  * the paper read first, ahead of background requests in arXiv's queue (FULLTEXT_ON_DEMAND). One
  * that cannot be read is not tried again for a day; the question is then answered from the abstract.
  */
 async function readNamedPaper(ctx: BotContext, question: string, opts: AnswerOptions): Promise<void> {
   const { app } = ctx;
   if (!app.config.FULLTEXT_ON_DEMAND || !app.body) return;
-  // BM25 alone (no second embedding of the question on the hot path): a paper named by a rare name,
-  // its title or its authors is among the lexical top three.
-  const top = await app.backend.lexical.search(question, 3);
-  const papers = await app.catalog.get(top.map((r) => r.id));
-  const named = top.map((r) => papers.get(r.id)).find((p) => p && namesOne(question, p));
+  const named = opts.within ? await paperById(ctx, opts.within.id) : await namedPaper(ctx, question);
   if (!named || ctx.unreadable.has(named.id) || (await app.body.withFullText([named.id])).has(named.id)) return;
   const arxivId = (await app.store.get(named.id))?.arxivId;
   if (!arxivId) return;
@@ -57,6 +56,14 @@ async function readNamedPaper(ctx: BotContext, question: string, opts: AnswerOpt
     ctx.unreadable.set(named.id, true);
     ctx.log.warn({ paper: named.id, err: (err as Error).message }, 'full text not read on demand; answering from the abstract');
   }
+}
+
+/** The paper a question names, by BM25 and the paper's names alone (no second embedding of the question on the hot path). */
+async function namedPaper(ctx: BotContext, question: string): Promise<RetrievablePaper | undefined> {
+  // A paper named by a rare name, its title or its authors is among the lexical top three.
+  const top = await ctx.app.backend.lexical.search(question, 3);
+  const papers = await ctx.app.catalog.get(top.map((r) => r.id));
+  return top.map((r) => papers.get(r.id)).find((p) => p && namesOne(question, p));
 }
 
 /** Does the question name this paper: by one of its names ("BRAE", "Pei et al."), or by its whole title? */

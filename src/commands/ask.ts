@@ -6,8 +6,9 @@ import { answerMessage } from './answer-flow.js';
 import { rateLimited, validQuestion } from './preconditions.js';
 import type { Command } from './types.js';
 import { ephemeral, everywhere, questionOption } from './shared.js';
+import { conversationOf, scopeOf } from './paper-thread.js';
 
-/** /ask question:<text> — a short answer in which every sentence cites a numbered paper. */
+/** /ask question:<text> — a short answer in which every sentence cites a numbered paper; in a paper's thread, from that paper only. */
 export const ask: Command = {
   data: everywhere(new SlashCommandBuilder())
     .setName('ask')
@@ -19,10 +20,13 @@ export const ask: Command = {
   async execute(interaction, ctx) {
     const question = await questionOption(interaction, 'question');
     if (!question) return;
+    // Deferred before any database read: Discord drops an interaction not acknowledged within 3 s.
     await interaction.deferReply();
-    // One conversation per user and channel, so follow-ups via /ask work too.
+    const scope = await scopeOf(ctx, interaction.channelId);
+    if (scope && 'refusal' in scope) return void (await interaction.editReply(scope.refusal));
     const onReading = (title: string) => interaction.editReply(`Reading "${clip(title, 120)}" (its full text is new to the library)…`);
-    await interaction.editReply({ content: '', ...(await answerMessage(ctx, question, `ask:${interaction.channelId}:${interaction.user.id}`, { onReading })) });
+    const message = await answerMessage(ctx, question, conversationOf(interaction.channelId, interaction.user.id, scope), { onReading, ...scope });
+    await interaction.editReply({ content: '', ...message });
   },
 
   buttons: {

@@ -21,8 +21,12 @@ export const help: Command = {
           '**/paper add** `link:` — add a paper from arXiv with its full text, so answers can quote its body (Manage Server).',
           '**/similar** `paper:` — papers close to one you pick.',
           '**/saved** `list` · `remove` · `export` — your reading list (press Save on a paper card); export gives BibTeX and Markdown.',
+          '**Discuss** on a paper card or a daily post opens a thread about that paper: there `/ask`, or mention me, answers from that paper only.',
+          '**/subscribe** `topic:` `exclude:` — a DM when new papers match a topic; **/subscriptions** lists them.',
+          '**/digest** `subscribe` — daily or weekly posts in a channel, with `exclude:` and `categories:` filters (Manage Server).',
+          '**/top** `period:` — this channel’s most liked papers (👍 on its daily posts).',
           '',
-          'You can also DM me a question; follow-ups like "and the second one?" work. Send `reset` to start over.',
+          'You can also DM me a question, or mention me in a server; follow-ups like "and the second one?" work. Send `reset` to start over.',
           'When the library has no paper on your question, I say so rather than guess.',
         ].join('\n'),
       );

@@ -7,10 +7,11 @@ import { search } from './search.js';
 import { similar } from './similar.js';
 import { subscribe } from './subscribe.js';
 import { subscriptions } from './subscriptions.js';
+import { top } from './top.js';
 import type { ButtonHandler, Command } from './types.js';
 
 /** Every slash command, one file each. The bot, deploy-commands and tests all read this list. */
-export const commands: Command[] = [ask, search, paper, similar, saved, help, digest, subscribe, subscriptions];
+export const commands: Command[] = [ask, search, paper, similar, saved, help, digest, subscribe, subscriptions, top];
 
 /** Commands by name; two commands of one name fail at load. */
 export const commandByName = commandsByName(commands);

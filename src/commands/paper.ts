@@ -8,9 +8,10 @@ import { parseArxivRef } from '../sources/fulltext/arxiv-html.js';
 import type { BotContext } from './context.js';
 import { forSubcommand, guildOnly, memberCan } from './preconditions.js';
 import type { Command } from './types.js';
+import { discussPaper } from './paper-thread.js';
 import { autocompleteTitles, ephemeral, everywhere, paperById, paperOption } from './shared.js';
 
-/** /paper show title:<autocomplete> — one paper, with a "Similar papers" button; /paper add link: — a paper from arXiv with its full text (Manage Server). */
+/** /paper show title:<autocomplete> — one paper, with Similar papers, Save and Discuss (a thread about it) buttons; /paper add link: — a paper from arXiv with its full text (Manage Server). */
 export const paper: Command = {
   data: everywhere(new SlashCommandBuilder())
     .setName('paper')
@@ -43,6 +44,7 @@ export const paper: Command = {
   },
 
   buttons: {
+    discuss: (interaction, [id], ctx) => discussPaper(interaction, id, ctx),
     async similar(interaction, [id], ctx) {
       const p = id ? await paperById(ctx, id) : undefined;
       if (!p) {

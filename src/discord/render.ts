@@ -117,7 +117,7 @@ export function searchPage(query: string, hits: PaperHit[], page: number, key: s
   return { embeds: [e], components: [row] };
 }
 
-/** One paper: title, abstract (trimmed to the limits), links, and a "Similar papers" button. */
+/** One paper: title, abstract (trimmed to the limits), links, and Similar papers / Save / Discuss buttons. */
 export function paperView(p: RetrievablePaper) {
   const e = new EmbedBuilder()
     .setColor(BLUE)
@@ -134,6 +134,7 @@ export function paperView(p: RetrievablePaper) {
   const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder().setCustomId(buttonId(BUTTONS.similar, p.id)).setLabel('Similar papers').setStyle(ButtonStyle.Primary),
     new ButtonBuilder().setCustomId(buttonId(BUTTONS.save, p.id)).setLabel('Save').setStyle(ButtonStyle.Secondary),
+    new ButtonBuilder().setCustomId(buttonId(BUTTONS.discuss, p.id)).setLabel('Discuss').setStyle(ButtonStyle.Secondary),
   );
   return { embeds: [e], components: [row] };
 }

@@ -16,6 +16,8 @@ export interface RestCall {
 }
 
 let nextId = 100000000000000000n;
+/** The bot's permissions in a channel unless a test says otherwise: view, send, embed, create public threads, send in threads. */
+export const ALL_PERMISSIONS = (1n << 10n) | (1n << 11n) | (1n << 14n) | (1n << 35n) | (1n << 38n);
 export const snowflake = () => String(nextId++);
 
 /**
@@ -36,7 +38,7 @@ export class FakeDiscord {
   /** Shard id → its gateway connection. */
   private readonly sockets = new Map<number, WebSocket>();
   /** Every IDENTIFY: which shard, of how many, when. */
-  readonly identifies: { shard: number; of: number; at: number }[] = [];
+  readonly identifies: { shard: number; of: number; at: number; intents: number }[] = [];
   private seq = 0;
   private identified?: () => void;
   readonly ready = new Promise<void>((r) => (this.identified = r));
@@ -50,6 +52,10 @@ export class FakeDiscord {
   readonly failingChannels = new Map<string, number>();
   /** Messages created with a nonce, by `channel:nonce`: with `enforce_nonce` a repeat returns the first (as Discord does). */
   readonly byNonce = new Map<string, unknown>();
+  /** Threads by id: their parent channel, name, starter message and state (a test may archive, lock or delete one). */
+  readonly threads = new Map<string, { parentId: string; name: string; messageId?: string; archived: boolean; locked: boolean }>();
+  /** Channels where creating a thread is refused with 403 Missing Permissions. */
+  readonly noThreads = new Set<string>();
 
   constructor(
     /** The shard count /gateway/bot recommends. */
@@ -101,7 +107,7 @@ export class FakeDiscord {
       if (msg.op === 2) {
         const [shard, of] = (msg.d?.shard as [number, number] | undefined) ?? [0, 1];
         this.sockets.set(shard, ws);
-        this.identifies.push({ shard, of, at: Date.now() });
+        this.identifies.push({ shard, of, at: Date.now(), intents: Number(msg.d?.intents ?? 0) });
         this.dispatch(
           'READY',
           {
@@ -215,6 +221,9 @@ export class FakeDiscord {
         return;
       }
       if (req.method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/messages$/))) {
+        const thread = this.threads.get(m[1]!);
+        if (thread?.locked) return json(403, { message: 'Thread is locked', code: 160005 });
+        if (thread) thread.archived = false; // a message reopens an archived thread
         const code = this.failingChannels.get(m[1]!);
         if (code !== undefined) return json(code === 10003 ? 404 : 403, { message: code === 10003 ? 'Unknown Channel' : 'Missing Permissions', code });
         const key = body?.nonce === undefined ? undefined : `${m[1]}:${body.nonce}`;
@@ -223,6 +232,24 @@ export class FakeDiscord {
         if (key) this.byNonce.set(key, created);
         return json(200, created);
       }
+      if (req.method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/(?:messages\/(\d+)\/)?threads$/))) {
+        const [, parentId, messageId] = m as unknown as [string, string, string | undefined];
+        if (this.noThreads.has(parentId)) return json(403, { message: 'Missing Permissions', code: 50013 });
+        if (messageId && [...this.threads.values()].some((t) => t.messageId === messageId))
+          return json(400, { message: 'A thread has already been created for this message', code: 160004 });
+        const id = snowflake();
+        this.threads.set(id, { parentId, name: String(body?.name), ...(messageId ? { messageId } : {}), archived: false, locked: false });
+        return json(201, this.threadChannel(id));
+      }
+      if ((req.method === 'GET' || req.method === 'PATCH') && (m = path.match(/^\/channels\/(\d+)$/))) {
+        const t = this.threads.get(m[1]!);
+        if (!t) return json(404, { message: 'Unknown Channel', code: 10003 });
+        if (req.method === 'PATCH') {
+          if (t.locked) return json(403, { message: 'Thread is locked', code: 160005 });
+          if (body?.archived === false) t.archived = false;
+        }
+        return json(200, this.threadChannel(m[1]!));
+      }
       if (req.method === 'PUT' && path.match(/^\/applications\/\d+(\/guilds\/\d+)?\/commands$/)) {
         return json(
           200,
@@ -230,6 +257,92 @@ export class FakeDiscord {
         );
       }
       json(404, { message: 'Unknown route', code: 0 });
+    });
+  }
+
+  /** A thread as Discord describes it (a public thread, type 11). */
+  threadChannel(id: string) {
+    const t = this.threads.get(id)!;
+    return {
+      id,
+      type: 11,
+      guild_id: this.lastGuild,
+      parent_id: t.parentId,
+      name: t.name,
+      owner_id: this.botId,
+      thread_metadata: { archived: t.archived, locked: t.locked, auto_archive_duration: 10080, archive_timestamp: new Date().toISOString() },
+    };
+  }
+
+  /** The server of the last GUILD_CREATE (threads belong to it). */
+  private lastGuild?: string;
+
+  /** A click on a button of a message in a server channel (or thread); `appPermissions` are the bot's there. */
+  guildButton(guildId: string, channelId: string, customId: string, message: { id: string; flags?: number }, appPermissions = ALL_PERMISSIONS) {
+    const id = snowflake();
+    const token = `itoken-${id}`;
+    this.dispatch('INTERACTION_CREATE', {
+      id,
+      application_id: this.botId,
+      type: 3,
+      token,
+      version: 1,
+      data: { custom_id: customId, component_type: 2 },
+      guild_id: guildId,
+      channel_id: channelId,
+      channel: { id: channelId, type: this.threads.has(channelId) ? 11 : 0, guild_id: guildId },
+      member: { user: this.user(undefined, 'bob'), roles: [], permissions: '0', joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      message: { ...this.botMessage(message.id, { flags: message.flags ?? 0 }), channel_id: channelId },
+      locale: 'en-US',
+      guild_locale: 'en-US',
+      app_permissions: String(appPermissions),
+      entitlements: [],
+      authorizing_integration_owners: { '0': guildId },
+      context: 0,
+    });
+    return { id, token, at: performance.now() };
+  }
+
+  /** A member's message in a server channel or thread; `mention` makes it mention the bot (its text then reaches the bot). */
+  guildMessage(guildId: string, channelId: string, content: string, opts: { mention?: boolean; user?: ReturnType<FakeDiscord['user']>; bot?: boolean } = {}) {
+    const id = snowflake();
+    const user = opts.user ?? this.user(undefined, 'carol');
+    this.dispatch('MESSAGE_CREATE', {
+      id,
+      channel_id: channelId,
+      guild_id: guildId,
+      author: { ...user, ...(opts.bot ? { bot: true } : {}) },
+      member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      content,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: opts.mention ? [{ id: this.botId, username: 'paperbot', discriminator: '0000', avatar: null, bot: true }] : [],
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      pinned: false,
+      type: 0,
+      flags: 0,
+    });
+    return { id, at: performance.now() };
+  }
+
+  /** A reaction added (or removed) on a message, as the Guild Message Reactions intent delivers it. */
+  reaction(guildId: string, channelId: string, messageId: string, emoji: string, opts: { userId?: string; remove?: boolean; bot?: boolean } = {}) {
+    const userId = opts.userId ?? snowflake();
+    this.dispatch(opts.remove ? 'MESSAGE_REACTION_REMOVE' : 'MESSAGE_REACTION_ADD', {
+      user_id: userId,
+      channel_id: channelId,
+      message_id: messageId,
+      guild_id: guildId,
+      emoji: { id: null, name: emoji },
+      burst: false,
+      type: 0,
+      ...(opts.remove
+        ? {}
+        : { member: { user: { ...this.user(userId), ...(opts.bot ? { bot: true } : {}) }, roles: [], joined_at: new Date().toISOString() } }),
     });
   }
 
@@ -256,6 +369,7 @@ export class FakeDiscord {
    */
   guild(id: string, channels: { id: string; deny?: bigint }[]) {
     const allow = (1n << 10n) | (1n << 11n) | (1n << 14n); // VIEW_CHANNEL, SEND_MESSAGES, EMBED_LINKS
+    this.lastGuild = id;
     this.dispatch('GUILD_CREATE', {
       id,
       name: 'Test server',

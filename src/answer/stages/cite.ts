@@ -21,8 +21,10 @@ function refusal(c: Composed, text: string): Answer {
   // Whether the full text was read: a refusal after reading the papers says more than one from abstracts.
   const read = c.hits.slice(0, 3).filter((h) => c.body.has(h.id)).length;
   const bodies = read === 0 ? '' : ` I read the full text of ${read === 1 ? 'the closest paper' : `the ${read} closest papers`} as well.`;
+  // In a paper's thread the refusal is about that paper, not the library.
+  const what = c.within ? `"${c.within.title}" does not seem to say, so I cannot answer it from this paper.` : text;
   return {
-    answer: `${text}${bodies}`,
+    answer: `${what}${bodies}`,
     citations: [],
     evidence: [],
     refused: true,

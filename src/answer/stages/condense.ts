@@ -9,7 +9,10 @@ import type { AskInput, Condensed, StageDeps } from './types.js';
 export function condenseStage(d: Pick<StageDeps, 'conversations'>) {
   return RunnableLambda.from(async (input: AskInput): Promise<Condensed> => {
     const turns = input.conversationId === undefined ? [] : await d.conversations.turns(input.conversationId);
-    const { question: resolved, focus, among } = resolveFollowUp(input.question, turns);
+    let { question: resolved, focus, among } = resolveFollowUp(input.question, turns);
+    // In a paper's thread every question is about that paper.
+    const w = input.within;
+    if (w && (focus.length !== 1 || focus[0] !== w.id)) [resolved, focus, among] = [`${input.question} (about "${w.title}")`, [w.id], false];
     return {
       ...input,
       resolved,

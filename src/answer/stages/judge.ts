@@ -57,9 +57,10 @@ export async function weighEvidence(d: StageDeps, r: Retrieved, measureAll = fal
   const sentence = meaning.size ? Math.max(...meaning.values()) : undefined;
   // A follow-up is answered from the earlier sources; refused only when none of their sentences
   // comes near it in meaning or words and the library's own ranking would refuse it too.
-  const offFocus = r.unfocused && sentence !== undefined && sentence < d.refusal.sentence && !sharesWords(own, chosen, idf);
-  const refuse =
-    !byBody && (refusedAnyway || (r.focus.length === 0 ? isUnsupported(r.hits, d.refusal, sentence) : !!offFocus && isUnsupported(r.unfocused!, d.refusal)));
+  // In a paper's thread there is no library to fall back on: the paper addresses it, or it is refused.
+  const offFocus = (r.unfocused || r.within) && sentence !== undefined && sentence < d.refusal.sentence && !sharesWords(own, chosen, idf);
+  const offLibrary = () => !r.unfocused || isUnsupported(r.unfocused, d.refusal);
+  const refuse = !byBody && (refusedAnyway || (r.focus.length === 0 ? isUnsupported(r.hits, d.refusal, sentence) : !!offFocus && offLibrary()));
   return { ...r, sources, hitOf: new Map(sources.map((s, i) => [s.n, chosen[i]!])), refuse, meaning, idf };
 }
 

@@ -15,7 +15,8 @@ export function retrieveStage(d: Pick<StageDeps, 'retriever' | 'body' | 'maxSour
     let { resolved, focus } = c;
     // The question is embedded once the lexical search has gone to the database (the retriever awaits it when it needs it).
     const embedding = retriever.embedQuestion(resolved);
-    const ownEmbedding = focus.length && !c.among ? retriever.embedQuestion(c.question) : undefined;
+    // A follow-up is also searched as it stands (it may name another paper); a thread's question is not.
+    const ownEmbedding = focus.length && !c.among && !c.within ? retriever.embedQuestion(c.question) : undefined;
     const unfocusedSearch = ownEmbedding && retriever.searchWithVector(c.question, ownEmbedding, { k: 8, passages: 3 });
     let hits = await retriever.searchWithVector(resolved, embedding, { k: c.among ? 50 : 8, passages: 3 });
     let vector = await embedding;
@@ -28,7 +29,7 @@ export function retrieveStage(d: Pick<StageDeps, 'retriever' | 'body' | 'maxSour
         (h): h is PaperHit => !!h,
       );
       if (c.among) focused.sort((a, b) => b.score - a.score);
-      hits = [...focused, ...hits.filter((h) => !focus.includes(h.id))].slice(0, Math.max(8, focused.length));
+      hits = c.within ? focused : [...focused, ...hits.filter((h) => !focus.includes(h.id))].slice(0, Math.max(8, focused.length));
     }
     if (!focus.length) hits = await withBodyLeader(d, hits, resolved, vector);
     const body = await bodyPassagesFor(d, hits, resolved, vector);

@@ -13,6 +13,8 @@ import type { Source } from '../types.js';
 export interface AskInput {
   question: string;
   conversationId?: string;
+  /** Answer from this paper only (a question in the paper's discussion thread); refused when it does not address it. */
+  within?: { id: string; title: string };
 }
 
 /** The question made self-contained from the conversation (condense). */
