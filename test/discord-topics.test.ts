@@ -4,7 +4,8 @@ import { ingestFrom } from '../src/jobs/update.js';
 import type { RunningBot } from '../src/bot/bot.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
-import { startFakeSources, type FakeSources } from './helpers/fake-sources.js';
+import { fixture, startFakeSources, type FakeSources } from './helpers/fake-sources.js';
+import { prepareDigest } from '../src/jobs/digest.js';
 import { BACKENDS, makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
 
 // The same suite on the embedded library and on PostgreSQL.
@@ -21,7 +22,7 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
   beforeAll(async () => {
     sources = await startFakeSources();
     backend = await makeBackend(name);
-    t = await startTestBot({ HF_API_BASE: sources.base, DATABASE_URL: backend.url }, { timers: false });
+    t = await startTestBot({ HF_API_BASE: sources.base, ARXIV_API_BASE: sources.base, DATABASE_URL: backend.url }, { timers: false });
     ({ discord, app, bot } = t);
   }, 120_000);
 
@@ -32,9 +33,39 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
   });
 
   const callback = (id: string) => (c: RestCall) => c.method === 'POST' && c.path.startsWith(`/interactions/${id}/`);
-  const item = (id: string, title: string, summary: string, upvotes = 5) => ({
-    paper: { id, title, summary, upvotes, submittedOnDailyAt: '2026-11-26T06:00:00.000Z' },
+  const item = (id: string, title: string, summary: string, upvotes = 5, day = '2026-11-26') => ({
+    paper: { id, title, summary, upvotes, submittedOnDailyAt: `${day}T06:00:00.000Z` },
     numComments: 0,
+  });
+
+  describe('a channel’s arXiv categories filter on Hugging Face papers', () => {
+    it('looks up the day’s papers’ categories on arXiv (HF gives none), keeps them across ingests, and leaves out papers in none of them', async () => {
+      const day = '2026-11-30';
+      const text = 'We study long-horizon robot planning with retrieved demonstrations and report success rates on benchmarks.';
+      sources.days.set(day, [
+        JSON.stringify([
+          item('2510.14968', 'RDD: Retrieval-Based Demonstration Decomposer', text, 30, day),
+          item('2510.14827', 'A Robotics-Only Paper', text, 20, day),
+          item('2511.99999', 'A Paper arXiv Does Not Return', text, 10, day),
+        ]),
+      ]);
+      sources.arxiv = [fixture('xiv_arxiv_response.xml')]; // 2510.14968: cs.RO, cs.AI, cs.CV, …; 2510.14827: cs.RO only
+      const mark = sources.requests.length;
+      const filter = { exclude: [], categories: ['cs.CV', 'cs.LG'] };
+      const d = await prepareDigest(app, { source: 'hf', count: 5, filter }, day);
+      expect(d.papers.map((p) => p.id)).toEqual(['2510.14968', '2511.99999']); // unknown categories: kept
+      const asked = sources.requests.slice(mark).filter((r) => r.url.startsWith('/api/query'));
+      expect(asked).toHaveLength(1);
+      expect(decodeURIComponent(asked[0]!.url)).toContain('id_list=2510.14968,2510.14827,2511.99999');
+      // Ingesting the day again (Hugging Face, no categories) keeps them: no second lookup for those two.
+      await prepareDigest(app, { source: 'hf', count: 5, filter }, day);
+      expect((await app.store.get('2510.14827'))?.categories).toEqual(['cs.RO']);
+      const again = sources.requests.slice(mark).filter((r) => r.url.startsWith('/api/query'));
+      expect(decodeURIComponent(again.at(-1)!.url)).toContain('id_list=2511.99999&');
+      // arXiv down: the post still goes out, those papers kept.
+      sources.arxiv = [503];
+      expect((await prepareDigest(app, { source: 'hf', count: 5, filter }, day)).papers.map((p) => p.id)).toContain('2511.99999');
+    }, 120_000);
   });
 
   describe('topic subscriptions', () => {

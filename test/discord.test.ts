@@ -1,3 +1,4 @@
+import { commands } from '../src/commands/index.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../src/app.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
@@ -123,11 +124,14 @@ describe('the bot against a loopback Discord', () => {
     expect(text).toMatch(/Dataset Distillation|Diversity-Driven/);
   });
 
-  it('/help is ephemeral', async () => {
+  it('/help is ephemeral and names every command, the Discuss threads and mentions', async () => {
     const i = discord.command('help', []);
     const reply = await discord.waitFor(callback(i.id));
     expect(reply.body.data.flags).toBe(EPHEMERAL);
-    expect(reply.body.data.embeds[0].description).toMatch(/\/ask/);
+    const text = reply.body.data.embeds[0].description as string;
+    for (const c of commands.map((x) => x.data.name).filter((n) => n !== 'help')) expect(text).toContain(`**/${c}`);
+    expect(text).toMatch(/\*\*Discuss\*\* on a paper card/);
+    expect(text).toMatch(/mention me/);
   });
 
   it('a DM question is answered with typing and a cited embed; a follow-up resolves "the second one"', async () => {

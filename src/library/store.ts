@@ -161,7 +161,7 @@ export class PaperStore {
              arxiv_id = excluded.arxiv_id, upvotes = excluded.upvotes, ai_summary = excluded.ai_summary, thumbnail = excluded.thumbnail,
              published_at = excluded.published_at, norm_title = excluded.norm_title,
              content_hash = excluded.content_hash, updated_at = excluded.updated_at, authors = excluded.authors,
-             categories = excluded.categories`,
+             categories = coalesce(excluded.categories, papers.categories)`,
           slice.flatMap((r) => [
             r.id,
             r.title,
@@ -186,6 +186,11 @@ export class PaperStore {
       }
     });
     return result;
+  }
+
+  /** Papers' arXiv categories looked up after ingest (not part of the content hash: nothing is re-embedded). */
+  async setCategories(categories: Map<string, string[]>): Promise<void> {
+    for (const [id, cats] of categories) await this.db.run('UPDATE papers SET categories = ? WHERE id = ?', [JSON.stringify(cats), id]);
   }
 
   async close(): Promise<void> {
@@ -232,8 +237,9 @@ const COMPARED: (keyof Row)[] = [
   'categories',
 ];
 
-function sameRow(a: Row, b: Row): boolean {
-  return COMPARED.every((k) => (a[k] ?? null) === (b[k] ?? null));
+/** Does the new row change nothing? Categories a source does not give (Hugging Face) keep those looked up before. */
+function sameRow(before: Row, row: Row): boolean {
+  return COMPARED.every((k) => (k === 'categories' && row.categories === null) || (before[k] ?? null) === (row[k] ?? null));
 }
 
 function toRow(p: Paper, now: string): Row {

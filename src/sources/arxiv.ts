@@ -74,3 +74,18 @@ export async function findArxivIdByTitle(title: string, opts: TitleLookupOptions
   const xml = await (opts.queue ?? arxivQueue).run(() => fetchText(url, opts));
   return parseArxivAtom(xml, url).find((p) => normaliseTitle(p.title) === phrase)?.arxivId;
 }
+
+/**
+ * The arXiv categories of papers by id (Hugging Face gives none): one API request per 100 ids, in
+ * the polite queue. Ids arXiv does not return are left out.
+ */
+export async function fetchArxivCategories(ids: string[], opts: TitleLookupOptions): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < ids.length; i += 100) {
+    const batch = ids.slice(i, i + 100);
+    const url = `${opts.base.replace(/\/$/, '')}/api/query?id_list=${batch.map(encodeURIComponent).join(',')}&start=0&max_results=${batch.length}`;
+    const xml = await (opts.queue ?? arxivQueue).run(() => fetchText(url, opts));
+    for (const p of parseArxivAtom(xml, url)) if (p.categories?.length) out.set(p.id, p.categories);
+  }
+  return out;
+}
