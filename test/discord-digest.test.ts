@@ -17,6 +17,7 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
   const NO_SEND = '700000000000000002';
   const LOST = '700000000000000003';
   const RETRY = '700000000000000004';
+  const WEEKLY = '700000000000000005';
   let t: TestBot;
   let discord: FakeDiscord;
   let app: App;
@@ -26,7 +27,7 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
     backend = await makeBackend(name);
     t = await startTestBot({ DATABASE_URL: backend.url }, { timers: false });
     ({ discord, app, bot } = t);
-    discord.guild(GUILD, [{ id: OK }, { id: NO_SEND, deny: 1n << 11n }, { id: LOST }, { id: RETRY }]);
+    discord.guild(GUILD, [{ id: OK }, { id: NO_SEND, deny: 1n << 11n }, { id: LOST }, { id: RETRY }, { id: WEEKLY }]);
     await new Promise((r) => setTimeout(r, 300));
   }, 120_000);
 
@@ -186,9 +187,9 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
     });
 
     it('subscribe takes a weekly day and filters, says them back, and /digest status shows them; a bad category is one line', async () => {
-      const bad = subscribe(OK, [{ name: 'categories', type: 3, value: 'vision papers' }]);
+      const bad = subscribe(WEEKLY, [{ name: 'categories', type: 3, value: 'vision papers' }]);
       expect((await discord.waitFor(callback(bad.id))).body.data.content).toMatch(/^"vision papers" is not an arXiv category: write them like cs.CV/);
-      const i = subscribe(OK, [
+      const i = subscribe(WEEKLY, [
         { name: 'time', type: 3, value: '08:30' },
         { name: 'frequency', type: 3, value: 'weekly' },
         { name: 'day', type: 4, value: 5 },
@@ -196,14 +197,23 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
         { name: 'categories', type: 3, value: 'cs.CV,cs.LG' },
       ]);
       expect((await discord.waitFor(callback(i.id))).body.data.content).toBe(
-        'Subscribed <#700000000000000001>: 5 top papers of the week every Friday at 08:30 UTC, from the seed page, excluding survey, robot arm · only cs.CV, cs.LG.',
+        'Subscribed <#700000000000000005>: 5 top papers of the week every Friday at 08:30 UTC, from the seed page, excluding survey, robot arm · only cs.CV, cs.LG.',
       );
-      const sub = (await app.digests.subscription(OK))!;
+      const sub = (await app.digests.subscription(WEEKLY))!;
       expect(sub).toMatchObject({ frequency: 'weekly', weekday: 5, filter: { exclude: ['survey', 'robot arm'], categories: ['cs.CV', 'cs.LG'] } });
       const status = discord.guildCommand(GUILD, OK, 'digest', [{ name: 'status', type: 1, options: [] }]);
       expect((await discord.waitFor(callback(status.id))).body.data.embeds[0].description).toMatch(
-        /<#700000000000000001> — 5 papers weekly on Fridays at 08:30 UTC \(seed\) — excluding survey, robot arm · only cs.CV, cs.LG — active/,
+        /<#700000000000000005> — 5 papers weekly on Fridays at 08:30 UTC \(seed\) — excluding survey, robot arm · only cs.CV, cs.LG — active/,
       );
+      // Its Friday slot posts the week's papers once, a message per paper; the next day nothing.
+      const slot = new Cron('30 8 * * 5', { timezone: 'UTC', paused: true }).nextRun(new Date())!;
+      const mark = discord.calls.length;
+      expect((await bot.scheduler.runDue(new Date(slot.getTime() + 30_000))).posted).toContain(`${WEEKLY}/${slot.toISOString().slice(0, 10)}`);
+      const posts = discord.calls.slice(mark).filter((c) => c.method === 'POST' && c.path === `/channels/${WEEKLY}/messages`);
+      expect(posts[0]!.body.content).toMatch(/^Top papers of the week — \d{1,2} [A-Z][a-z]{2} – \d{1,2} [A-Z][a-z]{2} \d{4}$/);
+      expect(posts).toHaveLength(5);
+      for (const p of posts) expect(JSON.stringify(p.body.embeds).toLowerCase()).not.toMatch(/\bsurvey\b|robot arm/);
+      expect((await bot.scheduler.runDue(new Date(slot.getTime() + 86_400_000))).posted.filter((p) => p.startsWith(WEEKLY))).toEqual([]);
     });
 
     it('preview shows the next post to you alone and posts nothing', async () => {
@@ -213,8 +223,11 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
       expect((await discord.waitFor(callback(i.id))).body.data.flags).toBe(EPHEMERAL);
       const edit = await discord.waitFor((c) => c.method === 'PATCH' && c.path.includes(`/${i.token}/messages/`));
       expect(edit.body.content).toMatch(/^Preview \(nothing was posted\):\nTrending papers/);
-      // The channel already saw papers 1–3, so the preview starts at the 4th.
-      expect(edit.body.embeds[0].title).toMatch(/Knowledge Concentration/);
+      // It starts at the first seed paper the channel has not seen (it saw papers 1–3 at least).
+      const seen = await app.digests.seen(OK);
+      const next = (await app.store.all()).filter((p) => p.source === 'seed' && !seen.has(p.id)).sort((a, b) => a.sourceOrder! - b.sourceOrder!)[0]!;
+      expect(seen.size).toBeGreaterThanOrEqual(3);
+      expect(edit.body.embeds[0].title).toBe(next.title);
       expect(discord.calls.filter((c) => c.path.startsWith('/channels/')).length).toBe(before);
     });
 
