@@ -84,6 +84,9 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
     expect((await discord.waitFor(original(again.token), 10_000, mark + 3)).body.content).toBe(`Discussion of "${post[0]!.title}": <#${threadId}>`);
     expect(discord.threads.size).toBe(1);
     expect(await app.threads.byThread(threadId)).toMatchObject({ paperId: post[0]!.paperId, channelId: CHANNEL, guildId: GUILD });
+    // The card's own Discuss, inside the thread: it says where you are.
+    const inside = discord.guildButton(GUILD, threadId, `discuss:${post[0]!.paperId}`, { id: '710000000000000050' });
+    expect((await discord.waitFor(original(inside.token))).body.content).toBe(`You are in the discussion of "${post[0]!.title}": ${THREAD_HINT}`);
   });
 
   it('an archived thread is reopened; a locked one is said to be locked; a deleted one is opened anew', async () => {
@@ -135,7 +138,8 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
     const dm = discord.interaction('button', { custom_id: `discuss:${post[1]!.paperId}` }, undefined, discord.botMessage(post[1]!.messageId, {}));
     expect((await discord.waitFor(callback(dm.id))).body.data.content).toBe('Paper threads can be opened in a server channel only.');
     const gone = discord.guildButton(GUILD, CHANNEL, 'discuss:no-such-paper', { id: post[1]!.messageId });
-    expect((await discord.waitFor(callback(gone.id))).body.data.content).toBe('That paper is no longer in the library.');
+    expect((await discord.waitFor(callback(gone.id))).body.data.flags).toBe(EPHEMERAL);
+    expect((await discord.waitFor(original(gone.token))).body.content).toBe('That paper is no longer in the library.');
     expect(discord.threads.size).toBe(before);
   });
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
 import { answerToJson, formatAnswer } from '../answer/format.js';
 import { questionOrStdin } from './shared.js';
@@ -10,9 +11,11 @@ export function askCommand(): Command {
     .option('--json', 'print JSON: { answer, citations: [{ n, id, title, url? }], evidence: [{ n, text, section?, url? }], refused }')
     .option('--stdin', 'read one question per line, print one JSON object per line (JSON Lines); one conversation, so follow-ups work')
     .action(async (question: string | undefined, opts: { json?: boolean; stdin?: boolean }) => {
+      // --stdin is one session, as a DM is: "how many boxes does it have?" follows the line before.
+      // Its own id each run: conversations are kept in the database, and a later run starts afresh.
+      const session = `cli-stdin-${randomUUID()}`;
       await questionOrStdin(question, opts, async (app, q) => {
-        // --stdin is one session, as a DM is: "how many boxes does it have?" follows the line before.
-        const a = await app.chain.ask(q, opts.stdin ? `cli-stdin-${process.pid}` : undefined);
+        const a = await app.chain.ask(q, opts.stdin ? session : undefined);
         return { json: answerToJson(a), text: formatAnswer(a) };
       });
     });

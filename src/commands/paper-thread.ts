@@ -40,17 +40,18 @@ export const conversationOf = (channelId: string | null, userId: string, scope: 
  * locked thread, or a paper gone from the library: one ephemeral line.
  */
 export async function discussPaper(interaction: ButtonInteraction, paperId: string | undefined, ctx: BotContext): Promise<void> {
-  const p = paperId ? await paperById(ctx, paperId) : undefined;
-  if (!p) return void (await interaction.reply(ephemeral('That paper is no longer in the library.')));
   if (!interaction.guildId || !interaction.channelId) return void (await interaction.reply(ephemeral('Paper threads can be opened in a server channel only.')));
-  const here = await ctx.app.threads.byThread(interaction.channelId);
-  if (here) return void (await interaction.reply(ephemeral(`You are in the discussion of "${clip(here.title, 120)}": ${THREAD_HINT}`)));
   if (interaction.appPermissions && !interaction.appPermissions.has(THREAD_PERMISSIONS)) {
     return void (await interaction.reply(
       ephemeral('I need the Create Public Threads and Send Messages in Threads permissions in this channel to open a discussion.'),
     ));
   }
+  // Acknowledged before any database read or Discord call (Discord drops an interaction not acknowledged within 3 s).
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const p = paperId ? await paperById(ctx, paperId) : undefined;
+  if (!p) return void (await interaction.editReply('That paper is no longer in the library.'));
+  const here = await ctx.app.threads.byThread(interaction.channelId);
+  if (here) return void (await interaction.editReply(`You are in the discussion of "${clip(here.title, 120)}": ${THREAD_HINT}`));
   try {
     const threadId = (await existingThread(interaction, p, ctx)) ?? (await newThread(interaction, p, ctx));
     await interaction.editReply(`Discussion of "${clip(p.title, 120)}": ${channelMention(threadId)}`);
