@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { askedKind, countedTerms, kindFit } from '../src/answer/asked.js';
+import { acronymAsked, askedKind, countedTerms, kindFit } from '../src/answer/asked.js';
 import { composeExtractive } from '../src/answer/extractive.js';
 import type { PaperHit } from '../src/retrieval/hybrid-retriever.js';
 import { terms } from '../src/retrieval/text.js';
@@ -63,5 +63,25 @@ describe('the extractive answer leads with the sentence that holds the detail', 
     expect(again.answer).toContain('23463 images');
     const more = composeExtractive('Tell me more about the DIOR images', [source], [hit], idf, new Map(), { avoid, repeatBest: false });
     expect(more.answer).not.toContain('23463');
+  });
+});
+
+describe('what an acronym stands for', () => {
+  it('is read from the sentence that spells it out, which then opens the answer', () => {
+    expect(['What does BRAE stand for?', 'What is LoRA?', 'What is dataset distillation?'].map(acronymAsked)).toEqual(['BRAE', 'LoRA', undefined]);
+    const spelled = 'Accordingly, we propose the Bilingually-constrained Recursive Auto-encoders (BRAE), whose goal is to minimize the semantic distance.';
+    expect(kindFit('definition', spelled, new Set(), undefined, 'BRAE')).toBe(0.8);
+    expect(kindFit('definition', 'The BRAE model can be applied in many monolingual NLP tasks.', new Set(), undefined, 'BRAE')).toBe(0);
+    const abstract = `The BRAE model can be applied in many monolingual NLP tasks such as paraphrase detection. ${spelled} Experiments show gains.`;
+    const hit = {
+      id: 'b',
+      title: 'Phrase Embeddings for Machine Translation',
+      score: 1,
+      passages: [],
+      signals: {},
+      paper: { abstract },
+    } as unknown as PaperHit;
+    const r = composeExtractive('What does BRAE stand for?', [{ n: 1, id: 'b', title: hit.title, passages: [abstract] }], [hit], () => 1);
+    expect(r.answer).toMatch(/^In Phrase Embeddings for Machine Translation, the authors propose the Bilingually-constrained Recursive Auto-encoders \(BRAE\)/);
   });
 });

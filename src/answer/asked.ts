@@ -8,9 +8,9 @@ import { terms } from '../retrieval/text.js';
 export type AskedKind = 'number' | 'name' | 'definition' | 'other';
 
 const NUMBER =
-  /\b(?:how (?:many|much|big|large|long|fast|close|accurate|small|often|far|high|low|good|well)|by how much|what (?:\w+ )?(?:accuracy|percentage|percent|share|fraction|proportion|size|range|number|resolution|error(?: rate)?|score|f1(?:-score)?|map|miou|ap|margin|speed-?up|gain|count|rate|top-1|top-5)|(?:accuracy|f1|map|miou|error rate|resolution|score) (?:does|did|do|is|was|of)\b|how\s+\w+\s+(?:bigger|larger|smaller|faster|better|fewer|more|less))\b/i;
+  /\b(?:how (?:many|much|big|large|long|fast|close|accurate|small|often|far|high|low|good|well)|by how much|what (?:\w+ )?(?:accuracy|percentage|percent|share|fraction|proportion|size|range|number|resolution|error(?: rate)?|score|f1(?:-score)?|map|miou|ap|margin|speed-?up|gain|count|rate|top-1|top-5|momentum|dropout|dimensions?|dimensionality|weight decay|epochs|value|threshold|bleu|precision|recall|perplexity)|(?:accuracy|f1|map|miou|error rate|resolution|score) (?:does|did|do|is|was|of)\b|how\s+\w+\s+(?:bigger|larger|smaller|faster|better|fewer|more|less))\b/i;
 const NAME =
-  /\b(?:(?:is|are|was|were) (?:it|they|this|that|\w+) called|what(?:'s| is| are) (?:the |its |their )?names?|name of|which (?:\w+ )?(?:dataset|model|method|loss|framework|network|benchmark|gan|technique|task|architecture|encoder|backbone|algorithm|metric|tool|regulari[sz]ation|augmentation)s?|what (?:\w+ )?(?:dataset|model|method|loss(?: function)?|framework|network|technique|task|architecture|backbone|algorithm|metric|regulari[sz]ation|augmentation)s? (?:is|are|was|were|does|did|do))\b/i;
+  /\b(?:(?:is|are|was|were) (?:it|they|this|that|\w+) called|what(?:'s| is| are) (?:the |its |their )?names?|name of|which (?:\w+ )?(?:dataset|model|method|loss|framework|network|benchmark|gan|technique|task|architecture|encoder|backbone|algorithm|metric|tool|toolkit|corpus|corpora|optimi[sz]er|solver|library|software|parser|tagger|baseline|language|regulari[sz]ation|augmentation)s?|what (?:\w+ )?(?:dataset|model|method|loss(?: function)?|framework|network|technique|task|architecture|backbone|algorithm|metric|toolkit|corpus|optimi[sz]er|solver|library|software|parser|tagger|baseline|regulari[sz]ation|augmentation)s? (?:is|are|was|were|does|did|do))\b/i;
 const DEFINITION =
   /^\s*(?:(?:what(?:'s| is| are)|tell me about|explain|describe|define)\s+(?:the\s+|an?\s+)?(.{2,60}?)|what does\s+(.{2,60}?)\s+(?:mean|do|stand for))\s*\??\s*$/i;
 
@@ -41,7 +41,20 @@ const BACKGROUND = /^(?:recent(?:ly)?|state-of-the-art|existing|most|many|curren
  * a number near the question's words for "how many", a name for "what is it called", a defining
  * sentence for "what is X?".
  */
-export function kindFit(kind: AskedKind, sentence: string, questionTerms: ReadonlySet<string>, counted?: ReadonlySet<string>): number {
+/** The acronym a definition question asks about ("What does BRAE stand for?", "What is LoRA?"), when it is one. */
+export function acronymAsked(question: string): string | undefined {
+  const d = DEFINITION.exec(question);
+  const target = (d?.[1] ?? d?.[2] ?? '').trim();
+  return /^[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z0-9-]*$/.test(target) && target.length <= 12 ? target : undefined;
+}
+
+/** Does the sentence spell the acronym out: "… Recursive Auto-encoders (BRAE)", "BRAE (Bilingually-constrained …)"? */
+const spellsOut = (sentence: string, acronym: string) => {
+  const a = acronym.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`[A-Za-z][\\w-]*\\s+\\(${a}s?\\)|\\b${a}\\s+\\([A-Z][a-z]`).test(sentence);
+};
+
+export function kindFit(kind: AskedKind, sentence: string, questionTerms: ReadonlySet<string>, counted?: ReadonlySet<string>, acronym?: string): number {
   if (kind === 'number') {
     if (!hasNumber(sentence)) return 0;
     return 0.4 + (counted?.size && numberNear(sentence, counted, 3) ? 0.3 : numberNear(sentence, questionTerms, 4) ? 0.15 : 0);
@@ -51,6 +64,8 @@ export function kindFit(kind: AskedKind, sentence: string, questionTerms: Readon
     return (names ? 0.3 : 0) + (/\b(?:called|named|dubbed|termed)\b/i.test(sentence) ? 0.2 : 0);
   }
   if (kind === 'definition') {
+    // What an acronym stands for is said where it is spelled out.
+    if (acronym && spellsOut(sentence, acronym)) return 0.8;
     if (BACKGROUND.test(sentence)) return -0.2;
     return DEFINING.test(sentence) ? 0.5 : 0;
   }

@@ -2,7 +2,7 @@ import { clip } from '../util.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 import { toPassages } from '../retrieval/passages.js';
 import { splitSentences, terms } from '../retrieval/text.js';
-import { askedKind, CONNECTIVE, countedTerms, kindFit, pointsBack, type AskedKind } from './asked.js';
+import { acronymAsked, askedKind, CONNECTIVE, countedTerms, kindFit, pointsBack, type AskedKind } from './asked.js';
 import { quotable } from './meaning.js';
 import type { Source } from './types.js';
 
@@ -144,6 +144,7 @@ function scoreSentences(
   const qTerms = [...new Set(terms(question))];
   const qSet = new Set(qTerms);
   const counted = countedTerms(question);
+  const acronym = kind === 'definition' ? acronymAsked(question) : undefined;
   const paperScore = new Map(hits.map((h) => [h.id, h.score]));
   const top = Math.max(...sources.map((s) => paperScore.get(s.id) ?? 0), 1e-9);
   const candidates: Candidate[] = [];
@@ -166,7 +167,7 @@ function scoreSentences(
         const sim = meaning.get(sentence);
         const byMeaning = sim === undefined ? 0 : MEANING_WEIGHT * Math.max(0, sim - MEANING_FLOOR);
         const early = kind === 'other' && position <= 2 ? 0.1 : 0;
-        const fit = kindFit(kind, sentence, qSet, counted);
+        const fit = kindFit(kind, sentence, qSet, counted, acronym);
         const body = BODY_RANK_WEIGHT * (src.sections?.get(passage)?.relevance ?? 0);
         const score = overlap + byMeaning + fit + 0.35 * ((paperScore.get(src.id) ?? 0) / top) + early + body;
         const c: Candidate = { source: src.n, position, text: sentence, passage, score, fit, ...(prev ? { prev } : {}) };
