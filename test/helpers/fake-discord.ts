@@ -307,26 +307,38 @@ export class FakeDiscord {
   guildMessage(guildId: string, channelId: string, content: string, opts: { mention?: boolean; user?: ReturnType<FakeDiscord['user']>; bot?: boolean } = {}) {
     const id = snowflake();
     const user = opts.user ?? this.user(undefined, 'carol');
-    this.dispatch('MESSAGE_CREATE', {
+    const mentions = opts.mention ? [{ id: this.botId, username: 'paperbot', discriminator: '0000', avatar: null, bot: true }] : [];
+    this.dispatch(
+      'MESSAGE_CREATE',
+      this.userMessage(id, channelId, { ...user, ...(opts.bot ? { bot: true } : {}) }, content, {
+        guild_id: guildId,
+        member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+        mentions,
+      }),
+    );
+    return { id, at: performance.now() };
+  }
+
+  /** A MESSAGE_CREATE payload of a user's message, with Discord's required fields. */
+  private userMessage(id: string, channelId: string, author: unknown, content: string, extra: Record<string, unknown>) {
+    return {
       id,
       channel_id: channelId,
-      guild_id: guildId,
-      author: { ...user, ...(opts.bot ? { bot: true } : {}) },
-      member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 },
+      author,
       content,
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
       tts: false,
       mention_everyone: false,
-      mentions: opts.mention ? [{ id: this.botId, username: 'paperbot', discriminator: '0000', avatar: null, bot: true }] : [],
+      mentions: [],
       mention_roles: [],
       attachments: [],
       embeds: [],
       pinned: false,
       type: 0,
       flags: 0,
-    });
-    return { id, at: performance.now() };
+      ...extra,
+    };
   }
 
   /** A reaction added (or removed) on a message, as the Guild Message Reactions intent delivers it. */
@@ -506,24 +518,7 @@ export class FakeDiscord {
   /** Injects a DM from a user; returns the channel id replies go to. */
   directMessage(content: string, user = this.user(), bot = false) {
     const channelId = this.dmChannelOf(user.id);
-    this.dispatch('MESSAGE_CREATE', {
-      id: snowflake(),
-      channel_id: channelId,
-      channel_type: 1,
-      author: { ...user, ...(bot ? { bot: true } : {}) },
-      content,
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
-      type: 0,
-      flags: 0,
-    });
+    this.dispatch('MESSAGE_CREATE', this.userMessage(snowflake(), channelId, { ...user, ...(bot ? { bot: true } : {}) }, content, { channel_type: 1 }));
     return { channelId, at: performance.now() };
   }
 }
