@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acronymAsked, askedKind, countedTerms, kindFit } from '../src/answer/asked.js';
 import { composeExtractive } from '../src/answer/extractive.js';
+import { isUnsupported } from '../src/answer/refusal.js';
 import type { PaperHit } from '../src/retrieval/hybrid-retriever.js';
 import { terms } from '../src/retrieval/text.js';
 
@@ -16,6 +17,18 @@ describe('what a question asks for', () => {
     expect(askedKind('What does CaSED stand for?')).toBe('definition');
     expect(askedKind('What does G-SimCLR use to get its pseudo labels?')).toBe('other');
     expect(askedKind('Why do models trained on ImageNet fail on artworks?')).toBe('other');
+    // What something does for someone is not what it is; a hyphenated word before "datasets" still asks for names.
+    expect(askedKind('what does the module incubation mechanism let them do?')).toBe('other');
+    expect(askedKind('which fine-grained datasets is CMD evaluated on?')).toBe('name');
+    expect(askedKind('What momentum was used in DBN pre-training?')).toBe('number');
+    expect(askedKind('Which toolkit pre-trained the word embeddings?')).toBe('name');
+  });
+
+  it('for "which datasets", prefers the sentence that says where the experiments were', () => {
+    const qt = new Set(terms('which fine-grained datasets is CMD evaluated on?'));
+    const where = kindFit('name', 'Extensive experiments on CUB-200-2011, Stanford Cars and FGVC Aircraft show gains.', qt);
+    const names = kindFit('name', 'In this paper, we propose a Cross-level Multi-instance Distillation (CMD) framework.', qt);
+    expect(where).toBeGreaterThan(names);
   });
 
   it('prefers a number next to what is counted, a name, a defining sentence', () => {
@@ -83,5 +96,16 @@ describe('what an acronym stands for', () => {
     } as unknown as PaperHit;
     const r = composeExtractive('What does BRAE stand for?', [{ n: 1, id: 'b', title: hit.title, passages: [abstract] }], [hit], () => 1);
     expect(r.answer).toMatch(/^In Phrase Embeddings for Machine Translation, the authors propose the Bilingually-constrained Recursive Auto-encoders \(BRAE\)/);
+  });
+});
+
+describe('a question that says the paper’s name', () => {
+  it('is answered when the paper holds most of its words, whatever the similarity thresholds say', () => {
+    const t = { sentence: 0.6, denseFloor: 0.62, coverage: 0.5, dense: 0.7 };
+    const hit = (coverage: number) =>
+      [{ id: 'neas', title: 'NEAS', score: 1, passages: [], signals: { dense: 0.58, lexical: 5, coverage, mentioned: true } }] as unknown as PaperHit[];
+    // "what AP gain over MobileNetV3 does NEAS get on COCO?": the abstract holds 84 % of its words.
+    expect(isUnsupported(hit(0.84), t, 0.73)).toBe(false);
+    expect(isUnsupported(hit(0.5), t, 0.73)).toBe(true);
   });
 });

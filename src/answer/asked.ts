@@ -10,16 +10,20 @@ export type AskedKind = 'number' | 'name' | 'definition' | 'other';
 const NUMBER =
   /\b(?:how (?:many|much|big|large|long|fast|close|accurate|small|often|far|high|low|good|well)|by how much|what (?:\w+ )?(?:accuracy|percentage|percent|share|fraction|proportion|size|range|number|resolution|error(?: rate)?|score|f1(?:-score)?|map|miou|ap|margin|speed-?up|gain|count|rate|top-1|top-5|momentum|dropout|dimensions?|dimensionality|weight decay|epochs|value|threshold|bleu|precision|recall|perplexity)|(?:accuracy|f1|map|miou|error rate|resolution|score) (?:does|did|do|is|was|of)\b|how\s+\w+\s+(?:bigger|larger|smaller|faster|better|fewer|more|less))\b/i;
 const NAME =
-  /\b(?:(?:is|are|was|were) (?:it|they|this|that|\w+) called|what(?:'s| is| are) (?:the |its |their )?names?|name of|which (?:\w+ )?(?:dataset|model|method|loss|framework|network|benchmark|gan|technique|task|architecture|encoder|backbone|algorithm|metric|tool|toolkit|corpus|corpora|optimi[sz]er|solver|library|software|parser|tagger|baseline|language|regulari[sz]ation|augmentation)s?|what (?:\w+ )?(?:dataset|model|method|loss(?: function)?|framework|network|technique|task|architecture|backbone|algorithm|metric|toolkit|corpus|optimi[sz]er|solver|library|software|parser|tagger|baseline|regulari[sz]ation|augmentation)s? (?:is|are|was|were|does|did|do))\b/i;
+  /\b(?:(?:is|are|was|were) (?:it|they|this|that|\w+) called|what(?:'s| is| are) (?:the |its |their )?names?|name of|which (?:[\w-]+ )?(?:dataset|model|method|loss|framework|network|benchmark|gan|technique|task|architecture|encoder|backbone|algorithm|metric|tool|toolkit|corpus|corpora|optimi[sz]er|solver|library|software|parser|tagger|baseline|language|regulari[sz]ation|augmentation)s?|what (?:[\w-]+ )?(?:dataset|model|method|loss(?: function)?|framework|network|technique|task|architecture|backbone|algorithm|metric|toolkit|corpus|optimi[sz]er|solver|library|software|parser|tagger|baseline|regulari[sz]ation|augmentation)s? (?:is|are|was|were|does|did|do))\b/i;
 const DEFINITION =
   /^\s*(?:(?:what(?:'s| is| are)|tell me about|explain|describe|define)\s+(?:the\s+|an?\s+)?(.{2,60}?)|what does\s+(.{2,60}?)\s+(?:mean|do|stand for))\s*\??\s*$/i;
+
+/** Words that make "what does X … do?" a question about an effect, not a definition. */
+const ACTS = /\b(?:them|it|they|us|you|let|lets|make|makes|help|helps|allow|allows|enable|enables|get|gets|achieve|improve|change)\b/i;
 
 export function askedKind(question: string): AskedKind {
   if (NUMBER.test(question)) return 'number';
   if (NAME.test(question) || /\b(?:called|named)\s*\?*\s*$/i.test(question)) return 'name';
   // "What is X?", "What does X stand for?" — not "What does X use to get its labels?".
   const d = DEFINITION.exec(question);
-  if (d && terms(d[1] ?? d[2]!).length <= 4) return 'definition';
+  // "What does the incubation mechanism let them do?" asks what it does for someone, not what it is.
+  if (d && terms(d[1] ?? d[2]!).length <= 4 && !ACTS.test(d[1] ?? d[2]!)) return 'definition';
   return 'other';
 }
 
@@ -30,6 +34,11 @@ const REFERENCE = /\b(?:eqs?|equations?|figs?|figures?|tables?|sections?|sec|alg
 const hasNumber = (s: string) => /\d/.test(s.replace(REFERENCE, ' ').replace(/(?:^|[\s(])\(?(?:\d|[ivx]{1,4})\)/g, ' '));
 /** A name-like word: inner capitals or digits (ImageNet++, BM-6B, SDANet), an acronym, or a quoted phrase. */
 const NAME_LIKE = /(?:^|[\s(])(?:[A-Z][a-z]*[A-Z][\w+-]*|[A-Z]{2,}[\w+-]*|[A-Za-z]+-?\d[\w+-]*)|"[^"]{2,40}"/g;
+/** A sentence that says where a method was evaluated: "experiments on …", "evaluated on …", "results on …". */
+const EVALUATED_ON = /\b(?:experiments?|evaluat\w*|results?|tested|test|benchmark\w*)\s+(?:[\w-]+\s+){0,3}(?:on|across)\b/i;
+/** "Which datasets / benchmarks was it evaluated / tested on?" (stemmed question terms): not "which dataset did they train on?". */
+const EVALUATION_TERMS = new Set(terms('evaluated evaluation tested test experiments benchmarked'));
+const asksWhereEvaluated = (q: ReadonlySet<string>) => (q.has('dataset') || q.has('benchmark')) && [...q].some((t) => EVALUATION_TERMS.has(t));
 /** A sentence that says what something is: "we present X, a …", "X is a …", "dubbed / called X". */
 const DEFINING =
   /\b(?:we (?:present|propose|introduce|design|develop|demonstrate|show) |(?:is|are) (?:a|an|the first) |dubbed|called|named|termed|refer to (?:it|this) as)/i;
@@ -61,7 +70,9 @@ export function kindFit(kind: AskedKind, sentence: string, questionTerms: Readon
   }
   if (kind === 'name') {
     const names = sentence.match(NAME_LIKE)?.length ?? 0;
-    return (names ? 0.3 : 0) + (/\b(?:called|named|dubbed|termed)\b/i.test(sentence) ? 0.2 : 0);
+    // "Which datasets is it evaluated on?" is answered where the experiments are: "Experiments on CUB-200-2011, Stanford Cars and …".
+    const evaluatedOn = names > 0 && asksWhereEvaluated(questionTerms) && EVALUATED_ON.test(sentence) ? 0.4 : 0;
+    return (names ? 0.3 : 0) + (/\b(?:called|named|dubbed|termed)\b/i.test(sentence) ? 0.2 : 0) + evaluatedOn;
   }
   if (kind === 'definition') {
     // What an acronym stands for is said where it is spelled out.

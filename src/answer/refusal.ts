@@ -26,7 +26,7 @@ export function refuses(t: RefusalThresholds, s: EvidenceSignals): boolean {
 }
 
 /** A question that mentions the best paper's name is answered when the paper holds this share of its words. */
-export const MENTIONED_COVERAGE = 0.9;
+export const MENTIONED_COVERAGE = 0.8;
 
 /** Too little evidence: nothing quotable addresses the question, or no paper shares enough of its words or meaning. */
 export function isUnsupported(hits: PaperHit[], t: RefusalThresholds, sentence?: number): boolean {
