@@ -73,6 +73,7 @@ describe('aliases: names people use for a paper', () => {
     expect(aliasesOf(voco)).not.toContain('SOTA');
     expect(aliasesOf(paper('T', 'Our method (TESLA) achieves 27.9% accuracy.'))).toContain('TESLA');
     expect(aliasesOf(paper('T', 'We collect a large-scale dataset, named as PIDray, for detection.'))).toContain('PIDray');
+    expect(aliasesOf(paper('T', 'We thus formalize a novel task, termed as Vocabulary-free Image Classification (VIC), where we aim …'))).toContain('VIC');
   });
 
   it('knows when a question mentions a paper among other words', () => {

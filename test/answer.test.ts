@@ -2,7 +2,7 @@ import type { BaseMessage } from '@langchain/core/messages';
 import { FakeListChatModel } from '@langchain/core/utils/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnswerChain, UNAVAILABLE_NOTICE } from '../src/answer/chain.js';
-import { ConversationStore, resolveFollowUp } from '../src/answer/conversation.js';
+import { ConversationStore, resolveFollowUp, withReferent } from '../src/answer/conversation.js';
 import { attribute, shortTitle } from '../src/answer/extractive.js';
 import { ANSWER_PROMPT, citedSections, formatSources, repairCitations } from '../src/answer/llm.js';
 import { loadSeedQuestions } from '../src/eval/seeds.js';
@@ -251,6 +251,17 @@ describe('answer chain on the seed library', () => {
     expect(second.refused).toBe(false);
     expect(second.citations[0]!.id).toBe(curriculum);
     expect(second.answer).toContain('63.2%');
+  });
+
+  it('a short follow-up that points back is measured with the paper named, and answered from it', async () => {
+    expect(withReferent('does it need training?', 'CaSED')).toBe('does CaSED need training?');
+    expect(withReferent('what are their results?', 'CaSED')).toBe("what are CaSED's results?");
+    expect(withReferent('and on ImageNet?', 'CaSED')).toBe('and on ImageNet?');
+    const chain = new AnswerChain({ retriever: lib.retriever });
+    await chain.ask('What is CaSED?', 'dm-cased');
+    const next = await chain.ask('does it need training?', 'dm-cased');
+    expect(next.refused).toBe(false);
+    expect(next.answer).toMatch(/training-free/);
   });
 
   it('a follow-up about the same paper is answered by its own words, not the title retrieval appends', async () => {

@@ -107,6 +107,15 @@ const ELLIPSIS = /^\s*(?:and|what about|how about|also|same for|and for|and on|a
 const AMONG =
   /\b(?:which|what|who|any|all|each|either|both|none|one|how many)\s+(?:one\s+)?of\s+(?:them|these|those|the(?:se|m)?\s+(?:papers|works|sources|ones))\b|\b(?:do|does|did|are|were)\s+(?:they|these|those)\b/i;
 
+/** A follow-up with the paper it points at named: "does it need training?" → "does CaSED need training?" (the first reference only). */
+export function withReferent(question: string, name: string): string {
+  const m = /\b(?:it|they|them|(?:this|that|the) (?:paper|method|model|approach|work|system))\b|\b(?:its|their)\b/i.exec(question);
+  if (!m) return question;
+  const word = m[0].toLowerCase();
+  const replacement = word === 'its' || word === 'their' ? `${name}'s` : name;
+  return question.slice(0, m.index) + replacement + question.slice(m.index + m[0].length);
+}
+
 /** A resolved follow-up without the `(about "Title")` that points retrieval at a paper: the user's question. */
 export const withoutTarget = (resolved: string) => resolved.replace(/\s*\(about ".*"\)$/, '');
 

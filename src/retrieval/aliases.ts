@@ -61,11 +61,11 @@ function surname(name: string): string {
 }
 
 /** Bump when aliasesOf() changes: a saved lexical index made with older aliases is rebuilt. */
-export const ALIASES_VERSION = 3;
+export const ALIASES_VERSION = 4;
 
 /** A sentence about the paper's own contribution. */
 const OWN_WORK =
-  /\b(?:we|this (?:paper|work|study))\s+(?:\w+\s+){0,2}?(?:propose|present|introduce|design|develop|call|name|term|dub)\w*\b|\bour (?:method|approach|model|framework|dataset|benchmark)\s*\(|\bcontribution is\b/i;
+  /\b(?:we|this (?:paper|work|study))\s+(?:\w+\s+){0,2}?(?:propose|present|introduce|design|develop|formali[sz]e|define|call|name|term|dub)\w*\b|\bour (?:method|approach|model|framework|dataset|benchmark)\s*\(|\bcontribution is\b/i;
 /** A name-like acronym in parentheses: (VoCo), (CaSED), (TESLA), (BM-6B). */
 const ACRONYM = /\(([A-Z][A-Za-z0-9+-]*[A-Z0-9][A-Za-z0-9+-]*)\)/g;
 

@@ -2,7 +2,8 @@ import { RunnableLambda } from '@langchain/core/runnables';
 import type { BodyHit } from '../../retrieval/body/body-retriever.js';
 import type { IdfWeights, PaperHit } from '../../retrieval/hybrid-retriever.js';
 import { splitSentences, terms } from '../../retrieval/text.js';
-import { withoutTarget } from '../conversation.js';
+import { withReferent, withoutTarget } from '../conversation.js';
+import { shortTitle } from '../extractive.js';
 import { sourcePassages } from '../extractive.js';
 import { SentenceMeaning } from '../meaning.js';
 import { isUnsupported } from '../refusal.js';
@@ -58,7 +59,12 @@ export async function weighEvidence(d: StageDeps, r: Retrieved, measureAll = fal
   // A follow-up is answered from the earlier sources; refused only when none of their sentences
   // comes near it in meaning or words and the library's own ranking would refuse it too.
   // In a paper's thread there is no library to fall back on: the paper addresses it, or it is refused.
-  const offFocus = (r.unfocused || r.within) && sentence !== undefined && sentence < d.refusal.sentence && !sharesWords(own, chosen, idf);
+  const offFocus =
+    (r.unfocused || r.within) &&
+    sentence !== undefined &&
+    sentence < d.refusal.sentence &&
+    !sharesWords(own, chosen, idf) &&
+    !(await answersWhenNamed(d, own, chosen, meaning));
   const offLibrary = () => !r.unfocused || isUnsupported(r.unfocused, d.refusal);
   const refuse = !byBody && (refusedAnyway || (r.focus.length === 0 ? isUnsupported(r.hits, d.refusal, sentence) : !!offFocus && offLibrary()));
   return { ...r, sources, hitOf: new Map(sources.map((s, i) => [s.n, chosen[i]!])), refuse, meaning, idf };
@@ -82,6 +88,20 @@ async function rateSources(d: StageDeps, s: Weighed): Promise<Judged> {
     d.log?.warn(`source rating unavailable (${(err as Error).message}); the similarity thresholds decide`);
     return { ...s, llmMsLeft: left() };
   }
+}
+
+/**
+ * "does it need training?" says little on its own: measured again as "does CaSED need training?"
+ * (the paper it points at named), does one of the paper's sentences come near it in meaning? Only
+ * asked on the way to a refusal: the sentence vectors are cached, one question vector is computed.
+ */
+async function answersWhenNamed(d: StageDeps, question: string, chosen: PaperHit[], meaning: Map<string, number>): Promise<boolean> {
+  const paper = chosen[0];
+  if (!d.meaning || chosen.length !== 1 || !paper || meaning.size === 0) return false;
+  const named = withReferent(question, shortTitle(paper.title));
+  if (named === question) return false;
+  const again = await d.meaning.similarities(await d.retriever.embeddings.embedQuery(named), [...meaning.keys()]);
+  return Math.max(...again.values()) >= d.refusal.sentence;
 }
 
 /** Do the papers' abstracts share a rare word of the question (BM25 IDF above 1.5: in fewer than about a fifth of the papers)? */
