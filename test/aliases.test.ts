@@ -74,6 +74,11 @@ describe('aliases: names people use for a paper', () => {
     expect(aliasesOf(paper('T', 'Our method (TESLA) achieves 27.9% accuracy.'))).toContain('TESLA');
     expect(aliasesOf(paper('T', 'We collect a large-scale dataset, named as PIDray, for detection.'))).toContain('PIDray');
     expect(aliasesOf(paper('T', 'We thus formalize a novel task, termed as Vocabulary-free Image Classification (VIC), where we aim …'))).toContain('VIC');
+    // The title's initials, when the abstract uses them (not otherwise).
+    expect(aliasesOf(paper('Plug & Play Generative Networks: Conditional Iterative Generation', 'PPGNs are composed of a generator network G.'))).toContain(
+      'PPGN',
+    );
+    expect(aliasesOf(paper('Plug & Play Generative Networks: Conditional Iterative Generation', 'We study things.'))).not.toContain('PPGN');
   });
 
   it('knows when a question mentions a paper among other words', () => {

@@ -35,6 +35,8 @@ export function isUnsupported(hits: PaperHit[], t: RefusalThresholds, sentence?:
   // so is one that says its name among words all found in it ("How many tasks are in the VoCo benchmark?").
   const best = hits[0]!.signals;
   if (best.named || (best.mentioned && best.coverage >= MENTIONED_COVERAGE)) return false;
+  // It says the paper's name, and one of its sentences comes near the question: about that paper, whatever the paper-level similarity.
+  if (best.mentioned && t.sentence > 0 && sentence !== undefined && sentence >= t.sentence && best.coverage >= t.coverage) return false;
   return refuses(t, signalsOf(hits, sentence));
 }
 

@@ -41,6 +41,13 @@ export function aliasesOf(p: { title: string; abstract: string; links?: string[]
     const w = word.replace(/[:,;.]+$/, '');
     if (/^[A-Za-z][\w'+-]*$/.test(w) && /[a-z][A-Z]|[A-Z]{2}|\d/.test(w)) add(w);
   }
+  // The title's initials when the abstract uses them: "Plug & Play Generative Networks" → PPGN ("PPGNs are composed of …").
+  const initials = (head ?? p.title)
+    .split(/[\s-]+/)
+    .filter((w) => /^[A-Za-z]/.test(w) && !/^(?:of|for|and|the|a|an|in|on|with|to|via)$/i.test(w))
+    .map((w) => w[0]!.toUpperCase())
+    .join('');
+  if (initials.length >= 3 && new RegExp(`\\b${initials}s?\\b`).test(p.abstract)) add(initials);
   // "Swin Transformer V2" → SwinV2.
   const version = /^(?:(?:The|A|An)\s+)?([A-Z]\w+)\b.*?\bV(\d+)\b/.exec(p.title);
   if (version) add(`${version[1]}V${version[2]}`);
@@ -61,7 +68,7 @@ function surname(name: string): string {
 }
 
 /** Bump when aliasesOf() changes: a saved lexical index made with older aliases is rebuilt. */
-export const ALIASES_VERSION = 4;
+export const ALIASES_VERSION = 5;
 
 /** A sentence about the paper's own contribution. */
 const OWN_WORK =

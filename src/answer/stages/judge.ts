@@ -41,7 +41,8 @@ export async function weighEvidence(d: StageDeps, r: Retrieved, measureAll = fal
   // Refusal is an OR of checks: when the paper-level ones already refuse, the sentences (~100 ms of
   // embedding) cannot change that, so they are only measured when they can.
   const byBody = r.focus.length === 0 && answeredByBody(r.body.get(chosen[0]?.id ?? ''), d.refusal);
-  const refusedAnyway = r.focus.length === 0 && !byBody && isUnsupported(r.hits, d.refusal);
+  // (Unless the question says the best paper's name: then its sentences decide, see isUnsupported.)
+  const refusedAnyway = r.focus.length === 0 && !byBody && !r.hits[0]?.signals.mentioned && isUnsupported(r.hits, d.refusal);
   // What could be quoted, by meaning: for choosing sentences, and for refusing when none addresses the question.
   let meaning = new Map<string, number>();
   const own = withoutTarget(r.resolved);
