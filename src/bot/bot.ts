@@ -5,6 +5,7 @@ import {
   GatewayIntentBits,
   type GatewayMessageCreateDispatchData,
   MessageFlags,
+  Options,
   Partials,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
@@ -45,6 +46,8 @@ export function createClient(config: Config): Client {
     // None privileged: a server message's text reaches the bot only when it mentions the bot.
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions],
     partials: [Partials.Channel], // DM channels arrive uncached
+    // With the Guild Messages intent every server message arrives: none is kept (the bot reads what it needs from each event).
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
     allowedMentions: { parse: [], repliedUser: false },
     rest: { api: config.DISCORD_API_BASE },
   });

@@ -133,25 +133,14 @@ export class FakeDiscord {
     this.sockets.get(target)?.send(JSON.stringify({ op: 0, t, s: ++this.seq, d }));
   }
 
+  /** A message the bot posted, as Discord returns it. */
   private message(channelId: string, body: any) {
-    return {
-      id: snowflake(),
-      channel_id: channelId,
-      author: { id: this.botId, username: 'paperbot', discriminator: '0000', avatar: null, bot: true },
-      content: body?.content ?? '',
+    const author = { id: this.botId, username: 'paperbot', discriminator: '0000', avatar: null, bot: true };
+    return this.userMessage(snowflake(), channelId, author, body?.content ?? '', {
       embeds: body?.embeds ?? [],
       components: body?.components ?? [],
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      pinned: false,
-      type: 0,
       flags: body?.flags ?? 0,
-    };
+    });
   }
 
   private onRest(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -319,7 +308,7 @@ export class FakeDiscord {
     return { id, at: performance.now() };
   }
 
-  /** A MESSAGE_CREATE payload of a user's message, with Discord's required fields. */
+  /** A message object (a MESSAGE_CREATE payload, or what a post returns), with Discord's required fields. */
   private userMessage(id: string, channelId: string, author: unknown, content: string, extra: Record<string, unknown>) {
     return {
       id,
