@@ -161,6 +161,14 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
     for (const turn of turns) for (const c of turn.citations) expect(c.id).toBe(paper.paperId);
   });
 
+  it('a mention in a channel (no paper thread) is a question to the whole library, answered in a reply', async () => {
+    const mark = discord.calls.length;
+    const m = discord.guildMessage(GUILD, CHANNEL, `<@${discord.botId}> What is LAION-5B?`, { mention: true });
+    const reply = await discord.waitFor(posted(CHANNEL, mark), 15_000, mark);
+    expect(reply.body.message_reference).toMatchObject({ message_id: m.id });
+    expect(JSON.stringify(reply.body.embeds)).toMatch(/LAION-5B/);
+  });
+
   it('a mention with no question gets a hint; bots and messages without a mention are ignored', async () => {
     const [threadId] = await openedThread(0);
     const mark = discord.calls.length;
