@@ -85,8 +85,13 @@ describe('background full-text reading', () => {
     expect(await reader.sweep()).toEqual({ read: 0, failed: 1, capped: true });
     expect(await app.backend.fullTexts.key(live.id)).toBeUndefined();
 
+    // A leader that takes over (a new reader on the same database) goes on from the day's count and the failures.
+    const mark = seen.length;
+    expect(await new FullTextReader(app, { perDay: 2, now: () => now }).sweep()).toEqual({ read: 0, failed: 0, capped: true });
+    expect(seen.length).toBe(mark);
+
     now = new Date(now.getTime() + 86_400_000);
-    expect(await reader.sweep()).toEqual({ read: 1, failed: 0, capped: false });
+    expect(await new FullTextReader(app, { perDay: 2, now: () => now }).sweep()).toEqual({ read: 1, failed: 0, capped: false });
     expect((await app.backend.fullTexts.key(live.id))?.sourceKey).toBe('arxiv:2401.00001');
     const requests = seen.length;
     expect(await reader.sweep()).toEqual({ read: 0, failed: 0, capped: false });
