@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../src/library/ingest.js';
 import { parseLatexml } from '../src/sources/fulltext/latexml.js';
+import { slugify } from '../src/paper/paper.js';
 import { startTestBot, type TestBot } from './helpers/bot.js';
 import type { FakeDiscord, RestCall } from './helpers/fake-discord.js';
 
@@ -22,15 +23,31 @@ let discord: FakeDiscord;
 beforeAll(async () => {
   const paper = fs.readFileSync('test/fixtures/fulltext/P14-1028.xhtml', 'utf8');
   const brae = fs.readFileSync('test/fixtures/fulltext/P14-1011.xhtml', 'utf8');
+  const topics = fs.readFileSync('test/fixtures/fulltext/P14-1013.xhtml', 'utf8');
   arxiv = http.createServer((req, res) => {
-    if (req.url === '/html/2402.00007') res.writeHead(200, { 'content-type': 'application/xhtml+xml' }).end(brae);
+    const url = decodeURIComponent(req.url ?? '');
+    if (url.startsWith('/api/query') && url.includes('ti:"learning topic representation for smt with neural networks"'))
+      res
+        .writeHead(200, { 'content-type': 'application/atom+xml' })
+        .end(
+          '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2403.00009v1</id><title>Learning Topic Representation for SMT with Neural Networks</title><summary>An abstract.</summary></entry></feed>',
+        );
+    else if (url.startsWith('/api/query'))
+      res.writeHead(200, { 'content-type': 'application/atom+xml' }).end('<feed xmlns="http://www.w3.org/2005/Atom"></feed>');
+    else if (req.url === '/html/2403.00009') res.writeHead(200, { 'content-type': 'application/xhtml+xml' }).end(topics);
+    else if (req.url === '/html/2402.00007') res.writeHead(200, { 'content-type': 'application/xhtml+xml' }).end(brae);
     else if (req.url === '/html/2401.01234') res.writeHead(302, { location: '/html/2401.01234v1' }).end();
     else if (req.url === '/html/2401.01234v1') res.writeHead(200, { 'content-type': 'application/xhtml+xml' }).end(paper);
     else res.writeHead(404).end('No such paper');
   });
   await new Promise<void>((ok) => arxiv.listen(0, '127.0.0.1', ok));
   htmlBase = `http://127.0.0.1:${(arxiv.address() as AddressInfo).port}/html`;
-  t = await startTestBot({ ARXIV_HTML_BASE: htmlBase, ARXIV_PDF_BASE: htmlBase.replace(/html$/, 'pdf'), FULLTEXT_ON_DEMAND: 'true' });
+  t = await startTestBot({
+    ARXIV_HTML_BASE: htmlBase,
+    ARXIV_PDF_BASE: htmlBase.replace(/html$/, 'pdf'),
+    ARXIV_API_BASE: htmlBase.replace(/\/html$/, ''),
+    FULLTEXT_ON_DEMAND: 'true',
+  });
   discord = t.discord;
   discord.guild(GUILD, [{ id: CHANNEL }]);
   await new Promise((r) => setTimeout(r, 300));
@@ -115,5 +132,18 @@ describe('/ask about a paper the library has only the abstract of', () => {
     const again = discord.command('ask', [{ name: 'question', type: 3, value: `Which toolkit pre-trained the word embeddings of ${body.title}?` }]);
     const second = await discord.waitFor(original(again.token), 30_000);
     expect(second.body.embeds?.length).toBeGreaterThan(0); // answered at once: no "Reading …" first
+  });
+
+  it('a seed paper (no arXiv id) named in a question is found on arXiv by its exact title, read, then answered', async () => {
+    const { app } = t;
+    const body = parseLatexml(fs.readFileSync('test/fixtures/fulltext/P14-1013.xhtml', 'utf8'))!;
+    const paper = { id: slugify(body.title), title: body.title, abstract: body.abstract, links: [], source: 'seed' };
+    await ingest([paper], { store: app.store, vectors: app.backend.vectors, index: app.backend.index, embeddings: app.embeddings });
+    const q = discord.command('ask', [{ name: 'question', type: 3, value: `What data trained ${body.title}?` }]);
+    const reading = await discord.waitFor(original(q.token), 30_000);
+    expect(reading.body.content).toBe(`Reading "${body.title}" (its full text is new to the library)…`);
+    await discord.waitFor((c) => original(q.token)(c) && c.body.embeds?.length > 0, 30_000);
+    expect((await app.backend.fullTexts.key(paper.id))?.sourceKey).toBe('arxiv:2403.00009');
+    expect((await app.store.all()).filter((p) => p.title === body.title)).toHaveLength(1); // no second copy: the seed paper got it
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActionRowBuilder, ButtonBuilder, EmbedBuilder } from 'discord.js';
 import { answerEmbed, answerPaperIds, evidenceButton } from '../discord/render.js';
 import { readDocument, storeDocument } from '../jobs/add.js';
+import { findArxivIdByTitle } from '../sources/arxiv.js';
 import { normaliseTitle, type RetrievablePaper } from '../paper/paper.js';
 import { aliasesOf, mentionsPaper } from '../retrieval/aliases.js';
 import type { BotContext } from './context.js';
@@ -46,10 +47,13 @@ async function readNamedPaper(ctx: BotContext, question: string, opts: AnswerOpt
   if (!app.config.FULLTEXT_ON_DEMAND || !app.body) return;
   const named = opts.within ? await paperById(ctx, opts.within.id) : await namedPaper(ctx, question);
   if (!named || ctx.unreadable.has(named.id) || (await app.body.withFullText([named.id])).has(named.id)) return;
-  const arxivId = (await app.store.get(named.id))?.arxivId;
-  if (!arxivId) return;
+  const known = (await app.store.get(named.id))?.arxivId;
   try {
     await opts.onReading?.(named.title);
+    // A seed paper has no arXiv id: found by its exact title first (one more polite request, ahead of the background).
+    const lookup = { base: app.config.ARXIV_API_BASE, timeoutMs: app.config.SOURCE_TIMEOUT_MS, urgent: true };
+    const arxivId = known ?? (await findArxivIdByTitle(named.title, lookup));
+    if (!arxivId) throw new Error('no arXiv paper has this title');
     const doc = await readDocument(app, arxivId, { urgent: true });
     await ctx.work.run(() => storeDocument(app, doc));
   } catch (err) {

@@ -61,6 +61,8 @@ export async function fetchArxiv(query: string, base: string, max = 50, opts: Fe
 export interface TitleLookupOptions extends FetchOptions {
   base: string;
   queue?: PoliteQueue;
+  /** A user is waiting: ahead of background requests in the queue. */
+  urgent?: boolean;
 }
 
 /**
@@ -71,7 +73,7 @@ export async function findArxivIdByTitle(title: string, opts: TitleLookupOptions
   const phrase = normaliseTitle(title);
   if (!phrase) return undefined;
   const url = `${opts.base.replace(/\/$/, '')}/api/query?search_query=${encodeURIComponent(`ti:"${phrase}"`)}&start=0&max_results=5`;
-  const xml = await (opts.queue ?? arxivQueue).run(() => fetchText(url, opts));
+  const xml = await (opts.queue ?? arxivQueue).run(() => fetchText(url, opts), { urgent: !!opts.urgent });
   return parseArxivAtom(xml, url).find((p) => normaliseTitle(p.title) === phrase)?.arxivId;
 }
 
