@@ -32,6 +32,7 @@ beforeAll(async () => {
         .end(
           '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry><id>http://arxiv.org/abs/2403.00009v1</id><title>Learning Topic Representation for SMT with Neural Networks</title><summary>An abstract.</summary></entry></feed>',
         );
+    else if (url.startsWith('/api/query') && url.includes('ti:"laion 5b')) res.writeHead(503).end('unavailable');
     else if (url.startsWith('/api/query'))
       res.writeHead(200, { 'content-type': 'application/atom+xml' }).end('<feed xmlns="http://www.w3.org/2005/Atom"></feed>');
     else if (req.url === '/html/2403.00009') res.writeHead(200, { 'content-type': 'application/xhtml+xml' }).end(topics);
@@ -145,5 +146,17 @@ describe('/ask about a paper the library has only the abstract of', () => {
     await discord.waitFor((c) => original(q.token)(c) && c.body.embeds?.length > 0, 30_000);
     expect((await app.backend.fullTexts.key(paper.id))?.sourceKey).toBe('arxiv:2403.00009');
     expect((await app.store.all()).filter((p) => p.title === body.title)).toHaveLength(1); // no second copy: the seed paper got it
+  });
+
+  it('when arXiv does not answer a title lookup, the question is answered from the abstract and seed papers are not looked up again for a while', async () => {
+    const q = discord.command('ask', [{ name: 'question', type: 3, value: 'What is LAION-5B?' }]);
+    expect((await discord.waitFor(original(q.token), 30_000)).body.content).toMatch(/^Reading "LAION-5B/);
+    const answer = await discord.waitFor((c) => original(q.token)(c) && c.body.embeds?.length > 0, 30_000);
+    expect(answer.body.embeds[0].description).toMatch(/\[1\]/);
+    // Another seed paper at once: no lookup, no "Reading …".
+    const next = discord.command('ask', [{ name: 'question', type: 3, value: 'What is CLIP?' }]);
+    const first = await discord.waitFor(original(next.token), 30_000);
+    expect(first.body.content ?? '').not.toMatch(/^Reading/);
+    expect(first.body.embeds?.length).toBeGreaterThan(0);
   });
 });

@@ -48,17 +48,30 @@ async function readNamedPaper(ctx: BotContext, question: string, opts: AnswerOpt
   const named = opts.within ? await paperById(ctx, opts.within.id) : await namedPaper(ctx, question);
   if (!named || ctx.unreadable.has(named.id) || (await app.body.withFullText([named.id])).has(named.id)) return;
   const known = (await app.store.get(named.id))?.arxivId;
+  if (!known && Date.now() < ctx.arxivQuietUntil.at) return; // arXiv did not answer a moment ago
   try {
     await opts.onReading?.(named.title);
-    // A seed paper has no arXiv id: found by its exact title first (one more polite request, ahead of the background).
-    const lookup = { base: app.config.ARXIV_API_BASE, timeoutMs: app.config.SOURCE_TIMEOUT_MS, urgent: true };
-    const arxivId = known ?? (await findArxivIdByTitle(named.title, lookup));
+    const arxivId = known ?? (await arxivIdOf(ctx, named.title));
     if (!arxivId) throw new Error('no arXiv paper has this title');
     const doc = await readDocument(app, arxivId, { urgent: true });
     await ctx.work.run(() => storeDocument(app, doc));
   } catch (err) {
     ctx.unreadable.set(named.id, true);
     ctx.log.warn({ paper: named.id, err: (err as Error).message }, 'full text not read on demand; answering from the abstract');
+  }
+}
+
+/** After arXiv failed to answer a title lookup, seed papers are not looked up on demand for this long (offline, a user would wait each time). */
+const ARXIV_QUIET_MS = 10 * 60_000;
+
+/** A seed paper's arXiv id by its exact title: one urgent request, no retries (a user is waiting). */
+async function arxivIdOf(ctx: BotContext, title: string): Promise<string | undefined> {
+  const { config } = ctx.app;
+  try {
+    return await findArxivIdByTitle(title, { base: config.ARXIV_API_BASE, timeoutMs: config.SOURCE_TIMEOUT_MS, retries: 0, urgent: true });
+  } catch (err) {
+    ctx.arxivQuietUntil.at = Date.now() + ARXIV_QUIET_MS;
+    throw err;
   }
 }
 

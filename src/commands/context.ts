@@ -33,6 +33,8 @@ export interface BotContext {
   work: WorkQueue;
   /** Papers whose full text could not be read on demand: not tried again for a day. */
   unreadable: LRUCache<string, true>;
+  /** Until when on-demand title lookups on arXiv are skipped (it failed to answer one). */
+  arxivQuietUntil: { at: number };
 }
 
 /** How long "Show evidence" and search paging keep working after the message. */
@@ -47,5 +49,6 @@ export function createContext(app: App, log: Logger, perMinute: number): BotCont
     questions: new RateLimiter(perMinute, 60_000),
     work: new WorkQueue(),
     unreadable: new LRUCache<string, true>({ max: 1000, ttl: 86_400_000 }),
+    arxivQuietUntil: { at: 0 },
   };
 }
