@@ -4,6 +4,8 @@ import { MIGRATIONS, migratePostgres } from '../src/db/migrations.js';
 import { inTransaction, PostgresDb } from '../src/db/postgres.js';
 import { contentHash } from '../src/paper/paper.js';
 import { PgLexical } from '../src/retrieval/lexical/pg-lexical.js';
+import { PaperStore } from '../src/library/store.js';
+import { ALIASES_VERSION } from '../src/retrieval/aliases.js';
 import { analyse, prepareBulk, sortGroupsByImpact } from '../src/retrieval/lexical/pg-lexical-bulk.js';
 import { DEFAULT_LEXICAL } from '../src/retrieval/lexical/lexical.js';
 import { terms } from '../src/retrieval/text.js';
@@ -256,5 +258,38 @@ describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: migrations 8 and 9
       await db.close();
       await b.drop();
     }
+  });
+});
+
+describe.skipIf(skipBackend('postgres'))('BM25 in PostgreSQL: what a paper is indexed from', () => {
+  let backend: TestBackend;
+  let db: PostgresDb;
+  beforeAll(async () => {
+    backend = await makeBackend('postgres');
+    db = (await backend.open()) as PostgresDb;
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+    await backend?.drop();
+  });
+
+  it('a paper whose authors arrive later (or whose alias rules change) is indexed again, its content unchanged', async () => {
+    const store = new PaperStore(db);
+    const lex = new PgLexical(db.pool, undefined, 0, { ...LIMITS, bulkFrom: Number.POSITIVE_INFINITY });
+    const paper = { ...seed[0]!, id: 'p-authors' };
+    await store.upsert([paper]);
+    await lex.index(await store.getMany(await lex.stalePapers()));
+    expect(await lex.stalePapers()).toEqual([]);
+    expect((await lex.search('Yosinski et al', 5)).map((r) => r.id)).not.toContain('p-authors');
+    // The same abstract, now with its authors: the content hash is the same, the index is stale.
+    await store.upsert([{ ...paper, authors: ['Jason Yosinski', 'Jeff Clune'] }]);
+    expect((await store.get('p-authors'))!.contentHash).toBe(contentHash(paper));
+    expect(await lex.stalePapers()).toEqual(['p-authors']);
+    await lex.index(await store.getMany(['p-authors']));
+    expect(await lex.stalePapers()).toEqual([]);
+    expect((await lex.search('Yosinski et al', 5)).map((r) => r.id)).toContain('p-authors');
+    // Indexed under an older aliases version: stale too.
+    await db.pool.query("UPDATE lex_docs SET hash = replace(hash, $1, ':0:') WHERE paper_id = 'p-authors'", [`:${ALIASES_VERSION}:`]);
+    expect(await lex.stalePapers()).toEqual(['p-authors']);
   });
 });

@@ -50,9 +50,10 @@ async function readNamedPaper(ctx: BotContext, question: string, opts: AnswerOpt
   const known = (await app.store.get(named.id))?.arxivId;
   if (!known && Date.now() < ctx.arxivQuietUntil.at) return; // arXiv did not answer a moment ago
   try {
-    await opts.onReading?.(named.title);
+    // "Reading …" once there is a paper to read: a seed paper's id is found first (the user sees "thinking…" meanwhile).
     const arxivId = known ?? (await arxivIdOf(ctx, named.title));
     if (!arxivId) throw new Error('no arXiv paper has this title');
+    await opts.onReading?.(named.title);
     const doc = await readDocument(app, arxivId, { urgent: true });
     await ctx.work.run(() => storeDocument(app, doc));
   } catch (err) {
@@ -64,11 +65,15 @@ async function readNamedPaper(ctx: BotContext, question: string, opts: AnswerOpt
 /** After arXiv failed to answer a title lookup, seed papers are not looked up on demand for this long (offline, a user would wait each time). */
 const ARXIV_QUIET_MS = 10 * 60_000;
 
-/** A seed paper's arXiv id by its exact title: one urgent request, no retries (a user is waiting). */
+/** How long a user waits at most for a seed paper's arXiv id before the answer comes from its abstract. */
+const LOOKUP_TIMEOUT_MS = 5000;
+
+/** A seed paper's arXiv id by its exact title: one urgent request, no retries, a short timeout (a user is waiting). */
 async function arxivIdOf(ctx: BotContext, title: string): Promise<string | undefined> {
   const { config } = ctx.app;
+  const timeoutMs = Math.min(config.SOURCE_TIMEOUT_MS, LOOKUP_TIMEOUT_MS);
   try {
-    return await findArxivIdByTitle(title, { base: config.ARXIV_API_BASE, timeoutMs: config.SOURCE_TIMEOUT_MS, retries: 0, urgent: true });
+    return await findArxivIdByTitle(title, { base: config.ARXIV_API_BASE, timeoutMs, retries: 0, urgent: true });
   } catch (err) {
     ctx.arxivQuietUntil.at = Date.now() + ARXIV_QUIET_MS;
     throw err;

@@ -13,7 +13,7 @@ import { termOfWord, terms, words } from '../text.js';
 export type Fields = [number, number, number];
 
 /** What a paper's BM25 entry is computed from. */
-export type AnalysedPaper = { title: string; abstract: string; links?: string[] };
+export type AnalysedPaper = { title: string; abstract: string; links?: string[]; authors?: string[] };
 
 /** The library's size and average field lengths before the load (lex_docs). */
 export type Corpus = { docs: number; avg: Fields };

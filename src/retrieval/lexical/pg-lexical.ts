@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { ALIASES_VERSION } from '../aliases.js';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 import type { RetrievablePaper } from '../../paper/paper.js';
@@ -100,7 +102,8 @@ export class PgLexical implements LexicalRanker {
   /** Papers (same database) not indexed at their current content: one query, only their ids back. */
   async stalePapers(): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>(
-      'SELECT p.id FROM papers p LEFT JOIN lex_docs d ON d.paper_id = p.id WHERE d.hash IS DISTINCT FROM p.content_hash',
+      `SELECT p.id FROM papers p LEFT JOIN lex_docs d ON d.paper_id = p.id WHERE d.hash IS DISTINCT FROM ${INDEXED_HASH_SQL}`,
+      [ALIASES_VERSION],
     );
     return rows.map((r) => r.id);
   }
@@ -123,7 +126,9 @@ export class PgLexical implements LexicalRanker {
           (r) => r.paper_id,
         ),
       );
-      const todo = papers.filter((p) => !known.has(p.id)).map(({ id, title, abstract, links }) => ({ id, title, abstract, links }));
+      const todo = papers
+        .filter((p) => !known.has(p.id))
+        .map(({ id, title, abstract, links, authors }) => ({ id, title, abstract, links, ...(authors ? { authors } : {}) }));
       return todo.length >= this.limits.bulkFrom ? todo : undefined;
     })();
     const layout = fresh.then(async (todo) =>
@@ -214,7 +219,7 @@ export class PgLexical implements LexicalRanker {
         await delta.write(client);
         await writeDocs(
           client,
-          batch.map((d) => ({ id: d.paper.id, hash: d.paper.contentHash, lens: d.lens, unlisted: '', unlistedFields: '' })),
+          batch.map((d) => ({ id: d.paper.id, hash: indexedHash(d.paper), lens: d.lens, unlisted: '', unlistedFields: '' })),
         );
         await copyPostings(
           client,
@@ -243,11 +248,11 @@ export class PgLexical implements LexicalRanker {
    */
   private async indexBulk(given: IndexedPaper[], early: EarlyLayout | undefined): Promise<void> {
     const cap = this.limits.postingsPerTerm;
-    const hashes = new Map(given.map((p) => [p.id, p.contentHash]));
+    const hashes = new Map(given.map((p) => [p.id, indexedHash(p)]));
     const papers = (early?.papers ?? given).map((p) => ({ id: p.id, contentHash: hashes.get(p.id)! }));
     const bulk = await (early?.layout ??
       prepareInWorker(
-        given.map((p) => ({ title: p.title, abstract: p.abstract, links: p.links })),
+        given.map((p) => ({ title: p.title, abstract: p.abstract, links: p.links, ...(p.authors ? { authors: p.authors } : {}) })),
         await this.corpus(),
         this.params,
         cap,
@@ -316,8 +321,19 @@ export class PgLexical implements LexicalRanker {
 }
 
 type IndexedPaper = RetrievablePaper & { contentHash: string };
+
+/**
+ * What a paper's postings were made from: its content, the aliases' version and its authors ("Pei et
+ * al." is indexed). A paper whose stored hash differs is indexed again — after an aliasesOf() change
+ * or new authors too, not only when the abstract changes. The SQL computes the same from `papers`.
+ */
+export function indexedHash(p: Pick<IndexedPaper, 'contentHash' | 'authors'>): string {
+  const authors = p.authors?.length ? JSON.stringify(p.authors) : '';
+  return `${p.contentHash}:${ALIASES_VERSION}:${createHash('md5').update(authors).digest('hex').slice(0, 8)}`;
+}
+const INDEXED_HASH_SQL = "p.content_hash || ':' || $1::int || ':' || left(md5(coalesce(p.authors, '')), 8)";
 /** What a bulk load's analysis reads of a paper. */
-type BulkPaper = Pick<RetrievablePaper, 'id' | 'title' | 'abstract' | 'links'>;
+type BulkPaper = Pick<RetrievablePaper, 'id' | 'title' | 'abstract' | 'links' | 'authors'>;
 /** An analysis started by prepare() and taken up by index(): the papers in its order, and its result. */
 type EarlyLayout = { papers: BulkPaper[]; layout: Promise<BulkPostings> };
 
