@@ -135,6 +135,13 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
     const refused = discuss(1);
     expect((await discord.waitFor(original(refused.token))).body.content).toMatch(/I lack a permission there: give me Create Public Threads/);
     discord.noThreads.delete(CHANNEL);
+    // In a thread someone else opened (no thread can be opened inside a thread): Discord's reason, in one line.
+    discord.threads.set('710000000000000077', { parentId: CHANNEL, name: 'chat', archived: false, locked: false });
+    const inThread = discord.guildButton(GUILD, '710000000000000077', `discuss:${post[1]!.paperId}`, { id: '710000000000000078' });
+    expect((await discord.waitFor(original(inThread.token))).body.content).toBe(
+      'Discord would not open a thread here: Cannot execute action on this channel type.',
+    );
+    discord.threads.delete('710000000000000077');
     const dm = discord.interaction('button', { custom_id: `discuss:${post[1]!.paperId}` }, undefined, discord.botMessage(post[1]!.messageId, {}));
     expect((await discord.waitFor(callback(dm.id))).body.data.content).toBe('Paper threads can be opened in a server channel only.');
     const gone = discord.guildButton(GUILD, CHANNEL, 'discuss:no-such-paper', { id: post[1]!.messageId });

@@ -61,7 +61,10 @@ export async function openThread(rest: REST, channelId: string, name: string, me
     }
     return ((await rest.post(Routes.threads(channelId), { body: { ...body, type: ChannelType.PublicThread } })) as { id: string }).id;
   } catch (err) {
-    throw refusal(err);
+    const known = refusal(err);
+    // Any other refusal (a thread inside a thread, a forum channel): said as Discord says it.
+    if (known === err && err instanceof DiscordAPIError) throw new ThreadRefused(`Discord would not open a thread here: ${err.message}.`);
+    throw known;
   }
 }
 

@@ -224,6 +224,7 @@ export class FakeDiscord {
       if (req.method === 'POST' && (m = path.match(/^\/channels\/(\d+)\/(?:messages\/(\d+)\/)?threads$/))) {
         const [, parentId, messageId] = m as unknown as [string, string, string | undefined];
         if (this.noThreads.has(parentId)) return json(403, { message: 'Missing Permissions', code: 50013 });
+        if (this.threads.has(parentId)) return json(400, { message: 'Cannot execute action on this channel type', code: 50024 });
         if (messageId && [...this.threads.values()].some((t) => t.messageId === messageId))
           return json(400, { message: 'A thread has already been created for this message', code: 160004 });
         const id = snowflake();
