@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FullText } from '../src/paper/paper.js';
-import { decodeVectors, encodeVectors } from '../src/retrieval/body/body-retriever.js';
+import { BodyRetriever, decodeVectors, encodeVectors, type FullTextRecord } from '../src/retrieval/body/body-retriever.js';
 import { bodyPassages } from '../src/retrieval/body/passages.js';
 import { fetchArxivHtml, parseArxivRef } from '../src/sources/fulltext/arxiv-html.js';
 import { readDocumentFile } from '../src/sources/fulltext/files.js';
@@ -47,6 +47,35 @@ describe('body passages', () => {
     const count = (s: string) => s.split(/\s+/).filter(Boolean).length;
     expect(ps.reduce((n, p) => n + count(p.text), 0)).toBe(t.sections.flatMap((s) => s.paragraphs).reduce((n, p) => n + count(p), 0));
     expect(ps.find((p) => p.text.includes('learning rate eta=0.01'))?.section).toEqual({ anchor: 'S4.SS1', label: '4.1', title: 'Hyper-Parameter Settings' });
+  });
+});
+
+describe("ranking a paper's passages", () => {
+  const body: FullText = {
+    title: 'Learning Semantic Hierarchies via Word Embeddings',
+    authors: [],
+    abstract: '',
+    sections: [
+      {
+        id: 'S1',
+        number: '1',
+        title: 'Introduction',
+        paragraphs: ['We learn semantic hierarchies of words, and semantic hierarchies serve many tasks.'],
+      },
+      { id: 'S4', number: '4', title: 'Experimental Data', paragraphs: ['The embeddings are learned from Baidubaike, an encyclopedia of 30 million sentences.'] },
+      { id: 'S5', number: '5', title: 'Results', paragraphs: ['Precision and recall of the projection model on the test pairs.'] },
+    ],
+  };
+  const record: FullTextRecord = { paperId: 'p', sourceKey: 'file:x', contentHash: 'h', body, model: 'none', vectors: [] };
+  const source = { load: async () => record, withFullText: async () => new Set(['p']), paperIds: async () => ['p'] };
+
+  it("weighs the paper's own title words less than the words that find the passage", async () => {
+    const body = new BodyRetriever(source, 'bge');
+    const ranked = (await body.rank(['p'], 'Which encyclopedia were the embeddings learned from for semantic hierarchies?', [])).get('p')!;
+    expect(ranked[0]!.passage.section.anchor).toBe('S4');
+    // The extractive composer weighs a body sentence's words the same way.
+    const w = body.termWeight('p')!;
+    expect(w('semant')).toBeCloseTo(w('encyclopedia') * 0.5, 6);
   });
 });
 

@@ -45,6 +45,13 @@ export const ACROSS_COVERAGE_WEIGHT = 0.5;
 /** Full texts searched all at once for a question about no particular paper, at most (each is kept in memory). */
 export const SEARCH_ALL_MAX = 128;
 
+/**
+ * What a question word counts, in ranking a paper's passages, when it is a word of the paper's title:
+ * those words name the paper ("which corpus were the embeddings learned from for semantic hierarchy
+ * construction?"), and its introduction and conclusion repeat them; the other words find the passage.
+ */
+export const TITLE_TERM_WEIGHT = 0.5;
+
 /** BM25's weight beside cosine similarity in a passage's score (both about 0..1 within a paper). */
 const LEXICAL_WEIGHT = 1;
 
@@ -55,6 +62,7 @@ interface LoadedPaper {
   lengths: number[];
   avgLength: number;
   df: Map<string, number>;
+  titleTerms: Set<string>;
 }
 
 /**
@@ -115,10 +123,10 @@ export class BodyRetriever {
       .sort((a, b) => b.score - a.score || a.paperId.localeCompare(b.paperId));
   }
 
-  /** A term's IDF among a paper's passages (for papers ranked before: rank() loads them). */
+  /** A term's weight in a paper's passages, its IDF among them, less for a title word (for papers ranked before: rank() loads them). */
   termWeight(paperId: string): ((term: string) => number) | undefined {
     const p = this.cache.get(paperId);
-    return p && ((t: string) => idfIn(p, t));
+    return p && ((t: string) => weightIn(p, t));
   }
 
   /** Forget a paper read before (its full text was replaced). */
@@ -137,7 +145,7 @@ export class BodyRetriever {
     const df = new Map<string, number>();
     for (const m of termMaps) for (const t of m.keys()) df.set(t, (df.get(t) ?? 0) + 1);
     const avgLength = lengths.reduce((a, b) => a + b, 0) / Math.max(1, lengths.length);
-    const paper = { record, passages, terms: termMaps, lengths, avgLength, df };
+    const paper = { record, passages, terms: termMaps, lengths, avgLength, df, titleTerms: new Set(terms(record.body.title)) };
     this.cache.set(id, paper);
     return paper;
   }
@@ -145,6 +153,11 @@ export class BodyRetriever {
 
 function idfIn(p: LoadedPaper, t: string): number {
   return idf(p.passages.length, p.df.get(t) ?? 0);
+}
+
+/** A question word's weight within one paper: its IDF among the passages, TITLE_TERM_WEIGHT of it for a word of the title. */
+function weightIn(p: LoadedPaper, t: string): number {
+  return idfIn(p, t) * (p.titleTerms.has(t) ? TITLE_TERM_WEIGHT : 1);
 }
 
 /** BM25's IDF of a term held by `df` of `n` documents. */
@@ -158,7 +171,7 @@ function counts(ts: string[]): Map<string, number> {
 
 function rankPaper(p: LoadedPaper, q: string[], vector: number[], modelId: string, lexicalWeight: number): BodyHit[] {
   const n = p.passages.length;
-  const idf = (t: string) => idfIn(p, t);
+  const idf = (t: string) => weightIn(p, t);
   const qWeight = q.reduce((s, t) => s + idf(t), 0) || 1;
   // Vectors made by another encoder cannot be compared with this question's: words alone then.
   const vectors = p.record.model === modelId && p.record.vectors.length === n ? p.record.vectors : undefined;
