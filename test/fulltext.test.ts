@@ -62,7 +62,12 @@ describe("ranking a paper's passages", () => {
         title: 'Introduction',
         paragraphs: ['We learn semantic hierarchies of words, and semantic hierarchies serve many tasks.'],
       },
-      { id: 'S4', number: '4', title: 'Experimental Data', paragraphs: ['The embeddings are learned from Baidubaike, an encyclopedia of 30 million sentences.'] },
+      {
+        id: 'S4',
+        number: '4',
+        title: 'Experimental Data',
+        paragraphs: ['The embeddings are learned from Baidubaike, an encyclopedia of 30 million sentences.'],
+      },
       { id: 'S5', number: '5', title: 'Results', paragraphs: ['Precision and recall of the projection model on the test pairs.'] },
     ],
   };
