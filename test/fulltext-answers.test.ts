@@ -6,6 +6,7 @@ import { evidenceEmbed, paperView } from '../src/discord/render.js';
 import { answerToJson } from '../src/answer/format.js';
 import { addToLibrary } from '../src/jobs/add.js';
 import { ingestSeed } from '../src/jobs/update.js';
+import type { PostgresDb } from '../src/db/postgres.js';
 import { log } from '../src/log.js';
 import { BACKENDS, makeBackend, skipBackend, type TestBackend } from './helpers/backends.js';
 
@@ -104,6 +105,26 @@ describe.each(BACKENDS)('full-text answers (%s)', (name) => {
     expect(a.answer).not.toMatch(/§/);
     expect((await app.chain.ask('What is the capital of Australia?')).refused).toBe(true);
   });
+
+  it.skipIf(skipBackend(name) || name === 'sqlite')(
+    'every passage is in the database index (HNSW and BM25), written with its full text, counted once, searched by the index',
+    async () => {
+      const { pool } = app.db as PostgresDb;
+      const terms = async () => (await pool.query<{ n: string; most: number }>('SELECT sum(passages) AS n, max(papers) AS most FROM body_terms')).rows[0]!;
+      const docs = await pool.query<{ paper_id: string }>('SELECT paper_id FROM body_docs ORDER BY paper_id');
+      expect(docs.rows.map((r) => r.paper_id)).toEqual([BRAE, 'learning-topic-representation-for-smt-with-neural-networks', MMTNN]);
+      const before = await terms();
+      // The same document added again (earlier test) did not count its terms twice.
+      expect(before.most).toBe(3);
+      const q = 'Which toolkit was used to train the CRF baseline on the PKU corpus?';
+      expect((await app.backend.fullTexts.search!.candidates(q, await app.embeddings.embedQuery(q), 3))[0]).toBe(MMTNN);
+      // A full text stored before the index existed is indexed by reindex(), once, its counts moved by exactly its own.
+      await pool.query('DELETE FROM body_docs WHERE paper_id = $1', [MMTNN]);
+      expect(await app.backend.fullTexts.reindex()).toBe(1);
+      expect(await app.backend.fullTexts.reindex()).toBe(0);
+      expect(await terms()).toEqual(before);
+    },
+  );
 
   it.skipIf(skipBackend(name) || name === 'sqlite')('another process on the same database answers from the same full text', async () => {
     const other = await open(backend);

@@ -8,6 +8,7 @@ import { FullTextStore } from '../library/fulltext-store.js';
 import { SavedStore } from '../library/saved-store.js';
 import type { PaperStore } from '../library/store.js';
 import type { NamedEmbeddings } from '../retrieval/encoders/embeddings.js';
+import { PgBodyIndex } from '../retrieval/body/pg-body-index.js';
 import { PgLexical } from '../retrieval/lexical/pg-lexical.js';
 import { PgPassageStore } from '../retrieval/vectors/pg-vector-store.js';
 import type { Backend, BackendOptions } from './backend.js';
@@ -18,8 +19,15 @@ import type { Backend, BackendOptions } from './backend.js';
  * grow with the library). One process, elected by an advisory lock, runs the daily jobs.
  */
 export async function openShared(db: PostgresDb, store: PaperStore, embeddings: NamedEmbeddings, log: Logger, opts: BackendOptions): Promise<Backend> {
-  const vectors = await PgPassageStore.open(db.pool, embeddings, (await embeddings.embedQuery('dimensions')).length);
+  const dimensions = (await embeddings.embedQuery('dimensions')).length;
+  const vectors = await PgPassageStore.open(db.pool, embeddings, dimensions);
   const lexical = new PgLexical(db.pool);
+  const fullTexts = new FullTextStore(db, await PgBodyIndex.open(db.pool, embeddings.modelId, dimensions));
+  // Full texts stored before their passages had an index in the database are indexed once, in the background.
+  fullTexts
+    .reindex()
+    .then((n) => n && log.info({ fullTexts: n }, 'indexed the passages of full texts stored before'))
+    .catch((err) => log.warn({ err }, 'could not index the passages of earlier full texts; will try at the next start'));
   const leader = opts.leader === false ? soleLeader : await elect(db, log);
   return {
     kind: 'postgres',
@@ -31,7 +39,7 @@ export async function openShared(db: PostgresDb, store: PaperStore, embeddings: 
     lexical,
     // Ingest writes the postings in the database, beside the vectors; every process then reads them.
     index: lexical,
-    fullTexts: new FullTextStore(db),
+    fullTexts,
     saved: new SavedStore(db),
     conversations: new SharedConversations(db),
     leader,

@@ -258,6 +258,36 @@ export const MIGRATIONS: Migration[] = [
     ALTER TABLE papers ADD COLUMN categories TEXT;
     `,
   },
+  {
+    version: 14,
+    name: 'BM25 over full-text passages in the database (PostgreSQL; the embedded backend ranks full texts in memory)',
+    // Per passage (paper, n) its terms; per term the passages and papers that hold it; per paper what was
+    // indexed (content hash and encoder), so a full text stored before this migration is indexed once.
+    sql: '',
+    pg: `
+    CREATE TABLE body_postings (
+      term     TEXT NOT NULL,
+      paper_id TEXT NOT NULL,
+      n        INTEGER NOT NULL,
+      tf       SMALLINT NOT NULL,
+      len      INTEGER NOT NULL,
+      impact   REAL NOT NULL
+    );
+    CREATE INDEX body_postings_scan ON body_postings (term, impact DESC) INCLUDE (paper_id, n, tf, len);
+    CREATE INDEX body_postings_paper ON body_postings (paper_id);
+    CREATE TABLE body_terms (
+      term     TEXT PRIMARY KEY,
+      passages INTEGER NOT NULL DEFAULT 0,
+      papers   INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE body_docs (
+      paper_id TEXT PRIMARY KEY,
+      hash     TEXT NOT NULL,
+      passages INTEGER NOT NULL,
+      words    INTEGER NOT NULL
+    );
+    `,
+  },
 ];
 
 const LEDGER = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';

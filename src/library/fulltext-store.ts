@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/db.js';
 import type { FullText } from '../paper/paper.js';
-import { decodeVectors, encodeVectors, type FullTextRecord, type FullTextSource } from '../retrieval/body/body-retriever.js';
+import { type BodyIndex, type BodySearch, decodeVectors, encodeVectors, type FullTextRecord, type FullTextSource } from '../retrieval/body/body-retriever.js';
+import { bodyPassages } from '../retrieval/body/passages.js';
 
 interface Row {
   paper_id: string;
@@ -18,9 +19,19 @@ export function bodyHash(body: FullText): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
 }
 
-/** Papers' full texts in the library's database (SQLite or PostgreSQL: the same table, migration 10). */
+/**
+ * Papers' full texts in the library's database (SQLite or PostgreSQL: the same table, migration 10),
+ * with, on PostgreSQL, an index of every passage written in the same transaction as the text.
+ */
 export class FullTextStore implements FullTextSource {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly index?: BodyIndex,
+  ) {}
+
+  get search(): BodySearch | undefined {
+    return this.index;
+  }
 
   async load(paperId: string): Promise<FullTextRecord | undefined> {
     const r = await this.db.get<Row>('SELECT * FROM full_texts WHERE paper_id = ?', [paperId]);
@@ -60,13 +71,31 @@ export class FullTextStore implements FullTextSource {
     return (await this.db.get<{ n: number }>('SELECT CAST(count(*) AS INTEGER) AS n FROM full_texts'))!.n;
   }
 
-  /** Stores (or replaces) a paper's full text and its passage vectors in one statement. */
+  /** Stores (or replaces) a paper's full text and its passage vectors, with its passages' index, in one transaction. */
   async put(r: Omit<FullTextRecord, 'vectors'> & { vectors: number[][] }): Promise<void> {
-    await this.db.run(
-      `INSERT INTO full_texts (paper_id, source_key, content_hash, body, model, vectors, url, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        `INSERT INTO full_texts (paper_id, source_key, content_hash, body, model, vectors, url, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (paper_id) DO UPDATE SET source_key = excluded.source_key, content_hash = excluded.content_hash, body = excluded.body,
          model = excluded.model, vectors = excluded.vectors, url = excluded.url, fetched_at = excluded.fetched_at`,
-      [r.paperId, r.sourceKey, r.contentHash, JSON.stringify(r.body), r.model, encodeVectors(r.vectors), r.url ?? null, new Date().toISOString()],
-    );
+        [r.paperId, r.sourceKey, r.contentHash, JSON.stringify(r.body), r.model, encodeVectors(r.vectors), r.url ?? null, new Date().toISOString()],
+      );
+      const entry = { paperId: r.paperId, contentHash: r.contentHash, model: r.model, passages: bodyPassages(r.paperId, r.body), vectors: r.vectors };
+      await this.index?.write(tx, entry);
+    });
+  }
+
+  /** Indexes the full texts the index lacks at their current content (stored before it existed); returns how many. */
+  async reindex(): Promise<number> {
+    if (!this.index) return 0;
+    let done = 0;
+    for (const id of await this.index.stale()) {
+      const r = await this.load(id);
+      if (!r) continue;
+      const entry = { paperId: id, contentHash: r.contentHash, model: r.model, passages: bodyPassages(id, r.body), vectors: r.vectors };
+      await this.db.transaction((tx) => this.index!.write(tx, entry));
+      done++;
+    }
+    return done;
   }
 }

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { Db } from '../../db/db.js';
 import type { FullText } from '../../paper/paper.js';
 import { saturation } from '../lexical/lexical.js';
 import { terms } from '../text.js';
@@ -27,6 +28,32 @@ export interface FullTextSource {
   withFullText(paperIds: string[]): Promise<Set<string>>;
   /** Papers with a full text, at most `limit` of them. */
   paperIds(limit: number): Promise<string[]>;
+  /** An index of every full text's passages (PostgreSQL): a question about no particular paper searches it instead of every body in memory. */
+  readonly search?: BodySearch;
+}
+
+/** Search over every full text's passages at once, whatever their number. */
+export interface BodySearch {
+  /** The papers whose passages best match the question (words and meaning), best first, at most `papers`. */
+  candidates(question: string, vector: number[], papers: number): Promise<string[]>;
+  /** How many full texts hold each term, and how many full texts there are. */
+  paperFrequencies(terms: string[]): Promise<{ docs: number; df: Map<string, number> }>;
+}
+
+/** A full text's passages as an index takes them. */
+export interface BodyIndexEntry {
+  paperId: string;
+  contentHash: string;
+  model: string;
+  passages: BodyPassage[];
+  vectors: ArrayLike<number>[];
+}
+
+/** A passage index kept beside the full texts, written in the same transaction as the text. */
+export interface BodyIndex extends BodySearch {
+  write(tx: Db, entry: BodyIndexEntry): Promise<void>;
+  /** Full texts the index does not hold at their current content. */
+  stale(): Promise<string[]>;
 }
 
 /** A body passage ranked for a question, with the link to its section when the document has a web address. */
@@ -42,8 +69,11 @@ export interface BodyHit {
 /** What the share of the question's words held adds to a best passage's cosine when papers are compared. */
 export const ACROSS_COVERAGE_WEIGHT = 0.5;
 
-/** Full texts searched all at once for a question about no particular paper, at most (each is kept in memory). */
+/** Full texts searched all at once for a question about no particular paper, at most (each is kept in memory), without an index. */
 export const SEARCH_ALL_MAX = 128;
+
+/** With an index (PostgreSQL), the papers its search hands on to be ranked passage by passage. */
+const INDEX_CANDIDATES = 10;
 
 /**
  * What a question word counts, in ranking a paper's passages, when it is a word of the paper's title:
@@ -103,15 +133,19 @@ export class BodyRetriever {
    * Every full text's best passage for the question, best first, comparable across papers: the
    * passage's cosine similarity plus the share of the question's words the paper's body holds, each
    * weighed by how few of the full texts hold it (a name only one paper uses picks that paper).
-   * Empty when the library has more than SEARCH_ALL_MAX full texts.
+   * With an index (PostgreSQL) over the papers its search finds, whatever the library's size;
+   * without one over every full text, and empty when there are more than SEARCH_ALL_MAX.
    */
   async bestOfEach(question: string, vector: number[]): Promise<{ paperId: string; hit: BodyHit; score: number }[]> {
-    const ids = await this.source.paperIds(SEARCH_ALL_MAX + 1);
-    if (ids.length > SEARCH_ALL_MAX) return [];
+    const q = [...new Set(terms(question))];
+    const search = this.source.search;
+    const ids = search ? await search.candidates(question, vector, INDEX_CANDIDATES) : await this.source.paperIds(SEARCH_ALL_MAX + 1);
+    if (!search && ids.length > SEARCH_ALL_MAX) return [];
     const ranked = await this.rank(ids, question, vector, 1);
     const papers = [...ranked.keys()].map((id) => [id, this.cache.get(id)?.df] as const);
-    const q = [...new Set(terms(question))];
-    const weight = new Map(q.map((t) => [t, idf(papers.length, papers.filter(([, df]) => df?.has(t)).length)]));
+    const counts = search ? await search.paperFrequencies(q) : undefined;
+    const held = (t: string) => counts?.df.get(t) ?? papers.filter(([, df]) => df?.has(t)).length;
+    const weight = new Map(q.map((t) => [t, idf(counts?.docs ?? papers.length, held(t))]));
     const total = [...weight.values()].reduce((a, b) => a + b, 0) || 1;
     return papers
       .flatMap(([paperId, df]) => {

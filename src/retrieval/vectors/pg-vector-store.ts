@@ -16,7 +16,7 @@ import type { PassageMetadata, PassageVectors } from './vector-store.js';
  * cheaper build; 40 saved little more (41.4) for 0.983. Scores and the order returned are exact
  * (float4) over the candidates found.
  */
-const HNSW = { m: 16, efConstruction: 48, searchFactor: 2 };
+export const HNSW = { m: 16, efConstruction: 48, searchFactor: 2 };
 
 /** What the HNSW index is built on: float2 copies where pgvector has them (0.7.0+), else the column. */
 export type HnswKind = 'halfvec' | 'vector';
@@ -26,7 +26,7 @@ export function hnswKind(pgvectorVersion: string): HnswKind {
 }
 
 /** The indexed expression and its operator class; queries order by the same expression. */
-const indexed = (kind: HnswKind, dimensions: number) =>
+export const indexed = (kind: HnswKind, dimensions: number) =>
   kind === 'halfvec'
     ? { expr: `(embedding::halfvec(${dimensions}))`, ops: 'halfvec_cosine_ops', cast: `halfvec(${dimensions})` }
     : { expr: 'embedding', ops: 'vector_cosine_ops', cast: 'vector' };
