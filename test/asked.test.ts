@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acronymAsked, askedKind, countedTerms, kindFit } from '../src/answer/asked.js';
+import { acronymAsked, askedKind, countedTerms, kindFit, namesAskedThing } from '../src/answer/asked.js';
 import { composeExtractive } from '../src/answer/extractive.js';
 import { isUnsupported } from '../src/answer/refusal.js';
 import type { PaperHit } from '../src/retrieval/hybrid-retriever.js';
@@ -76,6 +76,26 @@ describe('the extractive answer leads with the sentence that holds the detail', 
     expect(again.answer).toContain('23463 images');
     const more = composeExtractive('Tell me more about the DIOR images', [source], [hit], idf, new Map(), { avoid, repeatBest: false });
     expect(more.answer).not.toContain('23463');
+  });
+});
+
+describe('a name question names the thing it asks for', () => {
+  const q = 'Which toolkit pre-trained the word embeddings for the recursive auto-encoders?';
+  const named = 'In addition, we pre-train the word embedding with toolkit Word2Vec on large-scale monolingual data.';
+  const general = 'The standard recursive auto-encoder (RAE) pre-trains the word embeddings with an unsupervised algorithm.';
+
+  it('reads the thing ("which toolkit" → toolkit) and knows a sentence that puts a name by it', () => {
+    expect(countedTerms(q)).toEqual(new Set(terms('toolkit')));
+    expect(namesAskedThing('name', named, countedTerms(q))).toBe(true);
+    expect(namesAskedThing('name', 'A toolkit for the pre-training of the word embeddings.', countedTerms(q))).toBe(false);
+    expect(namesAskedThing('name', general, countedTerms(q))).toBe(false);
+  });
+
+  it('the sentence that names it opens the answer, though another of the paper holds more of the words', () => {
+    const abstract = `${general} ${named}`;
+    const hit = { id: 'b', title: 'Phrase Embeddings', score: 1, passages: [], signals: {}, paper: { abstract } } as unknown as PaperHit;
+    const r = composeExtractive(q, [{ n: 1, id: 'b', title: hit.title, passages: [abstract] }], [hit], () => 1);
+    expect(r.answer).toMatch(/^In Phrase Embeddings, the authors pre-train the word embedding with toolkit Word2Vec/);
   });
 });
 

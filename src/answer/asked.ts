@@ -11,6 +11,9 @@ const NUMBER =
   /\b(?:how (?:many|much|big|large|long|fast|close|accurate|small|often|far|high|low|good|well)|by how much|what (?:\w+ )?(?:accuracy|percentage|percent|share|fraction|proportion|size|range|number|resolution|error(?: rate)?|score|f1(?:-score)?|map|miou|ap|margin|speed-?up|gain|count|rate|top-1|top-5|momentum|dropout|dimensions?|dimensionality|weight decay|epochs|value|threshold|bleu|precision|recall|perplexity)|(?:accuracy|f1|map|miou|error rate|resolution|score) (?:does|did|do|is|was|of)\b|how\s+\w+\s+(?:bigger|larger|smaller|faster|better|fewer|more|less))\b/i;
 const NAME =
   /\b(?:(?:is|are|was|were) (?:it|they|this|that|\w+) called|what(?:'s| is| are) (?:the |its |their )?names?|name of|which (?:[\w-]+ )?(?:dataset|model|method|loss|framework|network|benchmark|gan|technique|task|architecture|encoder|backbone|algorithm|metric|tool|toolkit|corpus|corpora|optimi[sz]er|solver|library|software|parser|tagger|baseline|language|regulari[sz]ation|augmentation)s?|what (?:[\w-]+ )?(?:dataset|model|method|loss(?: function)?|framework|network|technique|task|architecture|backbone|algorithm|metric|toolkit|corpus|optimi[sz]er|solver|library|software|parser|tagger|baseline|regulari[sz]ation|augmentation)s? (?:is|are|was|were|does|did|do))\b/i;
+/** The thing a name question asks for: "which toolkit …", "what optimizer does …" → toolkit, optimizer. */
+const NAMED_THING =
+  /\b(?:which|what) (?:[\w-]+ )?(dataset|model|method|loss|framework|network|benchmark|technique|architecture|encoder|backbone|algorithm|metric|tool|toolkit|corpus|corpora|optimi[sz]er|solver|library|software|parser|tagger|baseline|regulari[sz]ation|augmentation)s?\b/i;
 const DEFINITION =
   /^\s*(?:(?:what(?:'s| is| are)|tell me about|explain|describe|define)\s+(?:the\s+|an?\s+)?(.{2,60}?)|what does\s+(.{2,60}?)\s+(?:mean|do|stand for))\s*\??\s*$/i;
 
@@ -85,9 +88,12 @@ export function kindFit(kind: AskedKind, sentence: string, questionTerms: Readon
 
 /**
  * What a number question counts or measures: the words right after "how many / how much"
- * ("how many medical images" → medic, imag), or the measure named ("what accuracy", "what F1").
+ * ("how many medical images" → medic, imag), or the measure named ("what accuracy", "what F1");
+ * what a name question names ("which toolkit" → toolkit).
  */
 export function countedTerms(question: string): Set<string> {
+  const thing = askedKind(question) === 'name' ? NAMED_THING.exec(question) : null;
+  if (thing) return new Set(terms(thing[1]!));
   const many = /\bhow (?:many|much)\s+((?:[\w-]+\s+){0,2}[\w-]+)/i.exec(question);
   const measure = /\b(accuracy|f1(?:-score)?|map|miou|ap|resolution|error(?: rate)?|score|speed-?up|margin|top-1|top-5)\b/i.exec(question);
   return new Set([...(many ? terms(many[1]!) : []), ...(measure ? terms(measure[1]!) : [])]);
@@ -100,6 +106,26 @@ function numberNear(sentence: string, wanted: ReadonlySet<string>, window: numbe
     if (!/\d/.test(w) || /^\(?\d\)/.test(w)) continue;
     const near = words.slice(Math.max(0, i - window), i + window + 1).join(' ');
     if (terms(near).some((t) => wanted.has(t))) return true;
+  }
+  return false;
+}
+
+/**
+ * Does the sentence name the thing a name question asks for: a name standing by it ("with toolkit
+ * Word2Vec", "a corpus named Baidubaike" for "which toolkit / corpus …?")? It picks the sentence to
+ * open with among one paper's strong ones; it does not rank papers (every abstract says "dataset").
+ */
+export function namesAskedThing(kind: AskedKind, sentence: string, counted: ReadonlySet<string>): boolean {
+  return kind === 'name' && counted.size > 0 && nameNear(sentence, counted, 3);
+}
+
+/** Is a name-like word (or "named", "called") within `window` words of one of the terms? */
+function nameNear(sentence: string, wanted: ReadonlySet<string>, window: number): boolean {
+  const words = sentence.split(/\s+/);
+  for (const [i, w] of words.entries()) {
+    if (!terms(w).some((t) => wanted.has(t))) continue;
+    const near = words.slice(Math.max(0, i - window), i + window + 1).filter((_, j) => j !== Math.min(i, window));
+    if (near.some((x) => /^(?:named|called|dubbed)$/i.test(x) || new RegExp(NAME_LIKE.source).test(` ${x}`))) return true;
   }
   return false;
 }

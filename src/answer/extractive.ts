@@ -2,7 +2,7 @@ import { clip } from '../util.js';
 import type { PaperHit } from '../retrieval/hybrid-retriever.js';
 import { toPassages } from '../retrieval/passages.js';
 import { splitSentences, terms } from '../retrieval/text.js';
-import { acronymAsked, askedKind, CONNECTIVE, countedTerms, kindFit, pointsBack, type AskedKind } from './asked.js';
+import { acronymAsked, askedKind, CONNECTIVE, countedTerms, kindFit, namesAskedThing, pointsBack, type AskedKind } from './asked.js';
 import { quotable } from './meaning.js';
 import type { Source } from './types.js';
 
@@ -24,6 +24,9 @@ const TITLE_WORD_WEIGHT = 0.25;
 
 /** A sentence that holds the kind of thing asked may lead if it scores at least this share of the best. */
 const LEAD_SHARE = 0.5;
+
+/** What naming the very thing asked ("with toolkit Word2Vec" for "which toolkit …?") adds to a sentence's claim to lead. */
+const NAMES_THING_LEAD = 0.3;
 
 /** Questions that ask about several papers at once. */
 const MULTI = /\b(papers|works|studies|methods|approaches|which (?:work|paper)s?|compare|comparison|several|both|differences?|differ|versus|vs\.?)\b/i;
@@ -68,8 +71,9 @@ interface Candidate {
   text: string;
   passage: string;
   score: number;
-  /** How well it holds the kind of thing asked (kindFit). */
+  /** How well it holds the kind of thing asked (kindFit), and more when it names the very thing asked (for choosing the lead). */
   fit: number;
+  leadFit: number;
   /** The sentence before it in the abstract (context for one that points back). */
   prev?: Candidate;
 }
@@ -125,7 +129,7 @@ function leadFor(kind: AskedKind, ranked: Candidate[]): Candidate | undefined {
   if (!best || kind === 'other') return best;
   // From the best sentence's paper: a number in another paper answers a question about another paper.
   const strong = ranked.filter((c) => c.source === best.source && c.score >= LEAD_SHARE * best.score);
-  return strong.reduce((a, c) => (c.fit > a.fit ? c : a), best);
+  return strong.reduce((a, c) => (c.leadFit > a.leadFit ? c : a), best);
 }
 
 /**
@@ -170,7 +174,8 @@ function scoreSentences(
         const fit = kindFit(kind, sentence, qSet, counted, acronym);
         const body = BODY_RANK_WEIGHT * (src.sections?.get(passage)?.relevance ?? 0);
         const score = overlap + byMeaning + fit + 0.35 * ((paperScore.get(src.id) ?? 0) / top) + early + body;
-        const c: Candidate = { source: src.n, position, text: sentence, passage, score, fit, ...(prev ? { prev } : {}) };
+        const leadFit = fit + (namesAskedThing(kind, sentence, counted) ? NAMES_THING_LEAD : 0);
+        const c: Candidate = { source: src.n, position, text: sentence, passage, score, fit, leadFit, ...(prev ? { prev } : {}) };
         prev = c;
         if (quotable(sentence)) candidates.push(c);
       }
