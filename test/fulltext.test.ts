@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FullText } from '../src/paper/paper.js';
 import { BodyRetriever, decodeVectors, encodeVectors, type FullTextRecord } from '../src/retrieval/body/body-retriever.js';
-import { bodyPassages } from '../src/retrieval/body/passages.js';
+import { bodyPassages, passageWords } from '../src/retrieval/body/passages.js';
 import { fetchArxivHtml, parseArxivRef } from '../src/sources/fulltext/arxiv-html.js';
 import { readDocumentFile } from '../src/sources/fulltext/files.js';
 import { parseLatexml } from '../src/sources/fulltext/latexml.js';
@@ -46,7 +46,31 @@ describe('body passages', () => {
     const ps = bodyPassages('brae', t);
     const count = (s: string) => s.split(/\s+/).filter(Boolean).length;
     expect(ps.reduce((n, p) => n + count(p.text), 0)).toBe(t.sections.flatMap((s) => s.paragraphs).reduce((n, p) => n + count(p), 0));
-    expect(ps.find((p) => p.text.includes('learning rate eta=0.01'))?.section).toEqual({ anchor: 'S4.SS1', label: '4.1', title: 'Hyper-Parameter Settings' });
+    expect(ps.find((p) => p.text.includes('learning rate eta=0.01'))?.section).toEqual({
+      anchor: 'S4.SS1',
+      label: '4.1',
+      title: 'Hyper-Parameter Settings',
+      parents: ['Experiments'],
+    });
+  });
+});
+
+describe('the section path', () => {
+  it('travels with every passage (the titles of the sections it is in) and is part of the words it is found by', () => {
+    const body: Pick<FullText, 'sections'> = {
+      sections: [
+        { id: 'S2', number: '2', title: 'Model', paragraphs: [] },
+        { id: 'S2.SS3', number: '2.3', title: 'Translation', paragraphs: [] },
+        { id: 'S2.SS3.SSS1', number: '2.3.1', title: 'Question Patterns', paragraphs: ['We keep 4,764 patterns.'] },
+        { id: 'S6.SS1', number: '6.1', title: 'Data Setting', paragraphs: ['The data is from the IWSLT 2009 dialog task.'] },
+        { id: 'Sx1', number: '', title: 'Acknowledgments', paragraphs: ['Thanks.'] },
+      ],
+    };
+    const [patterns, data, thanks] = bodyPassages('p', body);
+    expect(patterns!.section.parents).toEqual(['Model', 'Translation']);
+    expect(data!.section.parents).toEqual([]); // no section 6 in the document
+    expect(thanks!.section.parents).toEqual([]);
+    expect(passageWords(patterns!)).toBe('Model Translation Question Patterns We keep 4,764 patterns.');
   });
 });
 

@@ -24,7 +24,7 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
 
   const callback = (id: string) => (c: RestCall) => c.method === 'POST' && c.path.startsWith(`/interactions/${id}/`);
   const original = (token: string) => (c: RestCall) => c.method === 'PATCH' && c.path.includes(`/${token}/messages/`);
-  const posted = (channel: string, after: number) => (c: RestCall) => c.method === 'POST' && c.path === `/channels/${channel}/messages`;
+  const posted = (channel: string) => (c: RestCall) => c.method === 'POST' && c.path === `/channels/${channel}/messages`;
   const discuss = (i: number, perms = ALL_PERMISSIONS) => discord.guildButton(GUILD, CHANNEL, `discuss:${post[i]!.paperId}`, { id: post[i]!.messageId }, perms);
   const threadOf = (paperId: string) =>
     [...discord.threads.entries()].find(([, th]) => th.name === post.find((p) => p.paperId === paperId)!.title.slice(0, 100));
@@ -72,7 +72,7 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
     const create = await discord.waitFor((c) => c.method === 'POST' && c.path === `/channels/${CHANNEL}/messages/${post[0]!.messageId}/threads`, 10_000, mark);
     expect(create.body.name).toBe(post[0]!.title.slice(0, 100));
     const [threadId] = threadOf(post[0]!.paperId)!;
-    const card = await discord.waitFor(posted(threadId, mark), 10_000, mark);
+    const card = await discord.waitFor(posted(threadId), 10_000, mark);
     expect(card.body.content).toBe(THREAD_HINT);
     expect(card.body.embeds[0].title).toBe(post[0]!.title);
     expect(card.body.allowed_mentions).toEqual({ parse: [] });
@@ -158,7 +158,7 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
     expect(JSON.stringify(answer.body.embeds)).toContain(paper.title.slice(0, 40));
     const mark = discord.calls.length;
     discord.guildMessage(GUILD, threadId, `<@${discord.botId}> what results do they report?`, { mention: true });
-    const reply = await discord.waitFor(posted(threadId, mark), 15_000, mark);
+    const reply = await discord.waitFor(posted(threadId), 15_000, mark);
     expect(reply.body.message_reference).toMatchObject({ fail_if_not_exists: false });
     expect(reply.body.allowed_mentions).toEqual({ parse: [] });
     expect(reply.body.embeds).toHaveLength(1);
@@ -171,7 +171,7 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
   it('a mention in a channel (no paper thread) is a question to the whole library, answered in a reply', async () => {
     const mark = discord.calls.length;
     const m = discord.guildMessage(GUILD, CHANNEL, `<@${discord.botId}> What is LAION-5B?`, { mention: true });
-    const reply = await discord.waitFor(posted(CHANNEL, mark), 15_000, mark);
+    const reply = await discord.waitFor(posted(CHANNEL), 15_000, mark);
     expect(reply.body.message_reference).toMatchObject({ message_id: m.id });
     expect(JSON.stringify(reply.body.embeds)).toMatch(/LAION-5B/);
   });
@@ -180,7 +180,7 @@ describe.each(BACKENDS.filter((b) => !skipBackend(b)))('on %s', (name) => {
     const [threadId] = await openedThread(0);
     const mark = discord.calls.length;
     discord.guildMessage(GUILD, threadId, `<@${discord.botId}>`, { mention: true });
-    expect((await discord.waitFor(posted(threadId, mark), 10_000, mark)).body.content).toMatch(/^Ask me a question after the mention/);
+    expect((await discord.waitFor(posted(threadId), 10_000, mark)).body.content).toMatch(/^Ask me a question after the mention/);
     discord.guildMessage(GUILD, threadId, 'what is this paper about?');
     discord.guildMessage(GUILD, threadId, `<@${discord.botId}> what is it?`, { mention: true, bot: true });
     await new Promise((r) => setTimeout(r, 500));

@@ -3,7 +3,7 @@ import type { Db } from '../../db/db.js';
 import type { FullText } from '../../paper/paper.js';
 import { saturation } from '../lexical/lexical.js';
 import { terms } from '../text.js';
-import { bodyPassages, type BodyPassage } from './passages.js';
+import { bodyPassages, passageWords, type BodyPassage } from './passages.js';
 
 /** A paper's stored full text: the parsed body, where it came from, and its passages' vectors. */
 export interface FullTextRecord {
@@ -174,7 +174,7 @@ export class BodyRetriever {
     const record = await this.source.load(id);
     if (!record) return undefined;
     const passages = bodyPassages(id, record.body);
-    const termMaps = passages.map((p) => counts(terms(`${p.section.title} ${p.text}`)));
+    const termMaps = passages.map((p) => counts(terms(passageWords(p))));
     const lengths = termMaps.map((m) => [...m.values()].reduce((a, b) => a + b, 0));
     const df = new Map<string, number>();
     for (const m of termMaps) for (const t of m.keys()) df.set(t, (df.get(t) ?? 0) + 1);

@@ -7,6 +7,8 @@ export interface SectionRef {
   anchor: string;
   label: string;
   title: string;
+  /** The titles of the sections it is in, outermost first (`Experiments` for 6.1). */
+  parents: string[];
 }
 
 /** A quotable window of a paper's body, with its section. */
@@ -28,8 +30,15 @@ const wordCount = (s: string) => s.split(/\s+/).filter(Boolean).length;
  */
 export function bodyPassages(paperId: string, body: Pick<FullText, 'sections'>, maxWords = PASSAGE_MAX_WORDS): BodyPassage[] {
   const out: BodyPassage[] = [];
+  const titles = new Map(body.sections.filter((s) => s.number).map((s) => [s.number, s.title]));
+  // 6.1 is in 6; 2.3.1 in 2 and 2.3.
+  const parentsOf = (n: string) =>
+    n
+      .split('.')
+      .slice(0, -1)
+      .flatMap((_, i, a) => titles.get(a.slice(0, i + 1).join('.')) ?? []);
   for (const s of body.sections) {
-    const section: SectionRef = { anchor: s.id, label: s.number || s.title, title: s.title };
+    const section: SectionRef = { anchor: s.id, label: s.number || s.title, title: s.title, parents: s.number ? parentsOf(s.number) : [] };
     const push = (text: string) => out.push({ id: `${paperId}§${out.length}`, paperId, n: out.length, section, text });
     let current: string[] = [];
     let words = 0;
@@ -49,6 +58,9 @@ export function bodyPassages(paperId: string, body: Pick<FullText, 'sections'>, 
   }
   return out;
 }
+
+/** The words a passage is found by: its section path ("Experiments Data Setting and Baseline") and its text. */
+export const passageWords = (p: BodyPassage) => [...p.section.parents, p.section.title, p.text].join(' ');
 
 /** What is embedded for a passage: its section title gives a window of a table or a list its topic. */
 export const passageEmbeddingText = (p: BodyPassage) => (p.section.title ? `${p.section.title}: ${p.text}` : p.text);

@@ -6,6 +6,7 @@ import { DEFAULT_LEXICAL, saturation } from '../lexical/lexical.js';
 import { terms } from '../text.js';
 import { HNSW, hnswKind, type HnswKind, indexed } from '../vectors/pg-vector-store.js';
 import type { BodyIndex, BodyIndexEntry } from './body-retriever.js';
+import { passageWords } from './passages.js';
 
 /** Passages each of the two searches (nearest vectors, BM25) hands on before they are fused per paper. */
 const PER_SEARCH = 60;
@@ -65,7 +66,7 @@ export class PgBodyIndex implements BodyIndex {
     );
     await tx.run('DELETE FROM body_postings WHERE paper_id = ?', [paperId]);
     await tx.run(`DELETE FROM ${this.table} WHERE paper_id = ?`, [paperId]);
-    const rows = passages.map((p) => terms(`${p.section.title} ${p.text}`));
+    const rows = passages.map((p) => terms(passageWords(p)));
     const words = rows.reduce((s, r) => s + r.length, 0);
     const avg = Math.max(1, words / Math.max(1, rows.length));
     const postings = rows.flatMap((ts, n) => [...tally(ts)].map(([term, tf]) => [term, n, tf, ts.length, saturation(tf, ts.length, avg, k1, b)]));
@@ -97,7 +98,8 @@ export class PgBodyIndex implements BodyIndex {
   async stale(): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>(
       `SELECT f.paper_id AS id FROM full_texts f LEFT JOIN body_docs d ON d.paper_id = f.paper_id
-       WHERE d.hash IS DISTINCT FROM f.content_hash || ':' || f.model ORDER BY f.paper_id`,
+       WHERE d.hash IS DISTINCT FROM f.content_hash || ':' || f.model || ':' || $1 ORDER BY f.paper_id`,
+      [String(POSTINGS_VERSION)],
     );
     return rows.map((r) => r.id);
   }
@@ -178,8 +180,11 @@ export class PgBodyIndex implements BodyIndex {
   }
 }
 
-/** What body_docs records: the content hash and the encoder of the full text indexed. */
-const indexedHash = (contentHash: string, model: string) => `${contentHash}:${model}`;
+/** How passages become postings (passageWords, terms): a change re-indexes every full text once. */
+const POSTINGS_VERSION = 1;
+
+/** What body_docs records: the content hash and the encoder of the full text indexed, and POSTINGS_VERSION. */
+const indexedHash = (contentHash: string, model: string) => `${contentHash}:${model}:${POSTINGS_VERSION}`;
 
 const indexName = (table: string, kind: HnswKind) => `${table}_hnsw${kind === 'halfvec' ? '_h' : ''}`;
 
