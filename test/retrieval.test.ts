@@ -207,7 +207,8 @@ describe('a question that names a paper', () => {
   const clip = 'learning-transferable-visual-models-from-natural-language-supervision';
   const q = 'What is CLIP?';
   const other = 'Which papers segment images with CLIP features and attribute descriptions?';
-  const embeddings = new SteeredEmbeddings(new Map([q, other].map((x) => [x, denseChunks(attrseg)[0]!.text])));
+  const modules = 'What two modules make up SDANet?';
+  const embeddings = new SteeredEmbeddings(new Map([q, other, modules].map((x) => [x, denseChunks(attrseg)[0]!.text])));
   let dir: string;
   let retriever: HybridRetriever;
   beforeAll(async () => {
@@ -230,6 +231,15 @@ describe('a question that names a paper', () => {
     expect(hits[0]!.id).toBe(clip);
     expect(hits[0]!.signals.named).toBe(true);
     expect(hits.slice(1).map((h) => h.id)).toEqual(order.filter((id) => id !== clip).slice(0, 7));
+  });
+
+  it('goes first when only it holds a word of the question written as a name ("SDANet"), however the encoder ranks it', async () => {
+    const pidray = seed.find((p) => p.abstract.includes('(SDANet)'))!.id;
+    const order = await fused(modules);
+    expect(order[0]).toBe(attrseg.id);
+    const hits = await retriever.search(modules, { k: 5 });
+    expect(hits[0]!.id).toBe(pidray);
+    expect(hits.slice(1).map((h) => h.id)).toEqual(order.filter((id) => id !== pidray).slice(0, 4));
   });
 
   it('keeps the fused order when the name is only part of the question', async () => {

@@ -11,6 +11,9 @@ import { aliasesOf, aliasText, mentionsPaper, namesPaper } from './aliases.js';
 import { denseChunks, toPassages, type Passage } from './passages.js';
 import { terms } from './text.js';
 
+/** A word written as a name: inner capitals (SDANet, ImageNet), an acronym (CIFAR), letters with digits (SimCLRv2, V4). */
+const NAME_WORD = /\b(?:[A-Za-z]*[a-z][A-Z][\w-]*|[A-Z]{2,}[\w-]*|[A-Za-z]+-?\d[\w-]*)/g;
+
 export interface PassageHit {
   id: string;
   text: string;
@@ -123,6 +126,36 @@ export class HybridRetriever {
     return first ? { top: [first, ...fused.filter((r) => r !== first)].slice(0, k), cited: first.id } : { top: fused.slice(0, k) };
   }
 
+  /**
+   * A word of the question written as a name ("SDANet", "SimCLRv2": inner capitals, letters and
+   * digits; four letters at least) that only one paper of the library holds names that paper, however little of the rest
+   * of the question it shares: it goes first. BM25 finds it, but one word is too little for the
+   * fused score, which the encoder dominates.
+   */
+  private async uniqueNameFirst(query: string, fused: Scored[], lexical: Scored[]): Promise<Scored[]> {
+    // One word, one term of 4+ letters: "KB-QA" or "RNN" is too generic to name one paper, however few say it.
+    const names = [...new Set((query.match(NAME_WORD) ?? []).map((w) => terms(w)).flatMap((ts) => (ts.length === 1 && ts[0]!.length >= 4 ? ts : [])))];
+    if (names.length === 0 || lexical.length === 0) return fused;
+    const stats = await this.lexical.termStats(names);
+    const unique = names.filter((t) => stats.df.get(t) === 1);
+    if (unique.length === 0) return fused;
+    const papers = await this.catalog.get(lexical.slice(0, 10).map((r) => r.id));
+    const holders = new Set(
+      lexical
+        .slice(0, 10)
+        .filter((r) => {
+          const p = papers.get(r.id);
+          const words = p && new Set(terms(`${p.title} ${p.abstract} ${aliasText(p.title, aliasesOf(p))}`));
+          return words && unique.some((t) => words.has(t));
+        })
+        .map((r) => r.id),
+    );
+    if (holders.size !== 1) return fused;
+    const [id] = holders;
+    const first = fused.find((r) => r.id === id) ?? { id: id!, score: 0 };
+    return [first, ...fused.filter((r) => r.id !== id)];
+  }
+
   private async paper(id: string): Promise<RetrievablePaper | undefined> {
     return (await this.catalog.get([id])).get(id);
   }
@@ -157,7 +190,8 @@ export class HybridRetriever {
     const denseScore = new Map(c.dense.map((r) => [r.id, r.score]));
     const floor = c.dense.length ? c.dense[c.dense.length - 1]!.score : 0;
     const qTerms = new Set(terms(query));
-    const { top, cited } = await this.citedFirst(query, fuseCandidates(c, fusion), c.lexical, k);
+    const fused = await this.uniqueNameFirst(query, fuseCandidates(c, fusion), c.lexical);
+    const { top, cited } = await this.citedFirst(query, fused, c.lexical, k);
     const papers = await this.catalog.get(top.map((r) => r.id));
     const hits: PaperHit[] = [];
     for (const r of top) {
