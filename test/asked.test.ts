@@ -133,3 +133,16 @@ describe('a question that says the paper’s name', () => {
     expect(isUnsupported(hit(0.72), t)).toBe(true); // sentences not measured
   });
 });
+
+describe('a question whose every word is in the best paper', () => {
+  it('is decided by the paper’s sentences, not refused on paper-level similarity', () => {
+    const t = { sentence: 0.57, denseFloor: 0.61, coverage: 0.2, dense: 0.7 };
+    const hit = (coverage: number) =>
+      [{ id: 'rd', title: 'Reinforce Data', score: 1, passages: [], signals: { dense: 0.53, lexical: 130, coverage } }] as unknown as PaperHit[];
+    // "what's the reinforced version of CIFAR-100 called?": short, far from the whole abstract, every word in it.
+    expect(isUnsupported(hit(1), t)).toBe(false); // its sentences are then measured
+    expect(isUnsupported(hit(1), t, 0.66)).toBe(false);
+    expect(isUnsupported(hit(1), t, 0.5)).toBe(true);
+    expect(isUnsupported(hit(0.8), t, 0.66)).toBe(true); // below the floor, a word missing: refused as before
+  });
+});

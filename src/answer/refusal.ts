@@ -28,6 +28,9 @@ export function refuses(t: RefusalThresholds, s: EvidenceSignals): boolean {
 /** A question that mentions the best paper's name is answered when the paper holds this share of its words. */
 export const MENTIONED_COVERAGE = 0.8;
 
+/** A question whose words the best paper holds at least this share of (IDF-weighted) is decided by its sentences. */
+export const ALL_WORDS_COVERAGE = 0.9;
+
 /** Too little evidence: nothing quotable addresses the question, or no paper shares enough of its words or meaning. */
 export function isUnsupported(hits: PaperHit[], t: RefusalThresholds, sentence?: number): boolean {
   if (hits.length === 0) return true;
@@ -37,6 +40,9 @@ export function isUnsupported(hits: PaperHit[], t: RefusalThresholds, sentence?:
   if (best.named || (best.mentioned && best.coverage >= MENTIONED_COVERAGE)) return false;
   // It says the paper's name, and one of its sentences comes near the question: about that paper, whatever the paper-level similarity.
   if (best.mentioned && t.sentence > 0 && sentence !== undefined && sentence >= t.sentence && best.coverage >= t.coverage) return false;
+  // Every word of it is in the paper ("what's the reinforced version of CIFAR-100 called?"): a short
+  // question sits far from a whole abstract in meaning, so its sentences decide, not the paper-level floor.
+  if (best.coverage >= ALL_WORDS_COVERAGE && t.sentence > 0 && (sentence === undefined || sentence >= t.sentence)) return false;
   return refuses(t, signalsOf(hits, sentence));
 }
 
