@@ -22,6 +22,17 @@ describe('what a question asks for', () => {
     expect(askedKind('which fine-grained datasets is CMD evaluated on?')).toBe('name');
     expect(askedKind('What momentum was used in DBN pre-training?')).toBe('number');
     expect(askedKind('Which toolkit pre-trained the word embeddings?')).toBe('name');
+    expect(askedKind('which classifier do they put on top of the OverFeat features?')).toBe('name');
+  });
+
+  it('counts the noun before the verb: "how many behaviors does MammalNet label?" counts behaviors, not MammalNet', () => {
+    expect(countedTerms('how many behaviors does MammalNet label?')).toEqual(new Set(terms('behaviors')));
+    expect(countedTerms('How many medical images were collected?')).toEqual(new Set(terms('medical images')));
+    const q = 'how many behaviors does MammalNet label?';
+    const near = (s: string) => kindFit('number', s, new Set(terms(q)), countedTerms(q));
+    expect(near('It covers 173 mammal categories and captures 12 high-level animal behaviors.')).toBeGreaterThan(
+      near('MammalNet contains over 18K videos totaling 539 hours.'),
+    );
   });
 
   it('for "which datasets", prefers the sentence that says where the experiments were', () => {
@@ -131,6 +142,23 @@ describe('a question that says the paper’s name', () => {
     expect(isUnsupported(hit(0.72), t, 0.5)).toBe(true);
     expect(isUnsupported(hit(0.3), t, 0.73)).toBe(true);
     expect(isUnsupported(hit(0.72), t)).toBe(true); // sentences not measured
+  });
+});
+
+describe('a long sentence', () => {
+  const results =
+    'Models searched by FBNetV5 in a single run of the search have outperformed the previous state of the art in all of the three tasks: image classification (e.g., +1.3% ImageNet top-1 accuracy under the same FLOPs as FBNetV3), semantic segmentation (e.g., +1.8% higher ADE20K mIoU than SegFormer with 3.6x fewer FLOPs), and object detection (e.g., +1.1% COCO mAP with 1.2x fewer FLOPs than YOLOX).';
+  const hitOf = (id: string, abstract: string, score: number) =>
+    ({ id, title: id, score, passages: [], signals: {}, paper: { abstract } }) as unknown as PaperHit;
+
+  it("is quoted from the best paper (abstracts pack their results in one), never from another's", () => {
+    expect(results.split(/\s+/).length).toBeGreaterThan(60);
+    const fb = hitOf('FBNetV5', `We propose FBNetV5, a NAS framework for many tasks. ${results}`, 1);
+    const src = (h: PaperHit, n: number) => ({ n, id: h.id, title: h.title, passages: [h.paper.abstract] });
+    const q = 'how many fewer FLOPs does FBNetV5 need than SegFormer on ADE20K?';
+    expect(composeExtractive(q, [src(fb, 1)], [fb], () => 1).answer).toContain('3.6x fewer FLOPs');
+    const other = hitOf('Other', 'We study segmentation with transformers on ADE20K.', 1);
+    expect(composeExtractive(q, [src(other, 1), src(fb, 2)], [other, fb], () => 1).answer).not.toContain('3.6x fewer FLOPs');
   });
 });
 

@@ -10,10 +10,10 @@ export type AskedKind = 'number' | 'name' | 'definition' | 'other';
 const NUMBER =
   /\b(?:how (?:many|much|big|large|long|fast|close|accurate|small|often|far|high|low|good|well)|by how much|what (?:\w+ )?(?:accuracy|percentage|percent|share|fraction|proportion|size|range|number|resolution|error(?: rate)?|score|f1(?:-score)?|map|miou|ap|margin|speed-?up|gain|count|rate|top-1|top-5|momentum|dropout|dimensions?|dimensionality|weight decay|epochs|value|threshold|bleu|precision|recall|perplexity)|(?:accuracy|f1|map|miou|error rate|resolution|score) (?:does|did|do|is|was|of)\b|how\s+\w+\s+(?:bigger|larger|smaller|faster|better|fewer|more|less))\b/i;
 const NAME =
-  /\b(?:(?:is|are|was|were) (?:it|they|this|that|\w+) called|what(?:'s| is| are) (?:the |its |their )?names?|name of|which (?:[\w-]+ )?(?:dataset|model|method|loss|framework|network|benchmark|gan|technique|task|architecture|encoder|backbone|algorithm|metric|tool|toolkit|corpus|corpora|optimi[sz]er|solver|library|software|parser|tagger|baseline|language|regulari[sz]ation|augmentation)s?|what (?:[\w-]+ )?(?:dataset|model|method|loss(?: function)?|framework|network|technique|task|architecture|backbone|algorithm|metric|toolkit|corpus|optimi[sz]er|solver|library|software|parser|tagger|baseline|regulari[sz]ation|augmentation)s? (?:is|are|was|were|does|did|do))\b/i;
+  /\b(?:(?:is|are|was|were) (?:it|they|this|that|\w+) called|what(?:'s| is| are) (?:the |its |their )?names?|name of|which (?:[\w-]+ )?(?:dataset|model|method|loss|framework|network|benchmark|gan|technique|task|architecture|encoder|backbone|algorithm|metric|classifier|detector|module|tool|toolkit|corpus|corpora|optimi[sz]er|solver|library|software|parser|tagger|baseline|language|regulari[sz]ation|augmentation)s?|what (?:[\w-]+ )?(?:dataset|model|method|loss(?: function)?|framework|network|technique|task|architecture|backbone|algorithm|metric|toolkit|corpus|optimi[sz]er|solver|library|software|parser|tagger|baseline|regulari[sz]ation|augmentation)s? (?:is|are|was|were|does|did|do))\b/i;
 /** The thing a name question asks for: "which toolkit …", "what optimizer does …" → toolkit, optimizer. */
 const NAMED_THING =
-  /\b(?:which|what) (?:[\w-]+ )?(dataset|model|method|loss|framework|network|benchmark|technique|architecture|encoder|backbone|algorithm|metric|tool|toolkit|corpus|corpora|optimi[sz]er|solver|library|software|parser|tagger|baseline|regulari[sz]ation|augmentation)s?\b/i;
+  /\b(?:which|what) (?:[\w-]+ )?(dataset|model|method|loss|framework|network|benchmark|technique|architecture|encoder|backbone|algorithm|metric|classifier|detector|module|tool|toolkit|corpus|corpora|optimi[sz]er|solver|library|software|parser|tagger|baseline|regulari[sz]ation|augmentation)s?\b/i;
 const DEFINITION =
   /^\s*(?:(?:what(?:'s| is| are)|tell me about|explain|describe|define)\s+(?:the\s+|an?\s+)?(.{2,60}?)|what does\s+(.{2,60}?)\s+(?:mean|do|stand for))\s*\??\s*$/i;
 
@@ -94,7 +94,8 @@ export function kindFit(kind: AskedKind, sentence: string, questionTerms: Readon
 export function countedTerms(question: string): Set<string> {
   const thing = askedKind(question) === 'name' ? NAMED_THING.exec(question) : null;
   if (thing) return new Set(terms(thing[1]!));
-  const many = /\bhow (?:many|much)\s+((?:[\w-]+\s+){0,2}[\w-]+)/i.exec(question);
+  // The counted noun ends at the verb: "how many behaviors does MammalNet label" counts behaviors, not MammalNet.
+  const many = /\bhow (?:many|much)\s+((?:(?!(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would)\b)[\w-]+\s+){0,2}(?!(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would)\b)[\w-]+)/i.exec(question);
   const measure = /\b(accuracy|f1(?:-score)?|map|miou|ap|resolution|error(?: rate)?|score|speed-?up|margin|top-1|top-5)\b/i.exec(question);
   return new Set([...(many ? terms(many[1]!) : []), ...(measure ? terms(measure[1]!) : [])]);
 }

@@ -177,7 +177,8 @@ function scoreSentences(
         const leadFit = fit + (namesAskedThing(kind, sentence, counted) ? NAMES_THING_LEAD : 0);
         const c: Candidate = { source: src.n, position, text: sentence, passage, score, fit, leadFit, ...(prev ? { prev } : {}) };
         prev = c;
-        if (quotable(sentence)) candidates.push(c);
+        // A long sentence only from the best paper: another paper's results sentence must not take the answer.
+        if (quotable(sentence, src === sources[0])) candidates.push(c);
       }
     }
   }

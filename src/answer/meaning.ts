@@ -40,8 +40,8 @@ export class SentenceMeaning {
     const counted = countedTerms(question);
     const per = sources.length === 1 ? ONE_SOURCE : PER_SOURCE;
     const out: string[] = [];
-    for (const src of sources.slice(0, SOURCES)) {
-      const sentences = src.passages.flatMap((p) => splitSentences(p)).filter(quotable);
+    for (const [i, src] of sources.slice(0, SOURCES).entries()) {
+      const sentences = src.passages.flatMap((p) => splitSentences(p)).filter((s) => quotable(s, i === 0));
       const scored = sentences.map((s, i) => ({ s, i, w: terms(s).reduce((sum, t) => sum + (q.has(t) ? idf(t) : 0), 0), k: kindFit(kind, s, q, counted) }));
       const byWords = [...scored].sort((a, b) => b.w - a.w || a.i - b.i).map((x) => x.s);
       // The two that best hold the kind of thing asked always get a look, whatever their words.
@@ -77,8 +77,12 @@ export class SentenceMeaning {
   }
 }
 
+/** Words of a sentence an answer quotes, at most; LONG_SENTENCE_WORDS from the best paper (abstracts pack their results in one long sentence). */
+const SENTENCE_WORDS = 60;
+const LONG_SENTENCE_WORDS = 80;
+
 /** Link lines, fragments and run-ons do not read as answers. */
-export const quotable = (sentence: string) => {
+export const quotable = (sentence: string, long = false) => {
   const words = sentence.split(/\s+/).length;
-  return words >= 6 && words <= 60 && !/https?:\/\/|github\.com/i.test(sentence);
+  return words >= 6 && words <= (long ? LONG_SENTENCE_WORDS : SENTENCE_WORDS) && !/https?:\/\/|github\.com/i.test(sentence);
 };
