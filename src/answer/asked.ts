@@ -86,6 +86,10 @@ export function kindFit(kind: AskedKind, sentence: string, questionTerms: Readon
   return 0;
 }
 
+/** "How many <up to three words before the verb>". */
+const NOT_VERB = '(?!(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would)\\b)';
+const HOW_MANY = new RegExp(`\\bhow (?:many|much)\\s+((?:${NOT_VERB}[\\w-]+\\s+){0,2}${NOT_VERB}[\\w-]+)`, 'i');
+
 /**
  * What a number question counts or measures: the words right after "how many / how much"
  * ("how many medical images" → medic, imag), or the measure named ("what accuracy", "what F1");
@@ -95,7 +99,7 @@ export function countedTerms(question: string): Set<string> {
   const thing = askedKind(question) === 'name' ? NAMED_THING.exec(question) : null;
   if (thing) return new Set(terms(thing[1]!));
   // The counted noun ends at the verb: "how many behaviors does MammalNet label" counts behaviors, not MammalNet.
-  const many = /\bhow (?:many|much)\s+((?:(?!(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would)\b)[\w-]+\s+){0,2}(?!(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would)\b)[\w-]+)/i.exec(question);
+  const many = HOW_MANY.exec(question);
   const measure = /\b(accuracy|f1(?:-score)?|map|miou|ap|resolution|error(?: rate)?|score|speed-?up|margin|top-1|top-5)\b/i.exec(question);
   return new Set([...(many ? terms(many[1]!) : []), ...(measure ? terms(measure[1]!) : [])]);
 }
