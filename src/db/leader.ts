@@ -17,6 +17,7 @@ export interface Leadership {
 
 export const soleLeader: Leadership = { isLeader: true, ready: async () => {}, onChange: () => {}, stop: async () => {} };
 
+/** Advisory lock keys in use: 7245001 migrations, 7245002 and 7245005 vector tables' creation, 7245003 this, 7245004 (with a paper) full-text index writes. */
 const LEADER_LOCK = 7245003;
 
 export class AdvisoryLeadership implements Leadership {

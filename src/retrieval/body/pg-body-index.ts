@@ -41,7 +41,7 @@ export class PgBodyIndex implements BodyIndex {
   static async open(pool: pg.Pool, modelId: string, dimensions: number): Promise<PgBodyIndex> {
     const table = bodyVectorTable(modelId);
     const kind = await inTransaction(pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(7245003)'); // shards starting together create it once
+      await client.query('SELECT pg_advisory_xact_lock(7245005)'); // shards starting together create it once
       await client.query('CREATE EXTENSION IF NOT EXISTS vector');
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${table} (paper_id TEXT NOT NULL, n INTEGER NOT NULL, embedding vector(${dimensions}) NOT NULL, PRIMARY KEY (paper_id, n))`,
