@@ -25,6 +25,13 @@ describe('what a question asks for', () => {
     expect(askedKind('which classifier do they put on top of the OverFeat features?')).toBe('name');
   });
 
+  it('a count in words is a number ("five popular classifiers"), "one" is not', () => {
+    const q = 'how many image safety classifiers does UnsafeBench evaluate?';
+    const fit = (s: string) => kindFit('number', s, new Set(terms(q)), countedTerms(q));
+    expect(fit('We evaluate five popular image safety classifiers.')).toBeGreaterThan(0.6);
+    expect(fit('We evaluate one of the image safety classifiers.')).toBe(0);
+  });
+
   it('counts the noun before the verb: "how many behaviors does MammalNet label?" counts behaviors, not MammalNet', () => {
     expect(countedTerms('how many behaviors does MammalNet label?')).toEqual(new Set(terms('behaviors')));
     expect(countedTerms('How many medical images were collected?')).toEqual(new Set(terms('medical images')));

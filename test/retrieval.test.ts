@@ -17,6 +17,12 @@ import { VectraStore } from '../src/retrieval/vectors/vector-store.js';
 import { readSeedFile } from '../src/sources/seed.js';
 
 describe('text and passages', () => {
+  it('keeps "et. al. (2020)" in its sentence; stored passage windows keep the rules they were cut by', () => {
+    const text = 'This paper extends the work of Kataoka et. al. (2020), proposing a dataset. It works.';
+    expect(splitSentences(text)).toEqual(['This paper extends the work of Kataoka et. al. (2020), proposing a dataset.', 'It works.']);
+    expect(splitSentences(text, true)).toHaveLength(3);
+  });
+
   it('splits sentences without breaking abbreviations or decimals', () => {
     expect(splitSentences('Nguyen et al. (2016) showed it. We use e.g. ResNet at 2.5 GHz. Done!')).toEqual([
       'Nguyen et al. (2016) showed it.',

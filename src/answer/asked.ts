@@ -34,7 +34,10 @@ export function askedKind(question: string): AskedKind {
 const REFERENCE = /\b(?:eqs?|equations?|figs?|figures?|tables?|sections?|sec|algorithms?|appendix)\.?\s*\(?\d+(?:\.\d+)*\)?/gi;
 
 /** A number as a detail: 27.9%, 1.4B, 15,000, 6x, 224×224; enumeration marks ("1)", "(ii)") and references ("Eq. 3") are not numbers. */
-const hasNumber = (s: string) => /\d/.test(s.replace(REFERENCE, ' ').replace(/(?:^|[\s(])\(?(?:\d|[ivx]{1,4})\)/g, ' '));
+const hasNumber = (s: string) => /\d/.test(s.replace(REFERENCE, ' ').replace(/(?:^|[\s(])\(?(?:\d|[ivx]{1,4})\)/g, ' ')) || NUMBER_WORD.test(s);
+/** A count in words: "five popular classifiers", "dozens of specialists" ("one" is too common a word to count). */
+const NUMBER_WORD =
+  /\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|thousands?|dozens?|millions?|billions?)\b/i;
 /** A name-like word: inner capitals or digits (ImageNet++, BM-6B, SDANet), an acronym, or a quoted phrase. */
 const NAME_LIKE = /(?:^|[\s(])(?:[A-Z][a-z]*[A-Z][\w+-]*|[A-Z]{2,}[\w+-]*|[A-Za-z]+-?\d[\w+-]*)|"[^"]{2,40}"/g;
 /** A sentence that says where a method was evaluated: "experiments on …", "evaluated on …", "results on …". */
@@ -108,7 +111,7 @@ export function countedTerms(question: string): Set<string> {
 function numberNear(sentence: string, wanted: ReadonlySet<string>, window: number): boolean {
   const words = sentence.replace(REFERENCE, ' ').split(/\s+/);
   for (const [i, w] of words.entries()) {
-    if (!/\d/.test(w) || /^\(?\d\)/.test(w)) continue;
+    if (!(/\d/.test(w) || NUMBER_WORD.test(w)) || /^\(?\d\)/.test(w)) continue;
     const near = words.slice(Math.max(0, i - window), i + window + 1).join(' ');
     if (terms(near).some((t) => wanted.has(t))) return true;
   }

@@ -1,15 +1,22 @@
 import { stemmer } from 'stemmer';
 import { eng } from 'stopword';
 
-const ABBREVIATIONS = /\b(?:e\.g|i\.e|et al|etc|vs|fig|figs|eq|eqs|approx|cf|resp|no|vol|dr|mr|ms|prof|inc|ltd|st)\.$/i;
+const ABBREVIATIONS = /\b(?:e\.g|i\.e|et\.? al|etc|vs|fig|figs|eq|eqs|approx|cf|resp|no|vol|dr|mr|ms|prof|inc|ltd|st)\.$/i;
 
-/** Splits prose into sentences, keeping "e.g.", "et al.", decimals and URLs whole. */
-export function splitSentences(text: string): string[] {
+/**
+ * The abbreviations of the first release, which stored full texts' passage windows were cut by (their
+ * vectors are stored per window: the windows of a stored text must not move). "et. al." came later.
+ */
+const PASSAGE_ABBREVIATIONS = /\b(?:e\.g|i\.e|et al|etc|vs|fig|figs|eq|eqs|approx|cf|resp|no|vol|dr|mr|ms|prof|inc|ltd|st)\.$/i;
+
+/** Splits prose into sentences, keeping "e.g.", "et al." ("et. al."), decimals and URLs whole; `forPassages`: the stored windows' rules. */
+export function splitSentences(text: string, forPassages = false): string[] {
+  const abbreviations = forPassages ? PASSAGE_ABBREVIATIONS : ABBREVIATIONS;
   const parts = text.split(/(?<=[.!?])\s+(?=[A-Z0-9("'[\u201c])/);
   const out: string[] = [];
   for (const part of parts) {
     const prev = out[out.length - 1];
-    if (prev !== undefined && (ABBREVIATIONS.test(prev) || /\b[A-Z]\.$/.test(prev))) out[out.length - 1] = `${prev} ${part}`;
+    if (prev !== undefined && (abbreviations.test(prev) || /\b[A-Z]\.$/.test(prev))) out[out.length - 1] = `${prev} ${part}`;
     else out.push(part);
   }
   return out.map((s) => s.trim()).filter(Boolean);

@@ -47,7 +47,7 @@ export function bodyPassages(paperId: string, body: Pick<FullText, 'sections'>, 
       current = [];
       words = 0;
     };
-    for (const unit of s.paragraphs.flatMap((p) => (wordCount(p) > maxWords ? splitSentences(p) : [p]))) {
+    for (const unit of s.paragraphs.flatMap((p) => (wordCount(p) > maxWords ? splitSentences(p, true) : [p]))) {
       const w = wordCount(unit);
       if (w === 0) continue;
       if (words > 0 && words + w > maxWords) flush();
