@@ -71,6 +71,45 @@ describe('full text from LaTeXML (today’s HTML5 pages)', () => {
     expect(t.sections).toEqual([{ id: 'S5.SS1', number: '5.1', title: 'Accuracy', paragraphs: ['We reach 25% on 224×224 images.'] }]);
   });
 
+  it('reads the names of a multi-line author block, not its affiliation marks, affiliations or notes', () => {
+    const authors = `<div class="ltx_authors"><span class="ltx_creator ltx_role_author"><span class="ltx_personname">
+      Ada Lovelace<sup class="ltx_sup">1</sup>\u00a0\u00a0Alan Turing<span class="ltx_note ltx_role_footnotemark"><sup class="ltx_note_mark">1</sup><span class="ltx_note_outer"><span class="ltx_note_content">footnotemark: 1</span></span></span><sup class="ltx_sup">1,2</sup>
+      <br class="ltx_break"/>Grace B. Hopper<sup class="ltx_sup">2</sup>\u00a0\u00a0Edsger van Dijkstra<sup class="ltx_sup">3</sup>
+      <br class="ltx_break"/><sup class="ltx_sup">1</sup> UC Berkeley\u00a0\u00a0<sup class="ltx_sup">2</sup> ICSI\u00a0\u00a0<sup class="ltx_sup">3</sup> Mathematisch Centrum
+      </span><span class="ltx_author_notes">Equal contribution</span></span></div>`;
+    const pair = `<div class="ltx_authors"><span class="ltx_creator ltx_role_author"><span class="ltx_personname">Ada Lovelace
+      <br class="ltx_break"/>Analytical Engine Society<br class="ltx_break"/>ada@example.org<br class="ltx_break"/>&amp;Alan Turing
+      <br class="ltx_break"/>University of Manchester<br class="ltx_break"/>alan@example.org</span></span></div>`;
+    expect(parseLatexml(page.replace(/<div class="ltx_authors">[\s\S]*?<\/div>/, authors))!.authors).toEqual([
+      'Ada Lovelace',
+      'Alan Turing',
+      'Grace B. Hopper',
+      'Edsger van Dijkstra',
+    ]);
+    expect(parseLatexml(page.replace(/<div class="ltx_authors">[\s\S]*?<\/div>/, pair))!.authors).toEqual(['Ada Lovelace', 'Alan Turing']);
+  });
+
+  it('keeps lists, theorems and tables inside a paragraph, without the page’s buttons or a table cell taken for a paragraph', () => {
+    const body = `<section id="S2" class="ltx_section"><h2 class="ltx_title ltx_title_section"><span class="ltx_tag ltx_tag_section">2 </span>Method</h2>
+      <div id="S2.p1" class="ltx_para"><p class="ltx_p">We make two changes:</p>
+        <ul class="ltx_itemize"><li class="ltx_item"><span class="ltx_tag ltx_tag_item">•</span><div class="ltx_para"><p class="ltx_p">a rate of <math alttext="10^{-4}" class="ltx_Math"><mn>x</mn></math>;</p></div></li></ul>
+        <button class="sr-only button">Report issue for preceding element</button>
+        <figure class="ltx_table" id="S2.T1"><figcaption class="ltx_caption"><span class="ltx_tag ltx_tag_table">Table 1: </span>Sizes.</figcaption>
+          <table class="ltx_tabular"><tr class="ltx_tr"><td class="ltx_td"><span class="ltx_p">Base</span></td><td class="ltx_td">12 layers</td></tr></table></figure>
+      </div>
+      <div id="S2.Thm1" class="ltx_theorem"><h6 class="ltx_title ltx_title_theorem">Theorem 1.</h6><div class="ltx_para"><p class="ltx_p">The loss is bounded.</p></div></div>
+    </section>`;
+    const t = parseLatexml(page.replace(/<section id="S5"[\s\S]*<\/section>\s*(?=<section class="ltx_bibliography">)/, body))!;
+    expect(t.sections).toEqual([
+      {
+        id: 'S2',
+        number: '2',
+        title: 'Method',
+        paragraphs: ['We make two changes:', 'a rate of 10⁻⁴;', 'Table 1: Sizes.', 'Base: 12 layers', 'The loss is bounded.'],
+      },
+    ]);
+  });
+
   it('a page that is not a converted paper (the conversion failed) is no full text', () => {
     expect(parseLatexml('<html><body><h1>Conversion to HTML had a Fatal error and exited abruptly.</h1></body></html>')).toBeUndefined();
     expect(

@@ -12,6 +12,10 @@ describe('readable text (LaTeX remains in abstracts)', () => {
     expect(readableText('dubbed \\emph{M^2-Encoders}, like SRe^2L')).toBe('dubbed M²-Encoders, like SRe²L');
     expect(readableText('pages 10--20 -- a note --- and \\ie, \\etc. done')).toBe('pages 10–20 – a note — and i.e., etc. done');
     expect(readableText('Fig.~3 is ~10 times larger')).toBe('Fig. 3 is ~10 times larger');
+    // Math as arXiv's HTML gives it (a formula's TeX): exponents keep their sign, Greek letters and ℓ read as themselves.
+    expect(readableText('a learning rate of $2\\times 10^{-5}$, $\\eta=0.1$, $\\ell_{2}$ decay, $\\theta \\neq 0$')).toBe(
+      'a learning rate of 2×10⁻⁵, η=0.1, ℓ_2 decay, θ ≠ 0',
+    );
     expect(readableText('soft\u00adhyphen, zero\u200bwidth\nwrapped   line')).toBe('softhyphen, zerowidth wrapped line');
   });
 

@@ -3,7 +3,7 @@
 // readableText() turns them into the characters a reader expects; ingest applies it to every paper.
 
 /** Bump when readableText() changes: stored papers are normalised again once, and re-embedded. */
-export const READABLE_VERSION = 2;
+export const READABLE_VERSION = 3;
 
 const SYMBOLS: Record<string, string> = {
   times: '×',
@@ -29,6 +29,17 @@ const SYMBOLS: Record<string, string> = {
   epsilon: 'ε',
   lambda: 'λ',
   mu: 'μ',
+  eta: 'η',
+  theta: 'θ',
+  tau: 'τ',
+  rho: 'ρ',
+  pi: 'π',
+  phi: 'φ',
+  omega: 'ω',
+  ell: 'ℓ',
+  neq: '≠',
+  ne: '≠',
+  propto: '∝',
   sigma: 'σ',
   ie: 'i.e.',
   eg: 'e.g.',
@@ -38,7 +49,7 @@ const SYMBOLS: Record<string, string> = {
   textemdash: '—',
 };
 
-const SUPERSCRIPT: Record<string, string> = { '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
+const SUPERSCRIPT: Record<string, string> = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
 const superscript = (digits: string) => [...digits].map((d) => SUPERSCRIPT[d] ?? d).join('');
 
 /** Commands whose argument is the text itself (`\emph{word}` → word). */
@@ -59,7 +70,7 @@ function readableProse(s: string): string {
       // A dimension reads as one token: "224 \times 224" → 224×224.
       .replace(/(\d)\s*×\s*(?=\d)/g, '$1×')
       .replace(/\ble(?=\d)/g, '≤')
-      .replace(/\^\{?(\d{1,3})\}?/g, (_m, d: string) => superscript(d))
+      .replace(/\^(?:\{(-?\d{1,3})\}|(\d{1,3}))/g, (_m, a?: string, b?: string) => superscript(a ?? b!))
       .replace(/\^\{([^{}]*)\}/g, '$1')
       .replace(/[{}]/g, '')
       .replace(/---/g, '—')

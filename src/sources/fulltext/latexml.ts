@@ -19,7 +19,8 @@ export function parseLatexml(html: string): FullText | undefined {
   const $ = cheerio.load(html, { xml: /^\s*<\?xml/.test(html) });
   const doc = $('.ltx_document').first();
   if (doc.length === 0) return undefined;
-  $('.ltx_bibliography, .ltx_page_footer, .ltx_page_logo, script, style').remove();
+  // arXiv's pages carry "Report issue for preceding element" buttons.
+  $('.ltx_bibliography, .ltx_page_footer, .ltx_page_logo, button, script, style').remove();
   const footnotes = new Map<AnyNode, string[]>();
   prepareInline($, footnotes);
   const sections = doc
@@ -57,6 +58,17 @@ function prepareInline($: Doc, footnotes: Map<AnyNode, string[]>): void {
   });
 }
 
+const FLOAT = '.ltx_table, .ltx_figure';
+const BLOCK = '.ltx_para, .ltx_theorem, .ltx_proof, .ltx_logical-block';
+
+/** The text lines (`.ltx_p`) of a block, leaving out those inside its tables and figures (a cell may hold one). */
+const linesOf = ($: Doc, block: cheerio.Cheerio<Element>) =>
+  block
+    .find('.ltx_p')
+    .toArray()
+    .filter((p) => $(p).parentsUntil(block).filter(`${FLOAT}, .ltx_tabular`).length === 0)
+    .map((p) => text($(p)));
+
 function sectionOf($: Doc, el: Element, footnotes: Map<AnyNode, string[]>): Section {
   const heading = $(el).children('.ltx_title').first();
   const number = readableText(heading.find('.ltx_tag').first().text()).replace(/\.$/, '');
@@ -64,14 +76,17 @@ function sectionOf($: Doc, el: Element, footnotes: Map<AnyNode, string[]>): Sect
   const paragraphs: string[] = [];
   for (const child of $(el).children().toArray()) {
     const c = $(child);
-    if (c.is('.ltx_para'))
+    if (c.is(FLOAT)) paragraphs.push(...floatOf($, child));
+    // A paragraph, a list, a theorem or a proof: its lines of text, then the tables and figures inside it.
+    else if (c.is(BLOCK))
       paragraphs.push(
+        ...linesOf($, c),
         ...c
-          .find('.ltx_p')
+          .find(FLOAT)
           .toArray()
-          .map((p) => text($(p))),
+          .filter((f) => $(f).parentsUntil(c).filter(FLOAT).length === 0)
+          .flatMap((f) => floatOf($, f)),
       );
-    else if (c.is('.ltx_table, .ltx_figure')) paragraphs.push(...floatOf($, child));
   }
   paragraphs.push(...(footnotes.get(el) ?? []));
   return { id: $(el).attr('id') ?? '', number, title: text(heading), paragraphs: paragraphs.filter(Boolean) };
@@ -91,26 +106,54 @@ function floatOf($: Doc, el: AnyNode): string[] {
   return out;
 }
 
-/** Author names: the text of each person's name before the first line break (affiliations follow it). */
+/** A line break inside a person's name block, as text. */
+const BREAK = '\u2028';
+
+/**
+ * Author names. A name block holds a line of names, then affiliations and e-mail on the lines after
+ * it; "&" (LaTeX's \And) starts the next author's block. Affiliation marks (superscripts) and notes
+ * are not names. A line of several names may go on over the next lines when they hold names only.
+ */
 function authorsOf($: Doc): string[] {
   const names: string[] = [];
   for (const person of $('.ltx_personname').toArray()) {
-    let line = '';
-    for (const node of $(person).contents().toArray()) {
-      if (node.type === 'tag' && (node as Element).name === 'br') break;
-      line += $(node).text();
+    const p = $(person).clone();
+    p.find('sup, .ltx_note, .ltx_contact, .ltx_author_notes').remove();
+    p.find('br').replaceWith(BREAK);
+    let state: 'names' | 'more' | 'affiliation' = 'names';
+    for (const raw of p.text().split(BREAK)) {
+      const next = /^\s*&/.test(raw);
+      if (next) state = 'names';
+      const parts = namesIn(raw.replace(/^\s*&/, ''));
+      if (state === 'names') {
+        names.push(...parts.filter((n) => /\p{L}{2}/u.test(n)));
+        state = parts.length >= 2 ? 'more' : 'affiliation';
+      } else if (state === 'more' && parts.length > 0 && parts.every(isPersonName)) names.push(...parts);
+      else state = 'affiliation';
     }
-    // Names are separated by commas, "and", or (some conversions) a run of spaces; a conversion that lost them leaves only marks.
-    const clean = line.replace(/\$[^$]*\$/g, ' ');
-    names.push(
-      ...clean
-        .split(/,|\band\b|\s{3,}/)
-        .map((n) => n.replace(/\s+/g, ' ').trim())
-        .filter((n) => /\p{L}{2}/u.test(n)),
-    );
   }
   return names;
 }
+
+/** The names of one line: separated by commas, "and", or (some conversions) a run of spaces; math marks out. */
+const namesIn = (line: string) =>
+  line
+    .replace(/\$[^$]*\$/g, ' ')
+    .split(/,|\band\b|\s{2,}/)
+    .map((n) =>
+      n
+        .replace(/\s+/g, ' ')
+        .replace(/[\d\s†‡*∗⋆§¶♠♣♢♡]+$/u, '')
+        .trim(),
+    )
+    .filter(Boolean);
+
+/** "Michael W. Mahoney", "Benjamin Van Durme", "Jean-Luc de la Tour": two to five capitalised words (or initials); not "UC Berkeley", "Harbin, China". */
+const isPersonName = (s: string) => {
+  const words = s.split(' ');
+  const name = /^(?:\p{Lu}\.?|\p{Lu}(?=[\p{L}'’.-]*\p{Ll})[\p{L}'’.-]+|van|von|der|de|da|del|di|la|le)$/u;
+  return words.length >= 2 && words.length <= 5 && words.every((w) => name.test(w));
+};
 
 /** Text to put into the document as text, not markup (TeX like `p<0.01` has angle brackets). */
 const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
