@@ -129,7 +129,7 @@ describe('/ask about a paper the library has only the abstract of', () => {
     expect(reading.body.content).toBe(`Reading "${body.title}" (its full text is new to the library)…`);
     const answer = await discord.waitFor((c) => original(q.token)(c) && c.body.embeds?.length > 0, 30_000);
     expect(answer.body.content).toBe('');
-    expect(answer.body.embeds[0].description).toMatch(/learning rate eta=0\.01.*\[1 §4\.1\]/);
+    expect(answer.body.embeds[0].description).toMatch(/learning rate η=0\.01.*\[1 §4\.1\]/);
     expect((await app.backend.fullTexts.key(id))?.sourceKey).toBe(`arxiv:${id}`);
 
     // Named by its whole title this time.

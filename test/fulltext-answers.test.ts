@@ -64,7 +64,7 @@ describe.each(BACKENDS)('full-text answers (%s)', (name) => {
     const a = await app.chain.ask('What learning rate was used to train BRAE?');
     expect(a.refused).toBe(false);
     expect(a.citations[0]?.id).toBe(BRAE);
-    expect(a.evidence.slice(0, 3).some((e) => e.text.includes('learning rate eta=0.01') && e.section === '4.1 Hyper-Parameter Settings')).toBe(true);
+    expect(a.evidence.slice(0, 3).some((e) => e.text.includes('learning rate η=0.01') && e.section === '4.1 Hyper-Parameter Settings')).toBe(true);
   });
 
   it.skipIf(skipBackend(name))(

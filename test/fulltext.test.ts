@@ -46,7 +46,7 @@ describe('body passages', () => {
     const ps = bodyPassages('brae', t);
     const count = (s: string) => s.split(/\s+/).filter(Boolean).length;
     expect(ps.reduce((n, p) => n + count(p.text), 0)).toBe(t.sections.flatMap((s) => s.paragraphs).reduce((n, p) => n + count(p), 0));
-    expect(ps.find((p) => p.text.includes('learning rate eta=0.01'))?.section).toEqual({
+    expect(ps.find((p) => p.text.includes('learning rate η=0.01'))?.section).toEqual({
       anchor: 'S4.SS1',
       label: '4.1',
       title: 'Hyper-Parameter Settings',
@@ -234,6 +234,17 @@ describe('documents read from files', () => {
     expect(a.body.title).toBe('Learning Topic Representation for SMT with Neural Networks');
     expect(a.sourceKey).toMatch(/^file:[0-9a-f]{64}$/);
     expect(b.sourceKey).toBe(a.sourceKey);
+  });
+
+  it('a saved arXiv page says which paper it is: keyed by its arXiv id, its sections linked to arXiv', async () => {
+    const xhtml = fs.readFileSync('test/fixtures/fulltext/P14-1013.xhtml', 'utf8');
+    const saved = xhtml.replace('<head>', '<head><base href="/html/2508.10395v2/"/>');
+    const a = await readDocumentFile(file('saved.html', saved), 1e7);
+    expect(a).toMatchObject({ arxivId: '2508.10395', url: 'https://arxiv.org/abs/2508.10395', documentUrl: 'https://arxiv.org/html/2508.10395v2' });
+    const ar5iv = xhtml.replace('<head>', '<head><meta property="og:url" content="https://ar5iv.labs.arxiv.org/html/1805.00899"/>');
+    expect((await readDocumentFile(file('ar5iv.html', ar5iv), 1e7)).documentUrl).toBe('https://ar5iv.labs.arxiv.org/html/1805.00899');
+    // A page that does not say (the ACL files) is only its bytes.
+    expect(await readDocumentFile('test/fixtures/fulltext/P14-1013.xhtml', 1e7)).not.toHaveProperty('arxivId');
   });
 
   it('refuses each kind of bad input with one line', async () => {

@@ -41,6 +41,26 @@ export function parseLatexml(html: string): FullText | undefined {
   };
 }
 
+/**
+ * The arXiv HTML address a saved page came from, when it says (`<base href="/html/2508.10395v1/">`,
+ * its canonical or og:url link, or its table of contents' links): `https://arxiv.org/html/2508.10395v1`
+ * (ar5iv's pages: its own address).
+ */
+export function arxivPageOf(html: string): string | undefined {
+  const $ = cheerio.load(html, { xml: /^\s*<\?xml/.test(html) });
+  const candidates = [
+    $('base[href]').attr('href'),
+    $('link[rel="canonical"]').attr('href'),
+    $('meta[property="og:url"]').attr('content'),
+    $('.ltx_TOC a[href]').first().attr('href'),
+  ];
+  for (const c of candidates) {
+    const m = c && /(?:^|(ar5iv\.labs\.)?arxiv\.org)\/html\/(\d{4}\.\d{4,5}(?:v\d+)?)(?=[/#?]|$)/.exec(c);
+    if (m) return `https://${m[1] ?? ''}arxiv.org/html/${m[2]}`;
+  }
+  return undefined;
+}
+
 /** Math becomes its TeX, citations go, footnotes are taken out of their sentence (kept for their section). */
 function prepareInline($: Doc, footnotes: Map<AnyNode, string[]>): void {
   $('math').each((_, m) => {
